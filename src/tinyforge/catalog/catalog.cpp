@@ -1,0 +1,98 @@
+#include "tinyforge/catalog/catalog.h"
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+namespace tinyforge {
+namespace embedded {
+const std::vector<std::pair<std::string_view, std::string_view>>& files();
+}
+
+const ArchitectureEntry* ModelTypeEntry::find_architecture(const std::string& name) const {
+  for (const auto& a : architectures)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+Catalog::Catalog() {
+  for (const auto& [name, text] : embedded::files()) {
+    Json j = parse_json(std::string(text), std::string(name));
+    if (name == "_base.json") {
+      base_defaults_ = std::move(j);
+      continue;
+    }
+    ModelTypeEntry e;
+    e.model_type = j.at("model_type").get<std::string>();
+    e.config_class = j.at("config_class").get<std::string>();
+    e.defaults = j.at("defaults");
+    e.class_defaults = j.value("class_defaults", Json::object());
+    e.tiny = j.at("tiny");
+    e.processor = j.value("processor", Json());
+    for (const auto& a : j.at("architectures"))
+      e.architectures.push_back({a.at("name"), a.value("generative", false)});
+    entries_.emplace(e.model_type, std::move(e));
+  }
+}
+
+const Catalog& Catalog::instance() {
+  static const Catalog catalog;
+  return catalog;
+}
+
+const ModelTypeEntry* Catalog::find(const std::string& model_type) const {
+  auto it = entries_.find(model_type);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+const ModelTypeEntry& Catalog::get(const std::string& model_type) const {
+  if (const auto* e = find(model_type)) return *e;
+  std::string msg = "unknown model type '" + model_type + "'";
+  auto near = nearest_names(model_type, model_types());
+  if (!near.empty()) {
+    msg += "; did you mean ";
+    for (size_t i = 0; i < near.size(); ++i) msg += (i ? ", '" : "'") + near[i] + "'";
+    msg += "?";
+  }
+  msg += " (`tinyforge list` shows every known model type)";
+  throw UserError(msg);
+}
+
+std::vector<std::string> Catalog::model_types() const {
+  std::vector<std::string> out;
+  for (const auto& [k, _] : entries_) out.push_back(k);
+  return out;
+}
+
+namespace {
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+}  // namespace
+
+std::vector<std::string> nearest_names(const std::string& word, const std::vector<std::string>& candidates,
+                                       size_t limit) {
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    if (c.find(word) != std::string::npos || word.find(c) != std::string::npos) d = std::min<size_t>(d, 1);
+    scored.emplace_back(d, c);
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (const auto& [d, c] : scored) {
+    if (out.size() >= limit || d > std::max<size_t>(3, word.size() / 2)) break;
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace tinyforge

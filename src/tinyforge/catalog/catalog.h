@@ -1,0 +1,57 @@
+// catalog: which model types and architectures tinyforge knows, their tiny configs (ModelTester values)
+// and the config-class defaults transformers diffs against when it saves config.json. All of it is data
+// (catalog/data/*.json) embedded in the binary.
+#pragma once
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tinyforge/util/json.h"
+
+namespace tinyforge {
+
+// The transformers release whose facts the catalog records; written into every config.json.
+inline constexpr const char* kTransformersVersion = "5.23.0";
+
+struct ArchitectureEntry {
+  std::string name;
+  bool generative = false;  // can_generate(): gets a generation_config.json
+};
+
+struct ModelTypeEntry {
+  std::string model_type;
+  std::string config_class;
+  Json defaults;        // ConfigClass().to_dict() with derived fields as null
+  Json class_defaults;  // ConfigClass.default_config_fields(): the class's own non-None defaults
+  Json tiny;            // the ModelTester values
+  std::vector<ArchitectureEntry> architectures;
+  Json processor;  // {"preprocessor_config": {...}} or null; shrunk by the family
+  const ArchitectureEntry* find_architecture(const std::string& name) const;
+};
+
+class UserError : public std::runtime_error {  // bad input: the message names the problem and the fix
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Catalog {
+ public:
+  static const Catalog& instance();  // parsed once from the embedded data
+  const ModelTypeEntry* find(const std::string& model_type) const;
+  const ModelTypeEntry& get(const std::string& model_type) const;  // throws UserError with nearest names
+  std::vector<std::string> model_types() const;                    // sorted
+  const Json& base_defaults() const { return base_defaults_; }     // PreTrainedConfig().to_dict()
+
+ private:
+  Catalog();
+  std::map<std::string, ModelTypeEntry> entries_;
+  Json base_defaults_;
+};
+
+// Up to `limit` candidates closest to `word` by edit distance, for "did you mean" messages.
+std::vector<std::string> nearest_names(const std::string& word, const std::vector<std::string>& candidates,
+                                       size_t limit = 3);
+
+}  // namespace tinyforge

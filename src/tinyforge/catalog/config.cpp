@@ -1,0 +1,155 @@
+#include "tinyforge/catalog/config.h"
+
+namespace tinyforge {
+
+ConfigOverride parse_override(const std::string& text) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw UserError("--set '" + text + "': expected key=value, e.g. --set hidden_size=64");
+  ConfigOverride o{text.substr(0, eq), Json()};
+  std::string value = text.substr(eq + 1);
+  try {
+    o.value = Json::parse(value);
+  } catch (const Json::exception&) {
+    o.value = value;  // bare words are strings: --set hidden_act=gelu
+  }
+  return o;
+}
+
+namespace {
+
+std::vector<std::string> keys_of(const Json& obj) {
+  std::vector<std::string> keys;
+  for (auto it = obj.begin(); it != obj.end(); ++it) keys.push_back(it.key());
+  return keys;
+}
+
+// A value given for a float field is stored as a float, as the typed config would hold it.
+Json coerce_like(const Json& value, const Json& like) {
+  if (like.is_number_float() && value.is_number_integer()) return Json(value.get<double>());
+  return value;
+}
+
+void apply_override(Json& config, const ConfigOverride& o) {
+  Json* node = &config;
+  std::string path;
+  size_t start = 0;
+  while (true) {
+    auto dot = o.key.find('.', start);
+    std::string part = o.key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    path += (path.empty() ? "" : ".") + part;
+    if (!node->is_object() || !node->contains(part)) {
+      std::string msg = "--set " + o.key + ": the config has no field '" + path + "'";
+      if (node->is_object()) {
+        auto near = nearest_names(part, keys_of(*node));
+        if (!near.empty()) {
+          msg += "; did you mean";
+          for (size_t i = 0; i < near.size(); ++i) msg += (i ? ", " : " ") + near[i];
+          msg += "?";
+        }
+      }
+      throw UserError(msg);
+    }
+    if (dot == std::string::npos) {
+      (*node)[part] = coerce_like(o.value, (*node)[part]);
+      return;
+    }
+    node = &(*node)[part];
+    start = dot + 1;
+  }
+}
+
+bool is_sub_config(const Json& default_value) {
+  return default_value.is_object() && default_value.contains("model_type");
+}
+
+// recursive_diff_dict: keys of a sub-config kept when unknown to the base config or unlike the sub default.
+Json diff_sub_config(const Json& value, const Json& base, const Json& sub_default) {
+  Json diff = Json::object();
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "transformers_version") continue;
+    if (sub_default.contains(k) && is_sub_config(sub_default[k]) && base.contains(k) && base[k].is_object()) {
+      diff[k] = diff_sub_config(it.value(), base[k], sub_default[k]);
+    } else if (!base.contains(k) || !sub_default.contains(k) || it.value() != sub_default[k]) {
+      diff[k] = it.value();
+    }
+  }
+  diff["model_type"] = value.at("model_type");
+  return diff;
+}
+
+}  // namespace
+
+Json resolve_config(const ModelTypeEntry& entry, const std::string& arch,
+                    const std::vector<ConfigOverride>& overrides) {
+  Json config = entry.defaults;
+  for (auto it = entry.tiny.begin(); it != entry.tiny.end(); ++it) {
+    if (config.contains(it.key()) && config[it.key()].is_object() && it.value().is_object() &&
+        is_sub_config(config[it.key()])) {
+      config[it.key()].update(it.value());
+    } else {
+      config[it.key()] = it.value();
+    }
+  }
+  // create_dummy_models.build_model: decoder-only heads of encoder(-decoder) families become decoders.
+  auto ends_with = [&](const std::string& suffix) {
+    return arch.size() >= suffix.size() &&
+           arch.compare(arch.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with("ForCausalLM") || ends_with("LMHeadModel")) {
+    config["is_encoder_decoder"] = false;
+    config["is_decoder"] = true;
+  }
+  for (const auto& o : overrides) apply_override(config, o);
+  return config;
+}
+
+std::string config_json_text(const ModelTypeEntry& entry, const std::string& arch, Json config,
+                             const std::string& dtype) {
+  const Json& base = Catalog::instance().base_defaults();
+  config["architectures"] = Json::array({arch});
+  config["dtype"] = dtype;
+  config["model_type"] = entry.model_type;
+  Json out = Json::object();
+  for (auto it = config.begin(); it != config.end(); ++it) {
+    const std::string& k = it.key();
+    const Json& v = it.value();
+    if (k == "_name_or_path" || k == "transformers_version") continue;
+    if (entry.defaults.contains(k) && is_sub_config(entry.defaults[k]) && v.is_object()) {
+      out[k] = diff_sub_config(v, base, entry.defaults[k]);
+    } else if (!base.contains(k) || v != base[k] ||
+               (entry.class_defaults.contains(k) && v != entry.class_defaults[k])) {
+      out[k] = v;
+    }
+  }
+  out["transformers_version"] = kTransformersVersion;
+  return py_json_dumps(out) + "\n";
+}
+
+int64_t config_int(const Json& config, const std::string& key) {
+  if (!config.contains(key) || !config[key].is_number_integer())
+    throw ConfigError("config field '" + key + "' must be an integer");
+  return config[key].get<int64_t>();
+}
+
+double config_float(const Json& config, const std::string& key) {
+  if (!config.contains(key) || !config[key].is_number())
+    throw ConfigError("config field '" + key + "' must be a number");
+  return config[key].get<double>();
+}
+
+void require_positive(const Json& config, const std::vector<std::string>& fields) {
+  for (const auto& f : fields)
+    if (config_int(config, f) <= 0)
+      throw ConfigError("config field '" + f + "' must be positive (got " + config[f].dump() + ")");
+}
+
+void require_divisible(const Json& config, const std::string& field, const std::string& by_field) {
+  auto a = config_int(config, field), b = config_int(config, by_field);
+  if (b <= 0 || a % b != 0)
+    throw ConfigError("config field '" + field + "' (" + std::to_string(a) + ") must be divisible by '" +
+                      by_field + "' (" + std::to_string(b) + ")");
+}
+
+}  // namespace tinyforge

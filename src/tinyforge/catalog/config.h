@@ -1,0 +1,40 @@
+// catalog/config: the config of one architecture, from defaults + tiny values + --set overrides, and its
+// config.json text exactly as PreTrainedConfig.save_pretrained writes it (the to_diff_dict rules).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "tinyforge/catalog/catalog.h"
+
+namespace tinyforge {
+
+struct ConfigOverride {
+  std::string key;  // dotted for nested configs: "text_config.hidden_size"
+  Json value;
+};
+
+// "key=value" → override; the value is JSON when it parses as JSON, else a string.
+ConfigOverride parse_override(const std::string& text);
+
+// defaults ∪ tiny ∪ what create_dummy_models' build_model sets for the architecture ∪ overrides.
+// Unknown keys are rejected with the nearest known names. Derived fields are left for the family.
+Json resolve_config(const ModelTypeEntry& entry, const std::string& arch,
+                    const std::vector<ConfigOverride>& overrides);
+
+// config.json text for the final config of `arch` (dtype, architectures, transformers_version added).
+std::string config_json_text(const ModelTypeEntry& entry, const std::string& arch, Json config,
+                             const std::string& dtype = "float32");
+
+// Raised when a config breaks an architecture invariant; names the field and the rule.
+class ConfigError : public UserError {
+ public:
+  using UserError::UserError;
+};
+
+// Helpers for families' invariant checks.
+int64_t config_int(const Json& config, const std::string& key);
+double config_float(const Json& config, const std::string& key);
+void require_divisible(const Json& config, const std::string& field, const std::string& by_field);
+void require_positive(const Json& config, const std::vector<std::string>& fields);
+
+}  // namespace tinyforge

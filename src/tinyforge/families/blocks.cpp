@@ -1,0 +1,67 @@
+#include "tinyforge/families/blocks.h"
+
+#include "tinyforge/catalog/config.h"
+
+namespace tinyforge {
+
+void TensorList::add(const std::string& name, Shape shape, Init init, DType dtype) {
+  specs_.push_back(TensorSpec{name, std::move(shape), dtype, std::move(init)});
+}
+
+void TensorList::linear(const std::string& name, int64_t in, int64_t out, double std, bool bias) {
+  add(name + ".weight", {out, in}, normal(std));
+  if (bias) add(name + ".bias", {out}, zeros());
+}
+
+void TensorList::embedding(const std::string& name, int64_t num, int64_t dim, double std,
+                           std::optional<int64_t> padding_idx) {
+  Init init = normal(std);
+  if (padding_idx) {
+    if (*padding_idx < -num || *padding_idx >= num)
+      throw ConfigError(name + ": padding_idx " + std::to_string(*padding_idx) +
+                        " must be within the vocabulary of " + std::to_string(num) + " rows");
+    init.zero_rows.push_back(*padding_idx < 0 ? *padding_idx + num : *padding_idx);
+  }
+  add(name + ".weight", {num, dim}, std::move(init));
+}
+
+void TensorList::layer_norm(const std::string& name, int64_t dim, bool bias) {
+  add(name + ".weight", {dim}, ones());
+  if (bias) add(name + ".bias", {dim}, zeros());
+}
+
+void TensorList::rms_norm(const std::string& name, int64_t dim, double value) {
+  add(name + ".weight", {dim}, constant(value));
+}
+
+void TensorList::batch_norm(const std::string& name, int64_t channels) {
+  add(name + ".weight", {channels}, ones());
+  add(name + ".bias", {channels}, zeros());
+  add(name + ".running_mean", {channels}, zeros());
+  add(name + ".running_var", {channels}, ones());
+  add(name + ".num_batches_tracked", {}, zeros(), DType::I64);
+}
+
+void TensorList::conv(const std::string& name, int64_t in, int64_t out, const Shape& kernel, Init weight_init,
+                      bool bias, int64_t groups) {
+  Shape shape{out, in / groups};
+  shape.insert(shape.end(), kernel.begin(), kernel.end());
+  add(name + ".weight", shape, std::move(weight_init));
+  if (bias) add(name + ".bias", {out}, zeros());
+}
+
+int64_t get_int(const Json& c, const std::string& key) { return config_int(c, key); }
+double get_float(const Json& c, const std::string& key) { return config_float(c, key); }
+bool get_bool(const Json& c, const std::string& key, bool fallback) {
+  if (!c.contains(key) || c[key].is_null()) return fallback;
+  return c[key].get<bool>();
+}
+int64_t num_labels(const Json& c) {
+  return c.contains("id2label") && c["id2label"].is_object() ? static_cast<int64_t>(c["id2label"].size()) : 2;
+}
+std::optional<int64_t> pad_index(const Json& c, const std::string& key) {
+  if (!c.contains(key) || c[key].is_null()) return std::nullopt;
+  return c[key].get<int64_t>();
+}
+
+}  // namespace tinyforge

@@ -1,0 +1,46 @@
+// forge/create: the `create` job — every requested architecture forged by a pool of workers, then the
+// reports create_dummy_models.py writes, plus a sha256 manifest of everything forged.
+#pragma once
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tinyforge/catalog/config.h"
+#include "tinyforge/util/fs.h"
+
+namespace tinyforge {
+
+struct CreateOptions {
+  fs::path output;
+  bool all = false;
+  std::vector<std::string> model_types;
+  std::set<std::string> models_to_skip;
+  int num_workers = 1;
+  uint64_t seed = 0;
+  std::vector<ConfigOverride> overrides;
+  bool progress = false;  // a live progress line on stderr (when it is a terminal)
+};
+
+struct ArchitectureOutcome {
+  std::string model_type;
+  std::string arch;
+  std::string error;                                       // empty when forged
+  std::vector<std::pair<std::string, std::string>> files;  // name, sha256
+  std::string preprocessor_class;                          // image processor / feature extractor, if any
+};
+
+struct CreateResult {
+  std::vector<ArchitectureOutcome> outcomes;   // sorted by model type, then architecture
+  std::vector<std::string> model_type_errors;  // requests that named no known model type
+  bool ok() const;
+  size_t failed() const;
+};
+
+// Forges everything asked for; never throws for a single failing architecture. Throws UserError when
+// nothing can be done at all (no output folder, nothing selected).
+CreateResult run_create(const CreateOptions& options);
+
+// Writes the five report files and manifest.sha256 into {output}/reports.
+void write_reports(const CreateOptions& options, const CreateResult& result);
+
+}  // namespace tinyforge

@@ -1,0 +1,90 @@
+#include "tinyforge/forge/repository.h"
+
+#include "tinyforge/families/family.h"
+#include "tinyforge/formats/safetensors.h"
+#include "tinyforge/tensor/rng.h"
+
+namespace tinyforge {
+
+uint64_t tensor_stream_key(uint64_t seed, const std::string& repository, const std::string& tensor) {
+  return hash_name(repository + '\0' + tensor, seed);
+}
+
+std::string generation_config_text(const Json& config) {
+  // from_model_config keeps the model config's generation fields that are set.
+  static const char* kGenerationKeys[] = {
+      "bos_token_id",        "eos_token_id",        "pad_token_id",          "decoder_start_token_id",
+      "forced_bos_token_id", "forced_eos_token_id", "begin_suppress_tokens", "suppress_tokens"};
+  Json gen = Json::object();
+  gen["_from_model_config"] = true;
+  for (const char* k : kGenerationKeys)
+    if (config.contains(k) && !config[k].is_null()) gen[k] = config[k];
+  gen["output_attentions"] = false;
+  gen["output_hidden_states"] = false;
+  gen["use_cache"] = config.value("use_cache", true);
+  gen["transformers_version"] = kTransformersVersion;
+  return py_json_dumps(gen) + "\n";
+}
+
+RenderedRepository render_repository(const RepositoryRequest& request) {
+  const ModelTypeEntry& entry = *request.entry;
+  const ArchitectureEntry* arch = entry.find_architecture(request.arch);
+  if (!arch)
+    throw UserError("model type '" + entry.model_type + "' has no architecture '" + request.arch + "'");
+  const Family* family = find_family(entry.model_type);
+  if (!family || !family->tensors)
+    throw UserError("model type '" + entry.model_type + "' has no architecture family implemented yet");
+
+  Json config = resolve_config(entry, request.arch, request.overrides);
+  family->finalize_config(config, request.arch);
+
+  RenderedRepository rendered;
+  RepositoryFiles& files = rendered.files;
+  files["config.json"] = config_json_text(entry, request.arch, config);
+  if (arch->generative) files["generation_config.json"] = generation_config_text(config);
+  if (family->preprocessor_config) {
+    Json pre = family->preprocessor_config(config);
+    if (!pre.is_null()) {
+      files["preprocessor_config.json"] = py_json_dumps(pre) + "\n";
+      for (const char* k : {"image_processor_type", "feature_extractor_type"})
+        if (pre.contains(k)) rendered.preprocessor_class = pre[k].get<std::string>();
+    }
+  }
+
+  const std::string repository = entry.model_type + "/" + request.arch;
+  std::vector<SafetensorsEntry> tensors;
+  for (const TensorSpec& spec : family->tensors(config, request.arch)) {
+    for (auto d : spec.shape)
+      if (d < 0)
+        throw ConfigError("tensor '" + spec.name +
+                          "' would have a negative dimension; check the config sizes");
+    tensors.push_back(
+        SafetensorsEntry{spec.name, spec.dtype, spec.shape,
+                         materialize(spec, tensor_stream_key(request.seed, repository, spec.name))});
+  }
+  files["model.safetensors"] = safetensors_serialize(std::move(tensors), {{"format", "pt"}});
+  return rendered;
+}
+
+ForgedRepository forge_repository(const RepositoryRequest& request, const fs::path& root) {
+  RenderedRepository rendered = render_repository(request);
+  const fs::path target = root / request.entry->model_type / request.arch;
+  fs::create_directories(target.parent_path());
+  const fs::path staging = staging_directory_for(target);
+  ForgedRepository forged{{}, rendered.preprocessor_class};
+  try {
+    fs::create_directory(staging);
+    for (const auto& [name, bytes] : rendered.files) {
+      write_file_synced(staging / name, bytes);
+      forged.files.push_back({name, sha256_hex(bytes), bytes.size()});
+    }
+    publish_directory(staging, target);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    throw;
+  }
+  return forged;
+}
+
+}  // namespace tinyforge

@@ -1,0 +1,26 @@
+// tensor/rng: counter-based random numbers. Every value is a pure function of (key, index), so weights
+// do not depend on thread count, order of work or the standard library.
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+namespace tinyforge {
+
+uint64_t splitmix64(uint64_t x);
+// FNV-1a 64 of the bytes, then mixed: a stable key for a name.
+uint64_t hash_name(std::string_view s, uint64_t seed = 0);
+
+class CounterRng {
+ public:
+  explicit CounterRng(uint64_t key) : key_(key) {}
+  uint64_t bits(uint64_t index) const;   // 64 random bits for this index
+  double uniform(uint64_t index) const;  // in (0, 1), 53-bit resolution, never 0
+  double normal(uint64_t index) const;   // standard normal (Box-Muller on two sub-draws)
+  // Standard normal conditioned to [lo, hi] (rejection on this index's own sub-stream).
+  double truncated_normal(uint64_t index, double lo, double hi) const;
+
+ private:
+  uint64_t key_;
+};
+
+}  // namespace tinyforge

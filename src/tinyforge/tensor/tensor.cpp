@@ -1,0 +1,137 @@
+#include "tinyforge/tensor/tensor.h"
+
+#include <bit>
+#include <cstring>
+#include <stdexcept>
+
+#include "tinyforge/tensor/rng.h"
+
+namespace tinyforge {
+
+int64_t numel(const Shape& shape) {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+Init zeros() { return constant(0.0); }
+Init ones() { return constant(1.0); }
+Init constant(double v) {
+  Init i;
+  i.kind = Init::Kind::Constant;
+  i.a = v;
+  return i;
+}
+Init normal(double std, double mean) {
+  Init i;
+  i.kind = Init::Kind::Normal;
+  i.a = mean;
+  i.b = std;
+  return i;
+}
+Init truncated_normal(double std, double lo, double hi) {
+  Init i;
+  i.kind = Init::Kind::TruncatedNormal;
+  i.b = std;
+  i.lo = lo;
+  i.hi = hi;
+  return i;
+}
+Init uniform(double lo, double hi) {
+  Init i;
+  i.kind = Init::Kind::Uniform;
+  i.a = lo;
+  i.b = hi;
+  return i;
+}
+Init from_function(std::function<double(int64_t)> fn) {
+  Init i;
+  i.kind = Init::Kind::Function;
+  i.fn = std::move(fn);
+  return i;
+}
+
+void store_value(DType dtype, double value, uint8_t* out) {
+  switch (dtype) {
+    case DType::F32: {
+      auto bits = std::bit_cast<uint32_t>(static_cast<float>(value));
+      std::memcpy(out, &bits, 4);
+      return;
+    }
+    case DType::F64:
+      std::memcpy(out, &value, 8);
+      return;
+    case DType::F16: {
+      uint16_t h = float_to_f16(static_cast<float>(value));
+      std::memcpy(out, &h, 2);
+      return;
+    }
+    case DType::BF16: {
+      uint16_t h = float_to_bf16(static_cast<float>(value));
+      std::memcpy(out, &h, 2);
+      return;
+    }
+    case DType::I64: {
+      auto v = static_cast<int64_t>(value);
+      std::memcpy(out, &v, 8);
+      return;
+    }
+    case DType::I32: {
+      auto v = static_cast<int32_t>(value);
+      std::memcpy(out, &v, 4);
+      return;
+    }
+    case DType::BOOL:
+    case DType::U8:
+      *out = static_cast<uint8_t>(value);
+      return;
+    case DType::I8:
+      *out = static_cast<uint8_t>(static_cast<int8_t>(value));
+      return;
+    default:
+      throw std::runtime_error("cannot initialise a tensor of dtype " + std::string(dtype_name(dtype)));
+  }
+}
+
+std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key) {
+  const int64_t n = numel(spec.shape);
+  const size_t width = dtype_size(spec.dtype);
+  std::vector<uint8_t> bytes(static_cast<size_t>(n) * width);
+  const Init& init = spec.init;
+  CounterRng rng(key);
+  for (int64_t i = 0; i < n; ++i) {
+    double v = 0.0;
+    switch (init.kind) {
+      case Init::Kind::Constant:
+        v = init.a;
+        break;
+      case Init::Kind::Normal:
+        v = init.a + init.b * rng.normal(static_cast<uint64_t>(i));
+        break;
+      case Init::Kind::TruncatedNormal: {
+        // torch's bounds are absolute; convert them to standard-normal units.
+        double lo = (init.lo - init.a) / init.b, hi = (init.hi - init.a) / init.b;
+        v = init.a + init.b * rng.truncated_normal(static_cast<uint64_t>(i), lo, hi);
+        break;
+      }
+      case Init::Kind::Uniform:
+        v = init.a + (init.b - init.a) * rng.uniform(static_cast<uint64_t>(i));
+        break;
+      case Init::Kind::Function:
+        v = init.fn(i);
+        break;
+    }
+    store_value(spec.dtype, v, bytes.data() + static_cast<size_t>(i) * width);
+  }
+  if (!init.zero_rows.empty() && !spec.shape.empty() && spec.shape[0] > 0) {
+    const size_t row_bytes = bytes.size() / static_cast<size_t>(spec.shape[0]);
+    for (auto r : init.zero_rows) {
+      if (r < 0 || r >= spec.shape[0]) continue;  // families validate padding_idx before this
+      for (size_t k = 0; k < row_bytes / width; ++k)
+        store_value(spec.dtype, 0.0, bytes.data() + static_cast<size_t>(r) * row_bytes + k * width);
+    }
+  }
+  return bytes;
+}
+
+}  // namespace tinyforge

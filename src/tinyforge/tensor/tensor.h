@@ -1,0 +1,49 @@
+// tensor/tensor: what a checkpoint tensor is before it has values (TensorSpec: name, shape, dtype,
+// initialiser) and the seeded fill that turns a spec into little-endian bytes.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tinyforge/tensor/dtype.h"
+
+namespace tinyforge {
+
+using Shape = std::vector<int64_t>;
+int64_t numel(const Shape& shape);
+
+// How transformers' _init_weights fills a tensor. Every random kind draws from a stream keyed by
+// (seed, repository, tensor name), so values are the same whatever else is forged.
+struct Init {
+  enum class Kind { Constant, Normal, TruncatedNormal, Uniform, Function };
+  Kind kind = Kind::Constant;
+  double a = 0.0;                     // Constant: value; Normal/TruncatedNormal: mean; Uniform: low
+  double b = 0.0;                     // Normal/TruncatedNormal: std; Uniform: high
+  double lo = -2.0, hi = 2.0;         // TruncatedNormal: absolute bounds (torch's trunc_normal_ a, b)
+  std::vector<int64_t> zero_rows;     // rows (along dim 0) set to zero afterwards: embedding padding_idx
+  std::function<double(int64_t)> fn;  // Function: value of flat element i (sinusoids, aranges)
+};
+
+Init zeros();
+Init ones();
+Init constant(double v);
+Init normal(double std, double mean = 0.0);
+Init truncated_normal(double std, double lo = -2.0, double hi = 2.0);
+Init uniform(double lo, double hi);
+Init from_function(std::function<double(int64_t)> fn);
+
+struct TensorSpec {
+  std::string name;
+  Shape shape;
+  DType dtype = DType::F32;
+  Init init;
+};
+
+// Fills the tensor's bytes (little-endian) from the seeded stream `key`.
+std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key);
+
+// Writes one value as `dtype` (floats rounded to nearest even, ints truncated) at `out`.
+void store_value(DType dtype, double value, uint8_t* out);
+
+}  // namespace tinyforge

@@ -1,0 +1,192 @@
+"""The transformers oracle: every forged architecture, at its tiny config and at a scaled config, must load
+with no missing/unexpected/mismatched keys, run forward to finite outputs, round-trip through transformers'
+own save_pretrained byte for byte, and match transformers' own initialisation statistics."""
+import json
+import math
+import os
+
+import pytest
+import torch
+import transformers
+from safetensors import safe_open
+
+from conftest import catalog, load_json
+
+# A second configuration per model type, given with --set: other widths, depths and head counts, so no
+# shape can be hard-coded.
+SCALED = {
+    "bert": ["hidden_size=48", "num_hidden_layers=3", "num_attention_heads=6", "intermediate_size=50",
+             "vocab_size=120", "max_position_embeddings=64", "type_vocab_size=4"],
+    "roberta": ["hidden_size=48", "num_hidden_layers=3", "num_attention_heads=6", "intermediate_size=50",
+                "vocab_size=120", "max_position_embeddings=66", "type_vocab_size=1"],
+    "gpt2": ["n_embd=48", "n_layer=3", "n_head=6", "vocab_size=120", "n_positions=64"],
+    "llama": ["hidden_size=64", "num_hidden_layers=3", "num_attention_heads=4", "num_key_value_heads=2",
+              "intermediate_size=50", "vocab_size=120"],
+    "mistral": ["hidden_size=64", "num_hidden_layers=3", "num_attention_heads=4", "num_key_value_heads=2",
+                "intermediate_size=50", "vocab_size=120"],
+    "qwen2": ["hidden_size=64", "num_hidden_layers=3", "num_attention_heads=4", "num_key_value_heads=2",
+              "intermediate_size=50", "vocab_size=120"],
+    "gemma": ["hidden_size=64", "num_hidden_layers=3", "num_attention_heads=4", "num_key_value_heads=2",
+              "head_dim=8", "intermediate_size=50", "vocab_size=120"],
+    "t5": ["d_model=48", "d_kv=12", "num_heads=4", "num_layers=3", "num_decoder_layers=2", "d_ff=50",
+           "vocab_size=120"],
+    "bart": ["d_model=24", "encoder_layers=3", "decoder_layers=2", "encoder_attention_heads=6",
+             "decoder_attention_heads=3", "encoder_ffn_dim=10", "decoder_ffn_dim=12", "vocab_size=120"],
+    "vit": ["hidden_size=48", "num_hidden_layers=3", "num_attention_heads=6", "intermediate_size=50",
+            "image_size=32", "patch_size=4"],
+    "resnet": ["embedding_size=12", "hidden_sizes=[12,24,36,48]", "depths=[1,2,1,1]"],
+    "clip": ["projection_dim=24", "text_config.hidden_size=48", "text_config.num_attention_heads=6",
+             "text_config.num_hidden_layers=3", "text_config.intermediate_size=50", "text_config.vocab_size=120",
+             "vision_config.hidden_size=48", "vision_config.num_attention_heads=6",
+             "vision_config.num_hidden_layers=3", "vision_config.image_size=32", "vision_config.patch_size=4"],
+    "whisper": ["d_model=24", "encoder_layers=3", "decoder_layers=2", "encoder_attention_heads=6",
+                "decoder_attention_heads=3", "encoder_ffn_dim=10", "decoder_ffn_dim=12", "num_mel_bins=40"],
+    "wav2vec2": ["hidden_size=24", "num_hidden_layers=3", "num_attention_heads=4", "intermediate_size=30"],
+}
+
+CATALOG = catalog()
+CASES = [
+    pytest.param(model_type, arch, variant, id=f"{model_type}-{arch}-{variant}")
+    for model_type, archs in sorted(CATALOG.items())
+    for arch in archs
+    for variant in ("tiny", "scaled")
+]
+
+
+def forged_dir(forge_cache, model_type, arch, variant):
+    overrides = SCALED[model_type] if variant == "scaled" else ()
+    return forge_cache(model_type, overrides) / model_type / arch
+
+
+def sub(config, name):
+    return getattr(config, name, None) or config
+
+
+def make_inputs(model, config, arch):
+    """Inputs of the right shapes and dtypes for the architecture's forward pass."""
+    g = torch.Generator().manual_seed(0)
+    batch, seq = 2, 7
+    inputs = {}
+    text = sub(config, "text_config")
+    vision = sub(config, "vision_config")
+    main = model.main_input_name
+    if main == "input_ids" or "CLIPModel" == arch:
+        shape = (batch, 3, seq) if "MultipleChoice" in arch else (batch, seq)
+        inputs["input_ids"] = torch.randint(0, text.vocab_size, shape, generator=g)
+        inputs["attention_mask"] = torch.ones(shape, dtype=torch.long)
+        if getattr(config, "is_encoder_decoder", False):
+            inputs["decoder_input_ids"] = torch.randint(0, text.vocab_size, (batch, 5), generator=g)
+    if main == "pixel_values" or "CLIPModel" == arch:
+        size = vision.image_size
+        inputs["pixel_values"] = torch.randn(batch, getattr(vision, "num_channels", 3), size, size, generator=g)
+    if main == "input_values":
+        inputs["input_values"] = torch.randn(batch, 1600, generator=g)
+    if main == "input_features":
+        frames = 2 * config.max_source_positions
+        inputs["input_features"] = torch.randn(batch, config.num_mel_bins, frames, generator=g)
+        if getattr(config, "is_encoder_decoder", False) and "AudioClassification" not in arch:
+            inputs["decoder_input_ids"] = torch.randint(0, config.vocab_size, (batch, 5), generator=g)
+    if "ForPreTraining" in arch and main == "input_values":
+        inputs["mask_time_indices"] = None
+    return {k: v for k, v in inputs.items() if v is not None}
+
+
+def iter_tensors(value):
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, dict) or hasattr(value, "values"):
+        for v in value.values():
+            yield from iter_tensors(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from iter_tensors(v)
+    elif hasattr(value, "to_legacy_cache") or hasattr(value, "layers"):
+        for layer in getattr(value, "layers", []):
+            for name in ("keys", "values"):
+                t = getattr(layer, name, None)
+                if isinstance(t, torch.Tensor):
+                    yield t
+
+
+def read_tensors(path):
+    with safe_open(str(path), "pt") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}
+
+
+def tensors_of(folder):
+    return read_tensors(folder / "model.safetensors")
+
+
+@pytest.mark.parametrize("model_type,arch,variant", CASES)
+def test_oracle(forge_cache, tmp_path, model_type, arch, variant):
+    folder = forged_dir(forge_cache, model_type, arch, variant)
+    cls = getattr(transformers, arch)
+
+    # 1. Clean load.
+    model, info = cls.from_pretrained(folder, output_loading_info=True)
+    for kind in ("missing_keys", "unexpected_keys", "mismatched_keys", "error_msgs"):
+        assert not info.get(kind), f"{kind}: {info.get(kind)}"
+    assert type(model).__name__ == arch
+    model.eval()
+
+    # 2. Forward pass: no exception, finite outputs.
+    with torch.no_grad():
+        outputs = model(**make_inputs(model, model.config, arch))
+    tensors = [t for t in iter_tensors(outputs) if t.is_floating_point()]
+    assert tensors, "the forward pass returned no tensors"
+    for t in tensors:
+        assert torch.isfinite(t).all(), "non-finite values in the outputs"
+
+    # 3. Round trip through transformers' own save_pretrained.
+    model.save_pretrained(tmp_path)
+    ours_cfg = load_json(folder / "config.json")
+    theirs_cfg = load_json(tmp_path / "config.json")
+    ours_cfg.pop("transformers_version")
+    theirs_cfg.pop("transformers_version")
+    assert ours_cfg == theirs_cfg
+    for name in ("generation_config.json",):
+        assert (folder / name).exists() == (tmp_path / name).exists(), f"{name} presence differs"
+        if (folder / name).exists():
+            assert load_json(folder / name) == load_json(tmp_path / name)
+    ours = tensors_of(folder)
+    theirs = read_tensors(tmp_path / "model.safetensors")
+    assert sorted(ours) == sorted(theirs)
+    for k in ours:
+        assert ours[k].dtype == theirs[k].dtype and ours[k].shape == theirs[k].shape, k
+        assert ours[k].contiguous().view(torch.uint8).equal(theirs[k].contiguous().view(torch.uint8)), k
+
+    # 4. Initialisation statistics against transformers' own init of Arch(config).
+    torch.manual_seed(0)
+    reference = dict(cls(model.config).state_dict())
+    for k, ours_t in ours.items():
+        ref = reference[k]
+        if not ref.is_floating_point():
+            assert ours_t.equal(ref), f"{k}: integer buffer differs"
+            continue
+        ref, got = ref.double().flatten(), ours_t.double().flatten()
+        if (ref == ref[0]).all():
+            assert got.equal(ref), f"{k}: constant init {ref[0].item()} expected"
+            continue
+        n = ref.numel()
+        r_std, g_std = ref.std().item(), got.std().item()
+        tol = 5.0 / math.sqrt(n)
+        assert abs(g_std - r_std) <= tol * r_std + 1e-7, f"{k}: std {g_std:.4g} vs transformers {r_std:.4g}"
+        assert abs(got.mean().item() - ref.mean().item()) <= 5.0 * r_std * math.sqrt(2.0 / n) + 1e-7, \
+            f"{k}: mean {got.mean().item():.4g} vs transformers {ref.mean().item():.4g}"
+
+
+@pytest.mark.parametrize("model_type", sorted(CATALOG))
+def test_preprocessor_config_loads(forge_cache, model_type):
+    """Vision and audio repositories carry a preprocessor_config.json that transformers loads."""
+    out = forge_cache(model_type)
+    for arch in CATALOG[model_type]:
+        path = out / model_type / arch / "preprocessor_config.json"
+        if not path.exists():
+            continue
+        data = load_json(path)
+        if "image_processor_type" in data:
+            processor = transformers.AutoImageProcessor.from_pretrained(out / model_type / arch)
+            assert type(processor).__name__.startswith(data["image_processor_type"])
+        else:
+            processor = transformers.AutoFeatureExtractor.from_pretrained(out / model_type / arch)
+            assert type(processor).__name__ == data["feature_extractor_type"]
