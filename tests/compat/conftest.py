@@ -1,41 +1,11 @@
-"""Shared fixtures of the transformers oracle: where the tinyforge binary is and how to forge with it."""
-import json
-import os
-import subprocess
+"""Fixtures of the transformers oracle."""
+import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def tinyforge_binary() -> Path:
-    path = Path(os.environ.get("TINYFORGE_BIN", ROOT / "build" / "release" / "tinyforge"))
-    if not path.exists():
-        raise RuntimeError(f"tinyforge binary not found at {path}; build it first (scripts/test.sh does)")
-    return path
-
-
-def run_tinyforge(*args, check=True, **kwargs):
-    proc = subprocess.run([str(tinyforge_binary()), *map(str, args)], capture_output=True, text=True, **kwargs)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"tinyforge {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr}")
-    return proc
-
-
-def catalog():
-    """{model_type: [architectures]} as `tinyforge list` prints it."""
-    out = run_tinyforge("list").stdout
-    result = {}
-    for line in out.splitlines():
-        model_type, _, archs = line.partition(":")
-        result[model_type.strip()] = archs.split()
-    return result
-
-
-def load_json(path):
-    with open(path) as f:
-        return json.load(f)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from tinyforge_support import catalog, load_json, run_tinyforge, tinyforge_binary  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

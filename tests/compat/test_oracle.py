@@ -10,7 +10,7 @@ import torch
 import transformers
 from safetensors import safe_open
 
-from conftest import catalog, load_json
+from tinyforge_support import catalog, load_json
 
 # A second configuration per model type, given with --set: other widths, depths and head counts, so no
 # shape can be hard-coded.

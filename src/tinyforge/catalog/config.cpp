@@ -7,6 +7,10 @@ ConfigOverride parse_override(const std::string& text) {
   if (eq == std::string::npos || eq == 0)
     throw UserError("--set '" + text + "': expected key=value, e.g. --set hidden_size=64");
   ConfigOverride o{text.substr(0, eq), Json()};
+  if (auto colon = o.key.find(':'); colon != std::string::npos) {
+    o.model_type = o.key.substr(0, colon);
+    o.key = o.key.substr(colon + 1);
+  }
   std::string value = text.substr(eq + 1);
   try {
     o.value = Json::parse(value);
@@ -59,6 +63,19 @@ void apply_override(Json& config, const ConfigOverride& o) {
   }
 }
 
+bool has_path(const Json& config, const std::string& dotted) {
+  const Json* node = &config;
+  size_t start = 0;
+  while (true) {
+    auto dot = dotted.find('.', start);
+    std::string part = dotted.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (!node->is_object() || !node->contains(part)) return false;
+    if (dot == std::string::npos) return true;
+    node = &(*node)[part];
+    start = dot + 1;
+  }
+}
+
 bool is_sub_config(const Json& default_value) {
   return default_value.is_object() && default_value.contains("model_type");
 }
@@ -80,6 +97,30 @@ Json diff_sub_config(const Json& value, const Json& base, const Json& sub_defaul
 }
 
 }  // namespace
+
+std::vector<ConfigOverride> overrides_for(const ModelTypeEntry& entry,
+                                          const std::vector<ConfigOverride>& overrides) {
+  std::vector<ConfigOverride> out;
+  for (const auto& o : overrides) {
+    if (o.model_type.empty() ? has_path(entry.defaults, o.key) : o.model_type == entry.model_type)
+      out.push_back(o);
+  }
+  return out;
+}
+
+void check_overrides_apply(const std::vector<const ModelTypeEntry*>& entries,
+                           const std::vector<ConfigOverride>& overrides) {
+  for (const auto& o : overrides) {
+    bool applies = false;
+    for (const auto* e : entries) applies = applies || !overrides_for(*e, {o}).empty();
+    if (applies || entries.empty()) continue;
+    if (!o.model_type.empty())
+      throw UserError("--set " + o.model_type + ":" + o.key + ": model type '" + o.model_type +
+                      "' is not among those being created");
+    Json scratch = entries.front()->defaults;
+    apply_override(scratch, o);  // throws, naming the nearest fields
+  }
+}
 
 Json resolve_config(const ModelTypeEntry& entry, const std::string& arch,
                     const std::vector<ConfigOverride>& overrides) {

@@ -11,10 +11,19 @@ namespace tinyforge {
 struct ConfigOverride {
   std::string key;  // dotted for nested configs: "text_config.hidden_size"
   Json value;
+  std::string model_type =
+      {};  // "bert:hidden_size=64" applies to bert only; empty: every type with the field
 };
 
-// "key=value" → override; the value is JSON when it parses as JSON, else a string.
+// "[model_type:]key=value" → override; the value is JSON when it parses as JSON, else a string.
 ConfigOverride parse_override(const std::string& text);
+
+// The overrides that apply to `entry`: those scoped to it, and unscoped ones naming a field it has.
+std::vector<ConfigOverride> overrides_for(const ModelTypeEntry& entry,
+                                          const std::vector<ConfigOverride>& overrides);
+// Throws UserError for an override that applies to none of `entries` (a typo), naming the nearest fields.
+void check_overrides_apply(const std::vector<const ModelTypeEntry*>& entries,
+                           const std::vector<ConfigOverride>& overrides);
 
 // defaults ∪ tiny ∪ what create_dummy_models' build_model sets for the architecture ∪ overrides.
 // Unknown keys are rejected with the nearest known names. Derived fields are left for the family.

@@ -24,6 +24,11 @@ CreateResult run_create(const CreateOptions& options) {
   std::sort(types.begin(), types.end());
   types.erase(std::unique(types.begin(), types.end()), types.end());
 
+  std::vector<const ModelTypeEntry*> entries;
+  for (const auto& t : types)
+    if (const ModelTypeEntry* entry = catalog.find(t)) entries.push_back(entry);
+  check_overrides_apply(entries, options.overrides);
+
   std::vector<RepositoryRequest> requests;
   for (const auto& t : types) {
     const ModelTypeEntry* entry = catalog.find(t);
@@ -37,7 +42,7 @@ CreateResult run_create(const CreateOptions& options) {
     }
     for (const auto& a : entry->architectures) {
       if (options.models_to_skip.count(a.name)) continue;
-      requests.push_back({entry, a.name, options.overrides, options.seed});
+      requests.push_back({entry, a.name, overrides_for(*entry, options.overrides), options.seed});
     }
   }
   std::error_code ec;

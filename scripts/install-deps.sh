@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tinyforge builds with (see README). Idempotent: skips what is present.
+set -euo pipefail
+packages=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libcli11-dev libssl-dev libgtest-dev clang-format)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

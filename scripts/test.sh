@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Quick start, part 2: install what is needed and run the whole test suite:
+#   1. unit tests (GoogleTest via ctest) under AddressSanitizer + UBSan;
+#   2. the oracle and CLI tests (pytest, in a virtual environment with the pinned transformers, torch CPU,
+#      safetensors), parallelised with pytest-xdist.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+python3 -m venv --help >/dev/null 2>&1 || { apt-get install -y -qq python3-venv >/dev/null; }
+
+echo "== build (release + sanitizers)"
+scripts/build.sh --sanitize
+
+echo "== unit tests (ASan/UBSan)"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan --output-on-failure -j "$(nproc)"
+
+echo "== oracle (transformers) and CLI tests"
+req_hash=$(sha256sum tests/requirements.txt | cut -c1-12)
+venv="${TINYFORGE_VENV:-$HOME/.cache/tinyforge/venv-$req_hash}"
+if [ ! -x "$venv/bin/pytest" ]; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
+fi
+export TINYFORGE_BIN="$PWD/build/release/tinyforge"
+workers="${TINYFORGE_TEST_WORKERS:-$(nproc)}"
+"$venv/bin/python" -m pytest -p no:cacheprovider -n "$workers" -q tests/compat tests/cli "$@"

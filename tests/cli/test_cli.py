@@ -1,0 +1,151 @@
+"""The `create` command as a user meets it: layout, reports, determinism, bad input, and a killed run."""
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from safetensors import safe_open
+
+from tinyforge_support import load_json, run_tinyforge, tinyforge_binary
+
+
+def manifest(out):
+    return (out / "reports" / "manifest.sha256").read_text()
+
+
+def test_layout_and_reports(tmp_path):
+    run_tinyforge("create", tmp_path, "--model_types", "bert")
+    archs = sorted(p.name for p in (tmp_path / "bert").iterdir())
+    assert "BertModel" in archs and "BertForMaskedLM" in archs
+    for arch in archs:
+        files = sorted(p.name for p in (tmp_path / "bert" / arch).iterdir())
+        assert "config.json" in files and "model.safetensors" in files
+    reports = tmp_path / "reports"
+    summary = load_json(reports / "tiny_model_summary.json")
+    assert sorted(summary) == archs
+    for arch, entry in summary.items():
+        assert set(entry) == {"tokenizer_classes", "processor_classes", "model_classes"}
+        assert entry["model_classes"] == [arch]
+    creation = load_json(reports / "tiny_model_creation_report.json")
+    assert set(creation) == {"BertConfig"}
+    assert creation["BertConfig"]["pytorch"]["BertModel"] == {
+        "model": "BertModel", "checkpoint": str(tmp_path / "bert" / "BertModel")}
+    assert load_json(reports / "failed_report.json") == {}
+    assert (reports / "simple_report.txt").read_text().splitlines() == [f"{a}: OK" for a in archs]
+    assert (reports / "simple_failed_report.txt").read_text() == ""
+    # The manifest is sha256sum-compatible and covers every forged file.
+    lines = manifest(tmp_path).splitlines()
+    assert len(lines) == sum(len(list((tmp_path / "bert" / a).iterdir())) for a in archs)
+    for line in lines:
+        digest, rel = line.split("  ")
+        assert hashlib.sha256((tmp_path / rel).read_bytes()).hexdigest() == digest
+
+
+def test_hyphenated_aliases(tmp_path):
+    run_tinyforge("create", tmp_path, "--model-types", "bert", "--models-to-skip", "BertModel", "--num-workers", "2")
+    assert not (tmp_path / "bert" / "BertModel").exists()
+    assert (tmp_path / "bert" / "BertForMaskedLM" / "config.json").exists()
+
+
+def test_determinism_across_workers_and_seeds(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    run_tinyforge("create", a, "--all", "--num_workers", "1", "--seed", "3")
+    run_tinyforge("create", b, "--all", "--num_workers", "2", "--seed", "3")
+    run_tinyforge("create", c, "--all", "--num_workers", "2", "--seed", "4")
+    assert manifest(a) == manifest(b)
+    assert manifest(a).strip()
+    weights = lambda out: {l.split("  ")[1]: l.split("  ")[0] for l in manifest(out).splitlines()
+                           if l.endswith("model.safetensors")}
+    wa, wc = weights(a), weights(c)
+    assert wa.keys() == wc.keys()
+    assert all(wa[k] != wc[k] for k in wa), "a different seed must change every checkpoint's weights"
+    configs = lambda out: {k: v for k, v in (l.split("  ")[::-1] for l in manifest(out).splitlines())
+                           if k.endswith("config.json")}
+    assert configs(a) == configs(c), "the seed must not change configs"
+
+
+def test_unknown_model_type_names_nearest_and_still_forges_the_rest(tmp_path):
+    proc = run_tinyforge("create", tmp_path, "--model_types", "bert,bertt", check=False)
+    assert proc.returncode != 0
+    assert "unknown model type 'bertt'" in proc.stderr and "'bert'" in proc.stderr
+    assert (tmp_path / "bert" / "BertModel" / "model.safetensors").exists()
+    assert "bertt" in (tmp_path / "reports" / "simple_failed_report.txt").read_text()
+
+
+def test_set_breaking_an_invariant_names_field_and_rule(tmp_path):
+    proc = run_tinyforge("create", tmp_path, "--model_types", "bert", "--set", "hidden_size=30", check=False)
+    assert proc.returncode != 0
+    assert "'hidden_size' (30) must be divisible by 'num_attention_heads' (4)" in proc.stderr
+    failed = load_json(tmp_path / "reports" / "failed_report.json")
+    assert set(failed["BertConfig"]["pytorch"]) == {p for p in failed["BertConfig"]["pytorch"]}
+    assert "BertModel" in failed["BertConfig"]["pytorch"]
+    assert not (tmp_path / "bert" / "BertModel").exists()
+
+
+def test_set_with_a_typo_is_rejected_before_anything_is_written(tmp_path):
+    proc = run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--set", "hiden_size=64", check=False)
+    assert proc.returncode != 0
+    assert "no field 'hiden_size'" in proc.stderr and "hidden_size" in proc.stderr
+    assert not (tmp_path / "out" / "bert").exists()
+
+
+def test_scoped_set_applies_to_one_model_type(tmp_path):
+    run_tinyforge("create", tmp_path, "--model_types", "bert", "--set", "bert:num_hidden_layers=1")
+    assert load_json(tmp_path / "bert" / "BertModel" / "config.json")["num_hidden_layers"] == 1
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    proc = run_tinyforge("create", blocker / "out", "--model_types", "bert", check=False)
+    assert proc.returncode != 0
+    assert "cannot create output folder" in proc.stderr
+
+
+def test_missing_selection_is_a_clear_error(tmp_path):
+    proc = run_tinyforge("create", tmp_path, check=False)
+    assert proc.returncode != 0
+    assert "--all or --model_types" in proc.stderr
+
+
+def complete(repo: Path) -> bool:
+    """A repository is complete when its config parses and its safetensors file is whole."""
+    try:
+        json.loads((repo / "config.json").read_text())
+        with safe_open(str(repo / "model.safetensors"), "pt") as f:
+            for k in f.keys():
+                f.get_tensor(k)
+        return True
+    except Exception:
+        return False
+
+
+def test_killed_run_never_leaves_a_half_written_repository(tmp_path):
+    out = tmp_path / "out"
+    # Big enough (about 40 MB per repository) that the run is still writing when it is killed.
+    args = [str(tinyforge_binary()), "create", str(out), "--model_types", "bert", "--num_workers", "2",
+            "--set", "hidden_size=256", "--set", "intermediate_size=1024", "--set", "num_hidden_layers=4",
+            "--set", "vocab_size=30000", "--set", "num_attention_heads=8"]
+    interrupted = 0
+    for delay in (0.2, 0.5, 0.9):
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        entries = list((out / "bert").iterdir()) if (out / "bert").exists() else []
+        visible = [p for p in entries if not p.name.startswith(".")]
+        for repo in visible:
+            assert complete(repo), f"{repo.name} is visible but incomplete after SIGKILL at {delay}s"
+        interrupted += proc.returncode == -signal.SIGKILL and len(visible) < 9
+        if delay < 0.9:
+            shutil.rmtree(out, ignore_errors=True)
+    assert interrupted, "no kill landed mid-run; the test did not exercise anything"
+    # Leftover staging folders are hidden and cleaned by the next run.
+    run_tinyforge("create", out, "--model_types", "bert")
+    assert not [p for p in (out / "bert").iterdir() if p.name.startswith(".")]
+    assert all(complete(p) for p in (out / "bert").iterdir())
