@@ -5,8 +5,7 @@
 #      safetensors), parallelised with pytest-xdist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-python3 -m venv --help >/dev/null 2>&1 || { apt-get install -y -qq python3-venv >/dev/null; }
+scripts/install-deps.sh --test
 
 echo "== build (release + sanitizers)"
 scripts/build.sh --sanitize

@@ -45,7 +45,7 @@ std::string py_float_repr(double value) {
 namespace {
 
 void append_utf16_escape(std::string& out, unsigned code) {
-  char buf[8];
+  char buf[16];
   std::snprintf(buf, sizeof buf, "\\u%04x", code);
   out += buf;
 }
