@@ -152,6 +152,11 @@ std::string config_json_text(const ModelTypeEntry& entry, const std::string& arc
   config["architectures"] = Json::array({arch});
   config["dtype"] = dtype;
   config["model_type"] = entry.model_type;
+  // from_pretrained sets the dtype on every sub-config too, so a reloaded model saves it in each of them.
+  for (auto it = config.begin(); it != config.end(); ++it)
+    if (entry.defaults.contains(it.key()) && is_sub_config(entry.defaults[it.key()]) &&
+        it.value().is_object())
+      it.value()["dtype"] = dtype;
   Json out = Json::object();
   for (auto it = config.begin(); it != config.end(); ++it) {
     const std::string& k = it.key();
