@@ -52,6 +52,17 @@ void TensorList::conv(const std::string& name, int64_t in, int64_t out, const Sh
 
 int64_t get_int(const Json& c, const std::string& key) { return config_int(c, key); }
 double get_float(const Json& c, const std::string& key) { return config_float(c, key); }
+std::vector<int64_t> get_int_list(const Json& c, const std::string& key) {
+  if (!c.contains(key) || !c[key].is_array() || c[key].empty())
+    throw ConfigError("config field '" + key + "' must be a non-empty list of integers");
+  std::vector<int64_t> out;
+  for (const auto& v : c[key]) {
+    if (!v.is_number_integer() || v.get<int64_t>() <= 0)
+      throw ConfigError("config field '" + key + "' must hold positive integers (got " + c[key].dump() + ")");
+    out.push_back(v.get<int64_t>());
+  }
+  return out;
+}
 bool get_bool(const Json& c, const std::string& key, bool fallback) {
   if (!c.contains(key) || c[key].is_null()) return fallback;
   return c[key].get<bool>();

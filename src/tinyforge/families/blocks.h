@@ -36,6 +36,8 @@ class TensorList {
 // Config helpers families share.
 int64_t get_int(const Json& c, const std::string& key);
 double get_float(const Json& c, const std::string& key);
+// A non-empty list of positive integers (depths, conv_dim, ...); ConfigError otherwise.
+std::vector<int64_t> get_int_list(const Json& c, const std::string& key);
 bool get_bool(const Json& c, const std::string& key, bool fallback = false);
 // len(config.id2label): the number of labels classification heads output.
 int64_t num_labels(const Json& c);

@@ -19,18 +19,6 @@ constexpr int64_t kTesterImageSize = 32;
 // ResNetBottleNeckLayer(reduction=4): the inner 1x1/3x3 convolutions work at out_channels / 4.
 constexpr int64_t kBottleneckReduction = 4;
 
-std::vector<int64_t> int_list(const Json& c, const std::string& key) {
-  if (!c.contains(key) || !c[key].is_array() || c[key].empty())
-    throw ConfigError("config field '" + key + "' must be a non-empty list of integers");
-  std::vector<int64_t> out;
-  for (const auto& v : c[key]) {
-    if (!v.is_number_integer() || v.get<int64_t>() <= 0)
-      throw ConfigError("config field '" + key + "' must hold positive integers (got " + c[key].dump() + ")");
-    out.push_back(v.get<int64_t>());
-  }
-  return out;
-}
-
 // BackboneConfigMixin.set_output_features_output_indices: fill whichever of out_features / out_indices is
 // missing from the other (both missing: the last stage), and check they name the same stages, in order.
 void align_backbone_outputs(Json& c) {
@@ -77,8 +65,8 @@ void align_backbone_outputs(Json& c) {
 
 void finalize(Json& c, const std::string&) {
   require_positive(c, {"num_channels", "embedding_size"});
-  const auto hidden = int_list(c, "hidden_sizes");
-  const auto depths = int_list(c, "depths");
+  const auto hidden = get_int_list(c, "hidden_sizes");
+  const auto depths = get_int_list(c, "depths");
   if (hidden.size() != depths.size())
     throw ConfigError("config fields 'hidden_sizes' and 'depths' must have the same length (one per stage)");
   const std::string layer_type = c.value("layer_type", std::string());
@@ -125,8 +113,8 @@ void stage(TensorList& t, const std::string& p, const Json& c, int64_t in, int64
 
 std::vector<TensorSpec> tensors(const Json& c, const std::string& arch) {
   TensorList t;
-  const auto hidden = int_list(c, "hidden_sizes");
-  const auto depths = int_list(c, "depths");
+  const auto hidden = get_int_list(c, "hidden_sizes");
+  const auto depths = get_int_list(c, "depths");
   const std::string base = arch == "ResNetForImageClassification" ? "resnet." : "";
   // ResNetEmbeddings: the 7x7 stride-2 stem (the max-pool has no weights).
   conv_layer(t, base + "embedder.embedder.", get_int(c, "num_channels"), get_int(c, "embedding_size"), 7);

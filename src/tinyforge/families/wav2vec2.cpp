@@ -11,23 +11,10 @@ namespace tinyforge {
 
 namespace {
 
-// A config field holding a list of positive integers (conv_dim, tdnn_kernel, ...).
-std::vector<int64_t> int_list(const Json& c, const std::string& key) {
-  if (!c.contains(key) || !c[key].is_array() || c[key].empty())
-    throw ConfigError("config field '" + key + "' must be a non-empty list of integers");
-  std::vector<int64_t> out;
-  for (const auto& v : c[key]) {
-    if (!v.is_number_integer() || v.get<int64_t>() <= 0)
-      throw ConfigError("config field '" + key + "' must hold positive integers (got " + c[key].dump() + ")");
-    out.push_back(v.get<int64_t>());
-  }
-  return out;
-}
-
 void require_same_length(const Json& c, const std::vector<std::string>& keys, size_t expected,
                          const std::string& expected_name) {
   for (const auto& k : keys)
-    if (int_list(c, k).size() != expected)
+    if (get_int_list(c, k).size() != expected)
       throw ConfigError("config field '" + k + "' must have " + expected_name + " (" +
                         std::to_string(expected) + ") entries (got " + c[k].dump() + ")");
 }
@@ -40,7 +27,7 @@ void finalize(Json& c, const std::string& arch) {
   // Wav2Vec2Config.__post_init__: the feature encoder depth is len(conv_dim); the adapter width defaults to
   // hidden_size. An explicitly given value is kept (and then has to agree).
   if (c["num_feat_extract_layers"].is_null())
-    c["num_feat_extract_layers"] = static_cast<int64_t>(int_list(c, "conv_dim").size());
+    c["num_feat_extract_layers"] = static_cast<int64_t>(get_int_list(c, "conv_dim").size());
   if (c["output_hidden_size"].is_null() ||
       (c["output_hidden_size"].is_number_integer() && c["output_hidden_size"].get<int64_t>() == 0))
     c["output_hidden_size"] = c["hidden_size"];
@@ -78,7 +65,8 @@ void finalize(Json& c, const std::string& arch) {
   }
   if (arch == "Wav2Vec2ForSequenceClassification") require_positive(c, {"classifier_proj_size"});
   if (arch == "Wav2Vec2ForXVector") {
-    require_same_length(c, {"tdnn_kernel", "tdnn_dilation"}, int_list(c, "tdnn_dim").size(), "len(tdnn_dim)");
+    require_same_length(c, {"tdnn_kernel", "tdnn_dilation"}, get_int_list(c, "tdnn_dim").size(),
+                        "len(tdnn_dim)");
     require_positive(c, {"xvector_output_dim"});
   }
 }
@@ -101,7 +89,7 @@ void kaiming_conv(TensorList& t, const std::string& name, int64_t in, int64_t ou
 // Wav2Vec2FeatureEncoder: conv_layers.{i}.conv (+ layer_norm: GroupNorm on the first layer only for "group",
 // LayerNorm on every layer for "layer"; both ones / zeros).
 void feature_encoder(TensorList& t, const std::string& p, const Json& c) {
-  const auto dim = int_list(c, "conv_dim"), kernel = int_list(c, "conv_kernel");
+  const auto dim = get_int_list(c, "conv_dim"), kernel = get_int_list(c, "conv_kernel");
   const bool group = c["feat_extract_norm"] == "group";
   const bool bias = get_bool(c, "conv_bias");
   for (int64_t i = 0; i < get_int(c, "num_feat_extract_layers"); ++i) {
@@ -166,7 +154,7 @@ void adapter(TensorList& t, const std::string& p, const Json& c) {
 
 // Wav2Vec2Model.
 void wav2vec2_model(TensorList& t, const std::string& p, const Json& c) {
-  const int64_t h = get_int(c, "hidden_size"), features = int_list(c, "conv_dim").back();
+  const int64_t h = get_int(c, "hidden_size"), features = get_int_list(c, "conv_dim").back();
   feature_encoder(t, p + "feature_extractor.", c);
   // Wav2Vec2FeatureProjection: LayerNorm over the last conv channels, projection ~ U(±1/sqrt(conv_dim[-1])).
   t.layer_norm(p + "feature_projection.layer_norm", features);
@@ -200,7 +188,7 @@ std::vector<TensorSpec> tensors(const Json& c, const std::string& arch) {
                   vars = get_int(c, "num_codevectors_per_group");
     const int64_t codevector = get_int(c, "codevector_dim"), proj = get_int(c, "proj_codevector_dim");
     t.add("quantizer.codevectors", {1, groups * vars, codevector / groups}, uniform(0.0, 1.0));
-    t.linear("quantizer.weight_proj", int_list(c, "conv_dim").back(), groups * vars, 1.0);
+    t.linear("quantizer.weight_proj", get_int_list(c, "conv_dim").back(), groups * vars, 1.0);
     // project_hid / project_q are reset to nn.Linear's own default init.
     default_linear(t, "project_hid", h, proj);
     default_linear(t, "project_q", codevector, proj);
@@ -220,7 +208,7 @@ std::vector<TensorSpec> tensors(const Json& c, const std::string& arch) {
   }
   if (arch == "Wav2Vec2ForXVector") {
     layer_weights(t, c);
-    const auto dim = int_list(c, "tdnn_dim"), kernel = int_list(c, "tdnn_kernel");
+    const auto dim = get_int_list(c, "tdnn_dim"), kernel = get_int_list(c, "tdnn_kernel");
     const int64_t out = get_int(c, "xvector_output_dim");
     t.linear("projector", h, dim.front(), std);
     // TDNNLayer keeps its dilated conv as an nn.Linear over in·kernel inputs; the first layer reads
