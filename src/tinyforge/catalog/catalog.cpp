@@ -29,6 +29,9 @@ Catalog::Catalog() {
     e.class_defaults = j.value("class_defaults", Json::object());
     e.tiny = j.at("tiny");
     e.processor = j.value("processor", Json());
+    e.keep_in_fp32_modules = j.value("keep_in_fp32_modules", std::vector<std::string>{});
+    for (const auto& r : j.value("in_memory_renames", Json::array()))
+      e.in_memory_renames.emplace_back(r.at(0).get<std::string>(), r.at(1).get<std::string>());
     for (const auto& a : j.at("architectures"))
       e.architectures.push_back({a.at("name"), a.value("generative", false)});
     entries_.emplace(e.model_type, std::move(e));

@@ -28,6 +28,11 @@ struct ModelTypeEntry {
   Json tiny;            // the ModelTester values
   std::vector<ArchitectureEntry> architectures;
   Json processor;  // {"preprocessor_config": {...}} or null; shrunk by the family
+  // _keep_in_fp32_modules: weights whose name contains one of these stay float32 when cast to float16.
+  std::vector<std::string> keep_in_fp32_modules;
+  // transformers 5's weight renamings (saved name → in-memory name), in its order; save_pretrained sorts the
+  // state dict by the in-memory names, so sharding follows them.
+  std::vector<std::pair<std::string, std::string>> in_memory_renames;
   const ArchitectureEntry* find_architecture(const std::string& name) const;
 };
 

@@ -122,17 +122,28 @@ void check_overrides_apply(const std::vector<const ModelTypeEntry*>& entries,
   }
 }
 
-Json resolve_config(const ModelTypeEntry& entry, const std::string& arch,
-                    const std::vector<ConfigOverride>& overrides) {
-  Json config = entry.defaults;
-  for (auto it = entry.tiny.begin(); it != entry.tiny.end(); ++it) {
-    if (config.contains(it.key()) && config[it.key()].is_object() && it.value().is_object() &&
-        is_sub_config(config[it.key()])) {
-      config[it.key()].update(it.value());
+namespace {
+// `layer` over `base`; sub-configs merge field by field.
+Json lay_over(Json base, const Json& layer) {
+  for (auto it = layer.begin(); it != layer.end(); ++it) {
+    if (base.contains(it.key()) && base[it.key()].is_object() && it.value().is_object() &&
+        is_sub_config(base[it.key()])) {
+      base[it.key()].update(it.value());
     } else {
-      config[it.key()] = it.value();
+      base[it.key()] = it.value();
     }
   }
+  return base;
+}
+}  // namespace
+
+Json config_from_saved(const ModelTypeEntry& entry, const Json& saved) {
+  return lay_over(entry.defaults, saved);
+}
+
+Json resolve_config(const ModelTypeEntry& entry, const std::string& arch,
+                    const std::vector<ConfigOverride>& overrides) {
+  Json config = lay_over(entry.defaults, entry.tiny);
   // create_dummy_models.build_model: decoder-only heads of encoder(-decoder) families become decoders.
   auto ends_with = [&](const std::string& suffix) {
     return arch.size() >= suffix.size() &&

@@ -30,6 +30,10 @@ void check_overrides_apply(const std::vector<const ModelTypeEntry*>& entries,
 Json resolve_config(const ModelTypeEntry& entry, const std::string& arch,
                     const std::vector<ConfigOverride>& overrides);
 
+// The full config of a saved repository: the class defaults with its config.json laid over them (sub-configs
+// merged field by field), as from_pretrained would see it. Derived fields are left for the family.
+Json config_from_saved(const ModelTypeEntry& entry, const Json& saved);
+
 // config.json text for the final config of `arch` (dtype, architectures, transformers_version added).
 std::string config_json_text(const ModelTypeEntry& entry, const std::string& arch, Json config,
                              const std::string& dtype = "float32");

@@ -18,5 +18,6 @@ std::vector<std::string> split_commas(const std::vector<std::string>& items);
 
 Subcommand add_create_command(CLI::App& app);
 Subcommand add_list_command(CLI::App& app);
+std::vector<Subcommand> add_checkpoint_commands(CLI::App& app);  // inspect, reshard, cast
 
 }  // namespace tinyforge::cli

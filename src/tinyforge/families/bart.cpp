@@ -64,7 +64,7 @@ std::vector<TensorSpec> tensors(const Json& c, const std::string& arch) {
 
   model(t, arch == "BartModel" ? "" : "model.", c);
   if (arch == "BartForConditionalGeneration") {
-    t.add("final_logits_bias", {1, vocab}, zeros());  // a persistent buffer
+    t.add("final_logits_bias", {1, vocab}, zeros(), TensorRole::Buffer);
     if (!tied) t.linear("lm_head", d, vocab, std, /*bias=*/false);
   }
   if (arch == "BartForSequenceClassification") {

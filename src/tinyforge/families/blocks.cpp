@@ -5,7 +5,11 @@
 namespace tinyforge {
 
 void TensorList::add(const std::string& name, Shape shape, Init init, DType dtype) {
-  specs_.push_back(TensorSpec{name, std::move(shape), dtype, std::move(init)});
+  specs_.push_back(TensorSpec{name, std::move(shape), dtype, std::move(init), TensorRole::Parameter, false});
+}
+
+void TensorList::add(const std::string& name, Shape shape, Init init, TensorRole role, bool embedding) {
+  specs_.push_back(TensorSpec{name, std::move(shape), DType::F32, std::move(init), role, embedding});
 }
 
 void TensorList::linear(const std::string& name, int64_t in, int64_t out, double std, bool bias) {
@@ -22,7 +26,7 @@ void TensorList::embedding(const std::string& name, int64_t num, int64_t dim, do
                         " must be within the vocabulary of " + std::to_string(num) + " rows");
     init.zero_rows.push_back(*padding_idx < 0 ? *padding_idx + num : *padding_idx);
   }
-  add(name + ".weight", {num, dim}, std::move(init));
+  add(name + ".weight", {num, dim}, std::move(init), TensorRole::Parameter, /*embedding=*/true);
 }
 
 void TensorList::layer_norm(const std::string& name, int64_t dim, bool bias) {
@@ -37,9 +41,10 @@ void TensorList::rms_norm(const std::string& name, int64_t dim, double value) {
 void TensorList::batch_norm(const std::string& name, int64_t channels) {
   add(name + ".weight", {channels}, ones());
   add(name + ".bias", {channels}, zeros());
-  add(name + ".running_mean", {channels}, zeros());
-  add(name + ".running_var", {channels}, ones());
-  add(name + ".num_batches_tracked", {}, zeros(), DType::I64);
+  add(name + ".running_mean", {channels}, zeros(), TensorRole::Buffer);
+  add(name + ".running_var", {channels}, ones(), TensorRole::Buffer);
+  specs_.push_back(
+      TensorSpec{name + ".num_batches_tracked", {}, DType::I64, zeros(), TensorRole::Buffer, false});
 }
 
 void TensorList::conv(const std::string& name, int64_t in, int64_t out, const Shape& kernel, Init weight_init,

@@ -13,6 +13,8 @@ namespace tinyforge {
 class TensorList {
  public:
   void add(const std::string& name, Shape shape, Init init, DType dtype = DType::F32);
+  // The same for tensors that are not plain trainable parameters (buffers, nn.Embedding weights).
+  void add(const std::string& name, Shape shape, Init init, TensorRole role, bool embedding = false);
   // nn.Linear(in, out): weight [out, in] ~ N(0, std), bias zeros.
   void linear(const std::string& name, int64_t in, int64_t out, double std, bool bias = true);
   // nn.Embedding(num, dim, padding_idx): N(0, std) with the padding row zeroed.

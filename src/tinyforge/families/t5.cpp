@@ -94,7 +94,8 @@ void t5_attention(TensorList& t, const std::string& p, const T5Dims& d, bool rel
   t.linear(p + "v", d.d_model, inner, d.factor * std::pow(dm, -0.5), false);
   t.linear(p + "o", inner, d.d_model, d.factor * std::pow(static_cast<double>(inner), -0.5), false);
   if (relative_bias)
-    t.add(p + "relative_attention_bias.weight", {d.buckets, d.heads}, normal(d.factor * std::pow(dm, -0.5)));
+    t.add(p + "relative_attention_bias.weight", {d.buckets, d.heads}, normal(d.factor * std::pow(dm, -0.5)),
+          TensorRole::Parameter, /*embedding=*/true);
 }
 
 // T5DenseActDense (wi, wo) or T5DenseGatedActDense (wi_0, wi_1, wo), all bias-free.

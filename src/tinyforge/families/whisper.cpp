@@ -52,7 +52,10 @@ void encoder(TensorList& t, const std::string& p, const Json& c) {
   const double std = get_float(c, "init_std");
   t.conv(p + "conv1", get_int(c, "num_mel_bins"), d, {kConvKernel}, normal(std));
   t.conv(p + "conv2", d, d, {kConvKernel}, normal(std));  // stride 2
-  t.add(p + "embed_positions.weight", {get_int(c, "max_source_positions"), d}, sinusoids(d));
+  // An nn.Embedding. The encoder freezes it, but from_pretrained hands back a trainable parameter, and a
+  // checkpoint is inspected as loaded.
+  t.add(p + "embed_positions.weight", {get_int(c, "max_source_positions"), d}, sinusoids(d),
+        TensorRole::Parameter, /*embedding=*/true);
   for (int64_t i = 0; i < get_int(c, "encoder_layers"); ++i)
     bart_like_encoder_layer(t, p + "layers." + std::to_string(i) + ".", d, get_int(c, "encoder_ffn_dim"), std,
                             /*key_bias=*/false);

@@ -33,11 +33,20 @@ Init truncated_normal(double std, double lo = -2.0, double hi = 2.0);
 Init uniform(double lo, double hi);
 Init from_function(std::function<double(int64_t)> fn);
 
+// What a saved tensor is to the module that owns it; `inspect` counts parameters the way
+// PreTrainedModel.num_parameters does from these.
+enum class TensorRole {
+  Parameter,  // an nn.Parameter that trains
+  Buffer,     // a persistent buffer (BatchNorm running stats, final_logits_bias): not a parameter
+};
+
 struct TensorSpec {
   std::string name;
   Shape shape;
   DType dtype = DType::F32;
   Init init;
+  TensorRole role = TensorRole::Parameter;
+  bool embedding = false;  // the weight of an nn.Embedding (num_parameters(exclude_embeddings=True) skips it)
 };
 
 // Fills the tensor's bytes (little-endian) from the seeded stream `key`.

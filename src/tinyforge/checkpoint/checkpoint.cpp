@@ -1,0 +1,268 @@
+#include "tinyforge/checkpoint/checkpoint.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+namespace tinyforge {
+
+const CheckpointTensor* Checkpoint::find(const std::string& name) const {
+  auto it = std::lower_bound(tensors.begin(), tensors.end(), name,
+                             [](const CheckpointTensor& t, const std::string& n) { return t.info.name < n; });
+  return it != tensors.end() && it->info.name == name ? &*it : nullptr;
+}
+
+uint64_t Checkpoint::total_bytes() const {
+  uint64_t total = 0;
+  for (const auto& t : tensors) total += t.info.size;
+  return total;
+}
+
+std::string with_variant(const std::string& file_name, const std::string& variant) {
+  if (variant.empty()) return file_name;
+  std::string out = file_name;
+  out.insert(out.rfind('.'), "." + variant);
+  return out;
+}
+
+namespace {
+
+SafetensorsHeader read_header(const fs::path& dir, const std::string& file) {
+  try {
+    return safetensors_read_header((dir / file).string());
+  } catch (const SafetensorsError& e) {
+    throw CheckpointError(std::string(e.what()) +
+                          " (the file is truncated or not safetensors; re-create it)");
+  }
+}
+
+void add_tensors(Checkpoint& c, const std::string& file, SafetensorsHeader header) {
+  for (auto& info : header.tensors) c.tensors.push_back({std::move(info), file});
+}
+
+}  // namespace
+
+Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant) {
+  Checkpoint c;
+  c.dir = dir;
+  c.variant = variant;
+  if (!fs::is_directory(dir)) throw CheckpointError(dir.string() + " is not a directory");
+  if (fs::exists(dir / "config.json")) c.config = parse_json(read_file(dir / "config.json"), "config.json");
+  const std::string single = with_variant("model.safetensors", variant);
+  const std::string index_name = with_variant("model.safetensors.index.json", variant);
+  if (fs::exists(dir / index_name)) {
+    c.sharded = true;
+    Json index = parse_json(read_file(dir / index_name), index_name);
+    if (!index.contains("weight_map") || !index["weight_map"].is_object())
+      throw CheckpointError(index_name + ": no \"weight_map\" object");
+    std::map<std::string, std::set<std::string>> expected;  // file -> tensor names the index puts there
+    for (auto it = index["weight_map"].begin(); it != index["weight_map"].end(); ++it) {
+      if (!it.value().is_string())
+        throw CheckpointError(index_name + ": weight_map[\"" + it.key() + "\"] is not a file name");
+      const std::string file = it.value().get<std::string>();
+      if (file.find('/') != std::string::npos || file == ".." || file.empty())
+        throw CheckpointError(index_name + ": shard name '" + file + "' must be a plain file name");
+      expected[file].insert(it.key());
+    }
+    std::map<std::string, std::string> seen;  // tensor -> file
+    for (const auto& [file, names] : expected) {
+      if (!fs::exists(dir / file))
+        throw CheckpointError(index_name + " names shard '" + file + "', which is missing from " +
+                              dir.string());
+      SafetensorsHeader header = read_header(dir, file);
+      for (const auto& t : header.tensors) {
+        if (auto prev = seen.find(t.name); prev != seen.end())
+          throw CheckpointError("tensor '" + t.name + "' is in two shards: " + prev->second + " and " + file);
+        seen[t.name] = file;
+      }
+      for (const auto& name : names)
+        if (std::none_of(header.tensors.begin(), header.tensors.end(),
+                         [&](const SafetensorsTensorInfo& t) { return t.name == name; }))
+          throw CheckpointError(index_name + " puts tensor '" + name + "' in " + file +
+                                ", which does not hold it");
+      c.weight_files.push_back(file);
+      add_tensors(c, file, std::move(header));
+    }
+  } else if (fs::exists(dir / single)) {
+    c.weight_files.push_back(single);
+    add_tensors(c, single, read_header(dir, single));
+  } else {
+    throw CheckpointError("no " + single + " or " + index_name + " in " + dir.string() +
+                          (variant.empty() ? "" : " (check the variant name)"));
+  }
+  std::sort(c.tensors.begin(), c.tensors.end(),
+            [](const CheckpointTensor& a, const CheckpointTensor& b) { return a.info.name < b.info.name; });
+  for (size_t i = 1; i < c.tensors.size(); ++i)
+    if (c.tensors[i].info.name == c.tensors[i - 1].info.name)
+      throw CheckpointError("tensor '" + c.tensors[i].info.name +
+                            "' is in two shards: " + c.tensors[i - 1].file + " and " + c.tensors[i].file);
+  return c;
+}
+
+std::vector<uint8_t> read_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
+  std::ifstream in(checkpoint.dir / tensor.file, std::ios::binary);
+  std::vector<uint8_t> out(tensor.info.size);
+  in.seekg(static_cast<std::streamoff>(tensor.info.file_offset));
+  in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
+  if (!in || static_cast<uint64_t>(in.gcount()) != tensor.info.size)
+    throw CheckpointError(tensor.file + ": could not read tensor '" + tensor.info.name +
+                          "' (file truncated?)");
+  return out;
+}
+
+KeyCheck check_keys(const Checkpoint& checkpoint, const std::vector<std::string>& expected, bool strict) {
+  KeyCheck result;
+  std::set<std::string> want(expected.begin(), expected.end());
+  for (const auto& name : want)
+    if (!checkpoint.find(name)) result.missing.push_back(name);
+  for (const auto& t : checkpoint.tensors)
+    if (!want.count(t.info.name)) result.unexpected.push_back(t.info.name);
+  if (strict && !result.clean()) {
+    std::string msg = "error(s) loading " + checkpoint.dir.string() + ":";
+    if (!result.missing.empty()) {
+      msg += " missing key(s):";
+      for (const auto& k : result.missing) msg.append(" ").append(k);
+    }
+    if (!result.unexpected.empty()) {
+      if (!result.missing.empty()) msg += ";";
+      msg += " unexpected key(s):";
+      for (const auto& k : result.unexpected) msg.append(" ").append(k);
+    }
+    throw CheckpointError(msg);
+  }
+  return result;
+}
+
+uint64_t parse_shard_size(const std::string& text) {
+  static const std::map<std::string, double> units = {{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}};
+  std::string s = text;
+  s.erase(0, s.find_first_not_of(' '));
+  s.erase(s.find_last_not_of(' ') + 1);
+  auto bad = [&] {
+    return CheckpointError("bad shard size '" + text +
+                           "': give bytes or a number with KB, MB, GB or TB (e.g. 10KB)");
+  };
+  if (s.empty()) throw bad();
+  double multiplier = 1;
+  std::string number = s;
+  if (s.size() > 2) {
+    std::string unit = s.substr(s.size() - 2);
+    std::transform(unit.begin(), unit.end(), unit.begin(), ::toupper);
+    if (auto it = units.find(unit); it != units.end()) {
+      multiplier = it->second;
+      number = s.substr(0, s.size() - 2);
+    }
+  }
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(number, &used);
+  } catch (const std::exception&) {
+    throw bad();
+  }
+  while (used < number.size() && number[used] == ' ') ++used;
+  if (used != number.size() || !(value > 0) || !std::isfinite(value)) throw bad();
+  return static_cast<uint64_t>(value * multiplier);
+}
+
+namespace {
+
+void write_one_file(const fs::path& path, const std::vector<const TensorSource*>& tensors) {
+  std::vector<SafetensorsTensorInfo> infos;
+  std::map<std::string, const TensorSource*> by_name;
+  for (const auto* t : tensors) {
+    infos.push_back(t->info);
+    by_name[t->info.name] = t;
+  }
+  std::string header = safetensors_header_bytes(infos, {{"format", "pt"}});
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  for (const auto& info : infos) {
+    std::vector<uint8_t> bytes = by_name.at(info.name)->bytes();
+    if (bytes.size() != info.size)
+      throw CheckpointError("tensor '" + info.name + "': byte size does not match its dtype and shape");
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  }
+  out.flush();
+  if (!out) throw CheckpointError("could not write " + path.string() + " (disk full?)");
+}
+
+}  // namespace
+
+std::vector<std::string> write_safetensors_weights(const fs::path& dir,
+                                                   const std::vector<TensorSource>& tensors,
+                                                   uint64_t max_shard_size, uint64_t total_parameters,
+                                                   const std::string& variant) {
+  // huggingface_hub's split: fill a shard in state-dict order until the next tensor would overflow it; a
+  // tensor larger than the limit gets a shard of its own.
+  std::vector<std::vector<const TensorSource*>> shards;
+  std::vector<const TensorSource*> current;
+  uint64_t current_size = 0, total = 0;
+  for (const auto& t : tensors) {
+    const uint64_t size = static_cast<uint64_t>(numel(t.info.shape)) * dtype_size(t.info.dtype);
+    total += size;
+    if (max_shard_size > 0 && size > max_shard_size) {
+      shards.push_back({&t});
+      continue;
+    }
+    if (max_shard_size > 0 && current_size + size > max_shard_size) {
+      shards.push_back(std::move(current));
+      current.clear();
+      current_size = 0;
+    }
+    current.push_back(&t);
+    current_size += size;
+  }
+  if (!current.empty() || shards.empty()) shards.push_back(std::move(current));
+
+  std::vector<std::string> written;
+  if (shards.size() == 1) {
+    written.push_back(with_variant("model.safetensors", variant));
+    write_one_file(dir / written.back(), shards[0]);
+    return written;
+  }
+  Json weight_map = Json::object();
+  char suffix[32];
+  for (size_t i = 0; i < shards.size(); ++i) {
+    std::snprintf(suffix, sizeof suffix, "-%05zu-of-%05zu", i + 1, shards.size());
+    // save_pretrained's pattern: the shard suffix goes after the variant
+    // (model.fp16-00001-of-00002.safetensors).
+    std::string name = with_variant("model.safetensors", variant);
+    name.insert(name.size() - std::string_view(".safetensors").size(), suffix);
+    write_one_file(dir / name, shards[i]);
+    for (const auto* t : shards[i]) weight_map[t->info.name] = name;
+    written.push_back(name);
+  }
+  Json index = {{"metadata", {{"total_parameters", total_parameters}, {"total_size", total}}},
+                {"weight_map", weight_map}};  // nlohmann sorts keys
+  written.push_back(with_variant("model.safetensors.index.json", variant));
+  write_file_synced(dir / written.back(), py_json_dumps(index, PyDumpOptions{2, true}) + "\n");
+  return written;
+}
+
+void rewrite_repository(const fs::path& dir, const std::vector<std::string>& drop,
+                        const std::function<void(const fs::path& staging)>& fill) {
+  const fs::path target = fs::absolute(dir).lexically_normal();
+  const fs::path staging = staging_directory_for(target);
+  try {
+    fs::create_directories(staging);
+    for (const auto& entry : fs::recursive_directory_iterator(target)) {
+      const fs::path rel = fs::relative(entry.path(), target);
+      if (std::find(drop.begin(), drop.end(), rel.generic_string()) != drop.end()) continue;
+      if (entry.is_directory())
+        fs::create_directories(staging / rel);
+      else
+        fs::copy_file(entry.path(), staging / rel);
+    }
+    fill(staging);
+    publish_directory(staging, target);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    throw;
+  }
+}
+
+}  // namespace tinyforge

@@ -1,0 +1,81 @@
+// checkpoint: a saved repository's weights as transformers reads them — one `model.safetensors`, or an
+// index `model.safetensors.index.json` naming shards — with an optional `variant` (`model.fp16.safetensors`).
+// Only headers are read up front; tensor bytes are read one at a time, so multi-GB checkpoints stay cheap.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tinyforge/catalog/catalog.h"
+#include "tinyforge/formats/safetensors.h"
+#include "tinyforge/util/fs.h"
+#include "tinyforge/util/json.h"
+
+namespace tinyforge {
+
+// Bad or inconsistent checkpoint on disk; the message names the file and the problem.
+class CheckpointError : public UserError {
+ public:
+  using UserError::UserError;
+};
+
+struct CheckpointTensor {
+  SafetensorsTensorInfo info;  // name, dtype, shape, where the bytes are
+  std::string file;            // weight file name inside the repository
+};
+
+struct Checkpoint {
+  fs::path dir;
+  std::string variant;
+  Json config;  // config.json
+  bool sharded = false;
+  std::vector<std::string> weight_files;  // in shard order
+  std::vector<CheckpointTensor> tensors;  // sorted by name
+  const CheckpointTensor* find(const std::string& name) const;
+  uint64_t total_bytes() const;
+};
+
+// `model.safetensors` → `model.{variant}.safetensors` (transformers' _add_variant).
+std::string with_variant(const std::string& file_name, const std::string& variant);
+
+// Reads config.json and the weight headers; validates the index (every shard exists, no tensor in two
+// shards, every indexed tensor present where the index says). Throws CheckpointError.
+Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant = "");
+
+// The bytes of one tensor.
+std::vector<uint8_t> read_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor);
+
+// load_sharded_checkpoint's key check: names the model expects vs names the checkpoint holds.
+struct KeyCheck {
+  std::vector<std::string> missing, unexpected;
+  bool clean() const { return missing.empty() && unexpected.empty(); }
+};
+// With strict, a non-clean result throws CheckpointError listing the keys.
+KeyCheck check_keys(const Checkpoint& checkpoint, const std::vector<std::string>& expected, bool strict);
+
+// "10KB", "5MB", "2GB", "1TB" (decimal, as huggingface_hub parses them) or a plain byte count.
+uint64_t parse_shard_size(const std::string& text);
+
+// A tensor to write: its header entry and where to get its bytes.
+struct TensorSource {
+  SafetensorsTensorInfo info;
+  std::function<std::vector<uint8_t>()> bytes;
+};
+
+// Writes the weights of `tensors` (in state-dict order) into `dir` as save_pretrained shards them for
+// `max_shard_size` (0 = never shard): `model[.variant].safetensors`, or numbered shards plus the index with
+// total_size, total_parameters and a sorted weight_map). Returns the file names written.
+std::vector<std::string> write_safetensors_weights(const fs::path& dir,
+                                                   const std::vector<TensorSource>& tensors,
+                                                   uint64_t max_shard_size, uint64_t total_parameters,
+                                                   const std::string& variant = "");
+
+// Rewrites repository `dir` atomically: its files except those `drop` names are copied to a staging
+// folder, `fill(staging)` adds the new ones, then the staging folder replaces `dir`. Nothing changes on
+// error.
+void rewrite_repository(const fs::path& dir, const std::vector<std::string>& drop,
+                        const std::function<void(const fs::path& staging)>& fill);
+
+}  // namespace tinyforge

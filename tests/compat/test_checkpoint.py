@@ -1,0 +1,220 @@
+"""Checkpoint tools against transformers: `inspect` counts parameters exactly as num_parameters() does for
+every option combination and estimates FLOPs as the Trainer does; `reshard` writes the shards and index
+save_pretrained writes for the same max_shard_size, which transformers loads cleanly; `cast` gives
+checkpoints transformers loads in the recorded dtype (T5 keeping `wo` in float32) and saves back byte for
+byte. Bad checkpoints get a clear error and are left untouched."""
+import hashlib
+import json
+import shutil
+import struct
+
+import pytest
+import torch
+import transformers
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from test_oracle import CASES, SCALED, forged_dir
+from tinyforge_support import catalog, load_json, run_tinyforge
+
+CATALOG = catalog()
+TINY_CASES = [c for c in CASES if c.values[2] == "tiny"]
+
+
+def inspect_json(folder, *extra):
+    return json.loads(run_tinyforge("inspect", folder, "--json", *extra).stdout)
+
+
+def read_all(folder):
+    """Every tensor of a (possibly sharded) repository, by name."""
+    out = {}
+    for f in sorted(folder.glob("*.safetensors")):
+        with safe_open(str(f), "pt") as h:
+            for k in h.keys():
+                assert k not in out, f"{k} twice"
+                out[k] = h.get_tensor(k)
+    return out
+
+
+def same_bytes(a, b):
+    return a.dtype == b.dtype and a.shape == b.shape and a.contiguous().reshape(-1).view(torch.uint8).equal(
+        b.contiguous().reshape(-1).view(torch.uint8))
+
+
+def clean_load(cls, folder, **kwargs):
+    model, info = cls.from_pretrained(folder, output_loading_info=True, **kwargs)
+    for kind in ("missing_keys", "unexpected_keys", "mismatched_keys", "error_msgs"):
+        assert not info.get(kind), f"{kind}: {info.get(kind)}"
+    return model
+
+
+@pytest.mark.parametrize("model_type,arch,variant", CASES)
+def test_inspect_counts_like_num_parameters(forge_cache, model_type, arch, variant):
+    folder = forged_dir(forge_cache, model_type, arch, variant)
+    ours = inspect_json(folder, "--batch_size", "3", "--sequence_length", "11")
+    model = getattr(transformers, arch).from_pretrained(folder)
+    for only_trainable in (False, True):
+        for exclude_embeddings in (False, True):
+            key = f"only_trainable={str(only_trainable).lower()},exclude_embeddings={str(exclude_embeddings).lower()}"
+            assert ours["num_parameters"][key] == model.num_parameters(
+                only_trainable=only_trainable, exclude_embeddings=exclude_embeddings), key
+    # Trainer.floating_point_ops: 6 x numel(main input) x non-embedding parameters, on an input of the shape
+    # the model takes.
+    assert ours["main_input_name"] == model.main_input_name
+    shape = ours["main_input_shape"]
+    assert shape[0] == 3
+    if model.main_input_name in ("input_ids", "input_values"):
+        assert shape == [3, 11]
+    trainer = transformers.Trainer.__new__(transformers.Trainer)
+    trainer.model = model
+    inputs = {model.main_input_name: torch.zeros(shape)}
+    assert ours["floating_point_ops"] == trainer.floating_point_ops(inputs)
+    assert ours["estimate_tokens"] == inputs[model.main_input_name].numel()
+    total = sum(f.stat().st_size for f in folder.glob("*.safetensors"))
+    assert sum(ours["bytes_by_dtype"].values()) < total
+
+
+@pytest.mark.parametrize("model_type,arch,variant", TINY_CASES)
+def test_reshard_matches_save_pretrained(forge_cache, tmp_path, model_type, arch, variant):
+    folder = tmp_path / "ours"
+    shutil.copytree(forged_dir(forge_cache, model_type, arch, variant), folder)
+    before = read_all(folder)
+    size = max(4000, sum(t.numel() * t.element_size() for t in before.values()) // 5)
+    run_tinyforge("reshard", folder, "--max_shard_size", str(size))
+    model = clean_load(getattr(transformers, arch), folder)
+    after = read_all(folder)
+    assert sorted(after) == sorted(before)
+    assert all(same_bytes(after[k], before[k]) for k in before)
+    # transformers' own sharding of the same model at the same limit: same files, same index.
+    model.save_pretrained(tmp_path / "theirs", max_shard_size=size)
+    ours_files = sorted(p.name for p in folder.iterdir() if "safetensors" in p.name)
+    theirs_files = sorted(p.name for p in (tmp_path / "theirs").iterdir() if "safetensors" in p.name)
+    assert ours_files == theirs_files
+    if (folder / "model.safetensors.index.json").exists():
+        assert load_json(folder / "model.safetensors.index.json") == \
+            load_json(tmp_path / "theirs" / "model.safetensors.index.json")
+    assert inspect_json(folder)["num_parameters"] == inspect_json(forged_dir(forge_cache, model_type, arch,
+                                                                             variant))["num_parameters"]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+@pytest.mark.parametrize("model_type,arch,variant", [c for c in TINY_CASES if c.values[1] in (
+    "BertForMaskedLM", "T5ForConditionalGeneration", "LlamaForCausalLM", "ResNetForImageClassification",
+    "WhisperForConditionalGeneration", "CLIPModel")])
+def test_cast_loads_in_recorded_dtype(forge_cache, tmp_path, model_type, arch, variant, dtype):
+    source = forged_dir(forge_cache, model_type, arch, variant)
+    folder = tmp_path / "ours"
+    shutil.copytree(source, folder)
+    run_tinyforge("cast", folder, "--dtype", dtype)
+    config = load_json(folder / "config.json")
+    assert config["dtype"] == dtype
+    model = clean_load(getattr(transformers, arch), folder, dtype="auto")
+    target = getattr(torch, dtype)
+    keep = set(getattr(model, "_keep_in_fp32_modules", None) or []) if dtype == "float16" else set()
+    ours = read_all(folder)
+    original = read_all(source)
+    for name, t in ours.items():
+        if not original[name].is_floating_point():
+            assert same_bytes(t, original[name]), name
+            continue
+        expected = torch.float32 if any(k in name for k in keep) else target
+        assert t.dtype == expected, f"{name}: {t.dtype}, expected {expected}"
+        assert same_bytes(t, original[name].to(expected)), f"{name}: values differ from torch's cast"
+    # transformers writes the same bytes back.
+    model.save_pretrained(tmp_path / "theirs")
+    theirs = read_all(tmp_path / "theirs")
+    assert sorted(theirs) == sorted(ours)
+    assert all(same_bytes(theirs[k], ours[k]) for k in ours)
+    assert load_json(tmp_path / "theirs" / "config.json")["dtype"] == dtype
+
+
+def digest(folder):
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            h.update(p.name.encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def repo(forge_cache, tmp_path, arch="BertModel"):
+    folder = tmp_path / "repo"
+    shutil.copytree(forged_dir(forge_cache, "bert", arch, "tiny"), folder)
+    return folder
+
+
+def test_truncated_safetensors_is_a_clear_error(forge_cache, tmp_path):
+    folder = repo(forge_cache, tmp_path)
+    data = (folder / "model.safetensors").read_bytes()
+    (folder / "model.safetensors").write_bytes(data[: len(data) - 100])
+    before = digest(folder)
+    for args in (("inspect", folder), ("reshard", folder, "--max_shard_size", "10KB"),
+                 ("cast", folder, "--dtype", "float16")):
+        proc = run_tinyforge(*args, check=False)
+        assert proc.returncode == 2, args
+        assert "model.safetensors" in proc.stderr and "truncated" in proc.stderr, proc.stderr
+    assert digest(folder) == before
+
+
+def test_corrupt_header_is_a_clear_error(forge_cache, tmp_path):
+    folder = repo(forge_cache, tmp_path)
+    data = bytearray((folder / "model.safetensors").read_bytes())
+    data[8] = ord("[")
+    (folder / "model.safetensors").write_bytes(bytes(data))
+    proc = run_tinyforge("inspect", folder, check=False)
+    assert proc.returncode == 2 and "header" in proc.stderr, proc.stderr
+
+
+def sharded(forge_cache, tmp_path):
+    folder = repo(forge_cache, tmp_path)
+    run_tinyforge("reshard", folder, "--max_shard_size", "20KB")
+    index = load_json(folder / "model.safetensors.index.json")
+    assert len(set(index["weight_map"].values())) > 1
+    return folder, index
+
+
+def test_index_naming_a_missing_shard(forge_cache, tmp_path):
+    folder, index = sharded(forge_cache, tmp_path)
+    last = sorted(set(index["weight_map"].values()))[-1]
+    (folder / last).unlink()
+    before = digest(folder)
+    for args in (("inspect", folder), ("cast", folder, "--dtype", "bfloat16")):
+        proc = run_tinyforge(*args, check=False)
+        assert proc.returncode == 2 and last in proc.stderr and "missing" in proc.stderr, proc.stderr
+    assert digest(folder) == before
+
+
+def test_duplicate_tensor_across_shards(forge_cache, tmp_path):
+    folder, index = sharded(forge_cache, tmp_path)
+    files = sorted(set(index["weight_map"].values()))
+    with safe_open(str(folder / files[0]), "pt") as h:
+        first = {k: h.get_tensor(k) for k in h.keys()}
+    with safe_open(str(folder / files[1]), "pt") as h:
+        second = {k: h.get_tensor(k) for k in h.keys()}
+    dup = sorted(first)[0]
+    second[dup] = first[dup]
+    save_file(second, str(folder / files[1]), metadata={"format": "pt"})
+    proc = run_tinyforge("inspect", folder, check=False)
+    assert proc.returncode == 2 and dup in proc.stderr and "two shards" in proc.stderr, proc.stderr
+
+
+def test_cast_overflow_names_the_tensor_and_writes_nothing(forge_cache, tmp_path):
+    folder = repo(forge_cache, tmp_path)
+    with safe_open(str(folder / "model.safetensors"), "pt") as h:
+        tensors = {k: h.get_tensor(k) for k in h.keys()}
+    tensors["pooler.dense.bias"][0] = 1e6
+    save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    before = digest(folder)
+    proc = run_tinyforge("cast", folder, "--dtype", "float16", check=False)
+    assert proc.returncode == 2 and "pooler.dense.bias" in proc.stderr and "float16" in proc.stderr, proc.stderr
+    assert digest(folder) == before
+    assert not [p for p in folder.parent.iterdir() if "tinyforge-tmp" in p.name]
+    run_tinyforge("cast", folder, "--dtype", "bfloat16")  # bfloat16 holds it
+    assert load_json(folder / "config.json")["dtype"] == "bfloat16"
+
+
+def test_bad_shard_size_and_dtype(forge_cache, tmp_path):
+    folder = repo(forge_cache, tmp_path)
+    proc = run_tinyforge("reshard", folder, "--max_shard_size", "10XB", check=False)
+    assert proc.returncode == 2 and "10XB" in proc.stderr and "KB" in proc.stderr
+    proc = run_tinyforge("cast", folder, "--dtype", "float8", check=False)
+    assert proc.returncode == 2 and "float8" in proc.stderr and "bfloat16" in proc.stderr
