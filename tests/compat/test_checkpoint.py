@@ -218,3 +218,63 @@ def test_bad_shard_size_and_dtype(forge_cache, tmp_path):
     assert proc.returncode == 2 and "10XB" in proc.stderr and "KB" in proc.stderr
     proc = run_tinyforge("cast", folder, "--dtype", "float8", check=False)
     assert proc.returncode == 2 and "float8" in proc.stderr and "bfloat16" in proc.stderr
+
+
+VARIANTS = ["sharded", "bin", "safetensors", "fp16", "bf16", "subfolder", "variant"]
+
+
+@pytest.fixture(scope="session")
+def variant_forge(tmp_path_factory):
+    """One forge per model type with every --variants fixture family."""
+    cache = {}
+
+    def forge(model_type):
+        if model_type not in cache:
+            out = tmp_path_factory.mktemp(f"variants-{model_type}")
+            run_tinyforge("create", out, "--model_types", model_type, "--variants", ",".join(VARIANTS))
+            cache[model_type] = out
+        return cache[model_type]
+
+    return forge
+
+
+@pytest.mark.parametrize("kind", VARIANTS)
+@pytest.mark.parametrize("model_type", sorted(CATALOG))
+def test_variant_fixtures_load(variant_forge, tmp_path, model_type, kind):
+    out = variant_forge(model_type)
+    arch = CATALOG[model_type][0]
+    base = read_all(out / model_type / arch)
+    folder = out / model_type / f"{arch}-{kind}"
+    cls = getattr(transformers, arch)
+    kwargs = {}
+    if kind == "subfolder":
+        kwargs["subfolder"] = model_type
+        assert sorted(p.name for p in folder.iterdir()) == [model_type]
+    if kind == "variant":
+        kwargs["variant"] = "v2"
+        assert (folder / "model.v2.safetensors").exists() and not (folder / "model.safetensors").exists()
+    if kind in ("fp16", "bf16"):
+        kwargs["dtype"] = "auto"
+    if kind == "bin":
+        assert not list(folder.glob("*.safetensors"))
+        state = torch.load(folder / "pytorch_model.bin", weights_only=True)
+        assert set(state) == set(base)
+        assert all(same_bytes(state[k], base[k]) for k in base)
+    if kind == "sharded":
+        index = load_json(folder / "model.safetensors.index.json")
+        assert len(set(index["weight_map"].values())) >= 2
+        assert all(same_bytes(t, base[k]) for k, t in read_all(folder).items())
+    model = clean_load(cls, folder, **kwargs)
+    if kind in ("fp16", "bf16"):
+        target = torch.float16 if kind == "fp16" else torch.bfloat16
+        keep = set(getattr(model, "_keep_in_fp32_modules", None) or []) if kind == "fp16" else set()
+        for name, p in model.state_dict().items():
+            if p.is_floating_point():
+                assert p.dtype == (torch.float32 if any(k in name for k in keep) else target), name
+    # Whatever the fixture's packaging, transformers saves the same tensors back.
+    model.save_pretrained(tmp_path / "back")
+    back = read_all(tmp_path / "back")
+    assert set(back) == set(base)
+    for k, t in back.items():
+        expected = base[k] if kind not in ("fp16", "bf16") else base[k].to(t.dtype)
+        assert same_bytes(t, expected), k

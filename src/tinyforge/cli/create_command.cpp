@@ -32,7 +32,7 @@ namespace {
 
 struct CreateArgs {
   CreateOptions options;
-  std::vector<std::string> types, skip, sets;
+  std::vector<std::string> types, skip, sets, variants;
 };
 
 int run_create_command(CreateArgs& args) {
@@ -40,6 +40,7 @@ int run_create_command(CreateArgs& args) {
   options.model_types = split_commas(args.types);
   for (const auto& s : split_commas(args.skip)) options.models_to_skip.insert(s);
   for (const auto& s : args.sets) options.overrides.push_back(parse_override(s));
+  options.variants = split_commas(args.variants);
   if (!options.all && options.model_types.empty())
     throw UserError("give --all or --model_types a,b (see `tinyforge list` for the model types)");
   options.progress = ::isatty(STDERR_FILENO) != 0;
@@ -74,6 +75,9 @@ Subcommand add_create_command(CLI::App& app) {
   create->add_option("--seed", options.seed, "Seed of the random weights")->capture_default_str();
   create->add_option("--set", args->sets,
                      "Config override key=value (dotted keys for sub-configs); repeatable");
+  create->add_option(
+      "--variants", args->variants,
+      "Also write loader fixtures {Arch}-{kind}: sharded,bin,safetensors,fp16,bf16,subfolder,variant");
   return {create, [args] { return run_create_command(*args); }};
 }
 

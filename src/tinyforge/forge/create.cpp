@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tinyforge/checkpoint/variants.h"
 #include "tinyforge/forge/repository.h"
 
 namespace tinyforge {
@@ -28,6 +29,7 @@ CreateResult run_create(const CreateOptions& options) {
   for (const auto& t : types)
     if (const ModelTypeEntry* entry = catalog.find(t)) entries.push_back(entry);
   check_overrides_apply(entries, options.overrides);
+  check_variant_kinds(options.variants);
 
   std::vector<RepositoryRequest> requests;
   for (const auto& t : types) {
@@ -65,6 +67,13 @@ CreateResult run_create(const CreateOptions& options) {
         ForgedRepository forged = forge_repository(r, options.output);
         for (const auto& f : forged.files) out.files.emplace_back(f.name, f.sha256);
         out.preprocessor_class = forged.preprocessor_class;
+        const fs::path base = options.output / r.entry->model_type / r.arch;
+        for (const auto& kind : options.variants) {
+          const std::string folder = r.arch + "-" + kind;
+          for (const auto& f : forge_variant(base, r.entry->model_type, kind))
+            out.variant_files.emplace_back(folder + "/" + f,
+                                           sha256_file(options.output / r.entry->model_type / folder / f));
+        }
       } catch (const std::exception& e) {
         out.error = e.what();
       }
@@ -109,6 +118,8 @@ void write_reports(const CreateOptions& options, const CreateResult& result) {
       simple += o.arch + ": OK\n";
       for (const auto& [name, sha] : o.files)
         manifest += sha + "  " + o.model_type + "/" + o.arch + "/" + name + "\n";
+      for (const auto& [path, sha] : o.variant_files)
+        manifest += sha + "  " + o.model_type + "/" + path + "\n";
     } else {
       Json error = Json::array(
           {"Failed to create the model for " + o.arch + ": " + o.error, "tinyforge " TINYFORGE_VERSION});

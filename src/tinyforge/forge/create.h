@@ -18,7 +18,8 @@ struct CreateOptions {
   int num_workers = 1;
   uint64_t seed = 0;
   std::vector<ConfigOverride> overrides;
-  bool progress = false;  // a live progress line on stderr (when it is a terminal)
+  bool progress = false;              // a live progress line on stderr (when it is a terminal)
+  std::vector<std::string> variants;  // fixture siblings {Arch}-{kind} (checkpoint/variants.h)
 };
 
 struct ArchitectureOutcome {
@@ -27,6 +28,7 @@ struct ArchitectureOutcome {
   std::string error;                                       // empty when forged
   std::vector<std::pair<std::string, std::string>> files;  // name, sha256
   std::string preprocessor_class;                          // image processor / feature extractor, if any
+  std::vector<std::pair<std::string, std::string>> variant_files;  // "{Arch}-{kind}/file", sha256
 };
 
 struct CreateResult {
