@@ -278,3 +278,59 @@ def test_variant_fixtures_load(variant_forge, tmp_path, model_type, kind):
     for k, t in back.items():
         expected = base[k] if kind not in ("fp16", "bf16") else base[k].to(t.dtype)
         assert same_bytes(t, expected), k
+
+
+def has_token_embeddings(model):
+    """resize_token_embeddings works when the input embeddings are an nn.Embedding."""
+    try:
+        return isinstance(model.get_input_embeddings(), torch.nn.Embedding)
+    except (NotImplementedError, AttributeError):
+        return False
+
+
+def vocab_of(config):
+    return config.vocab_size
+
+
+@pytest.mark.parametrize("delta", [13, -5])
+@pytest.mark.parametrize("model_type,arch,variant", TINY_CASES)
+def test_resize_token_embeddings_like_transformers(forge_cache, tmp_path, model_type, arch, variant, delta):
+    source = forged_dir(forge_cache, model_type, arch, variant)
+    folder = tmp_path / "ours"
+    shutil.copytree(source, folder)
+    cls = getattr(transformers, arch)
+    theirs_model = cls.from_pretrained(source)
+    if not has_token_embeddings(theirs_model):
+        proc = run_tinyforge("resize-token-embeddings", folder, "120", check=False)
+        assert proc.returncode == 2 and "no token embeddings" in proc.stderr, proc.stderr
+        return
+    n = vocab_of(theirs_model.config) + delta
+    run_tinyforge("resize-token-embeddings", folder, n)
+    theirs_model.resize_token_embeddings(n, mean_resizing=False)
+    theirs_model.save_pretrained(tmp_path / "theirs")
+    ours_cfg, theirs_cfg = load_json(folder / "config.json"), load_json(tmp_path / "theirs" / "config.json")
+    ours_cfg.pop("transformers_version"), theirs_cfg.pop("transformers_version")
+    assert ours_cfg == theirs_cfg
+    ours, theirs, original = read_all(folder), read_all(tmp_path / "theirs"), read_all(source)
+    assert sorted(ours) == sorted(theirs)
+    for k in ours:
+        assert ours[k].shape == theirs[k].shape and ours[k].dtype == theirs[k].dtype, k
+        if ours[k].shape == original[k].shape or delta < 0:
+            assert same_bytes(ours[k], theirs[k]), f"{k}: kept values differ from transformers'"
+        else:  # grown: the kept rows are the old ones, the new rows are fresh init of the same kind
+            axis = [i for i, (a, b) in enumerate(zip(ours[k].shape, original[k].shape)) if a != b][0]
+            old = original[k].shape[axis]
+            assert same_bytes(ours[k].narrow(axis, 0, old), theirs[k].narrow(axis, 0, old)), k
+            new_ours, new_theirs = ours[k].narrow(axis, old, delta), theirs[k].narrow(axis, old, delta)
+            assert torch.isfinite(new_ours).all()
+            if (new_theirs == new_theirs.flatten()[0]).all():
+                assert (new_ours == new_theirs.flatten()[0]).all(), f"{k}: new rows should be constant"
+            else:
+                assert 0.5 < new_ours.float().std() / new_theirs.float().std() < 2.0, f"{k}: new rows' spread"
+    model = clean_load(cls, folder)
+    assert vocab_of(model.config) == n
+    tied = model.get_output_embeddings() is not None and \
+        model.get_output_embeddings().weight is model.get_input_embeddings().weight
+    tied_theirs = theirs_model.get_output_embeddings() is not None and \
+        theirs_model.get_output_embeddings().weight is theirs_model.get_input_embeddings().weight
+    assert tied == tied_theirs

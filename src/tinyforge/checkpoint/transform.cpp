@@ -134,6 +134,15 @@ std::vector<TensorSource> checkpoint_sources(const Checkpoint& checkpoint) {
   return out;
 }
 
+uint64_t shard_limit(const Checkpoint& checkpoint) {
+  if (!checkpoint.sharded) return 0;
+  std::map<std::string, uint64_t> bytes;
+  for (const auto& t : checkpoint.tensors) bytes[t.file] += t.info.size;
+  uint64_t limit = 0;
+  for (const auto& [file, n] : bytes) limit = std::max(limit, n);
+  return limit;
+}
+
 std::vector<std::string> reshard_repository(const fs::path& dir, uint64_t max_shard_size,
                                             const std::string& variant) {
   const Checkpoint checkpoint = open_checkpoint(dir, variant);
@@ -170,9 +179,6 @@ void cast_repository(const fs::path& dir, const std::string& dtype_name_text, co
   // Tensors convert one at a time while the staging folder is written; an overflow there throws before the
   // repository is touched.
   const Inspection inspection = inspect_checkpoint(checkpoint);
-  uint64_t shard_limit = 0;  // keep a sharded checkpoint sharded, at its largest shard's size
-  if (checkpoint.sharded)
-    for (const auto& [file, bytes] : inspection.files) shard_limit = std::max(shard_limit, bytes);
   Json config = checkpoint.config;
   config["dtype"] = std::string(dtype_torch_name(target));
   for (auto it = config.begin(); it != config.end(); ++it)  // from_pretrained records it on sub-configs too
@@ -180,7 +186,8 @@ void cast_repository(const fs::path& dir, const std::string& dtype_name_text, co
   std::vector<std::string> drop = weight_file_names(checkpoint);
   drop.push_back("config.json");
   rewrite_repository(dir, drop, [&](const fs::path& staging) {
-    write_safetensors_weights(staging, sources, shard_limit, inspection.num_parameters(), variant);
+    write_safetensors_weights(staging, sources, shard_limit(checkpoint), inspection.num_parameters(),
+                              variant);
     write_file_synced(staging / "config.json", py_json_dumps(config, PyDumpOptions{2, true}) + "\n");
   });
 }

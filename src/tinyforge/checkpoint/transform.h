@@ -11,6 +11,9 @@ namespace tinyforge {
 // read lazily.
 std::vector<TensorSource> checkpoint_sources(const Checkpoint& checkpoint);
 
+// The max_shard_size that keeps a sharded checkpoint sharded as it is (its largest shard), 0 when unsharded.
+uint64_t shard_limit(const Checkpoint& checkpoint);
+
 // Rewrites the weights with save_pretrained's sharding for `max_shard_size` (bytes). Returns file names.
 std::vector<std::string> reshard_repository(const fs::path& dir, uint64_t max_shard_size,
                                             const std::string& variant = "");

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "tinyforge/checkpoint/inspect.h"
+#include "tinyforge/checkpoint/resize.h"
 #include "tinyforge/checkpoint/transform.h"
 #include "tinyforge/cli/command.h"
 
@@ -89,6 +90,24 @@ std::vector<Subcommand> add_checkpoint_commands(CLI::App& app) {
   out.push_back({cast, [cast_args] {
                    cast_repository(cast_args->dir, cast_args->dtype, cast_args->variant);
                    std::cout << "cast " << cast_args->dir << " to " << cast_args->dtype << "\n";
+                   return 0;
+                 }});
+  struct ResizeArgs {
+    std::string dir;
+    ResizeOptions options;
+  };
+  auto resize_args = std::make_shared<ResizeArgs>();
+  auto* resize = app.add_subcommand("resize-token-embeddings",
+                                    "Resize the vocabulary as PreTrainedModel.resize_token_embeddings does");
+  resize->add_option("dir", resize_args->dir, "Repository folder")->required();
+  resize->add_option("new_num_tokens", resize_args->options.new_num_tokens, "New vocabulary size")
+      ->required();
+  resize->add_option("--pad_to_multiple_of,--pad-to-multiple-of", resize_args->options.pad_to_multiple_of,
+                     "Round the size up to a multiple of this");
+  resize->add_option("--seed", resize_args->options.seed, "Seed of the new rows")->capture_default_str();
+  out.push_back({resize, [resize_args] {
+                   int64_t n = resize_token_embeddings(resize_args->dir, resize_args->options);
+                   std::cout << "vocab_size " << n << "\n";
                    return 0;
                  }});
   return out;
