@@ -1,5 +1,9 @@
 #include "tinyforge/checkpoint/checkpoint.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -7,6 +11,20 @@
 #include <set>
 
 namespace tinyforge {
+
+struct Checkpoint::Maps {
+  struct Mapping {
+    void* data = MAP_FAILED;
+    size_t size = 0;
+    Mapping() = default;
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    ~Mapping() {
+      if (data != MAP_FAILED) ::munmap(data, size);
+    }
+  };
+  std::map<std::string, std::unique_ptr<Mapping>> files;
+};
 
 const CheckpointTensor* Checkpoint::find(const std::string& name) const {
   auto it = std::lower_bound(tensors.begin(), tensors.end(), name,
@@ -46,6 +64,7 @@ void add_tensors(Checkpoint& c, const std::string& file, SafetensorsHeader heade
 
 Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant) {
   Checkpoint c;
+  c.maps = std::make_shared<Checkpoint::Maps>();
   c.dir = dir;
   c.variant = variant;
   if (!fs::is_directory(dir)) throw CheckpointError(dir.string() + " is not a directory");
@@ -101,15 +120,30 @@ Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant) {
   return c;
 }
 
+std::string_view tensor_view(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
+  if (!checkpoint.maps) throw CheckpointError("checkpoint was not opened with open_checkpoint");
+  auto& slot = checkpoint.maps->files[tensor.file];
+  if (!slot) {
+    const fs::path path = checkpoint.dir / tensor.file;
+    auto m = std::make_unique<Checkpoint::Maps::Mapping>();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw CheckpointError("cannot open " + path.string());
+    m->size = static_cast<size_t>(fs::file_size(path));
+    if (m->size > 0) m->data = ::mmap(nullptr, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (m->size > 0 && m->data == MAP_FAILED) throw CheckpointError("cannot map " + path.string());
+    if (m->size > 0) ::madvise(m->data, m->size, MADV_SEQUENTIAL);
+    slot = std::move(m);
+  }
+  if (tensor.info.file_offset + tensor.info.size > slot->size)
+    throw CheckpointError(tensor.file + ": tensor '" + tensor.info.name +
+                          "' runs past the end (file truncated?)");
+  return {static_cast<const char*>(slot->data) + tensor.info.file_offset, tensor.info.size};
+}
+
 std::vector<uint8_t> read_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
-  std::ifstream in(checkpoint.dir / tensor.file, std::ios::binary);
-  std::vector<uint8_t> out(tensor.info.size);
-  in.seekg(static_cast<std::streamoff>(tensor.info.file_offset));
-  in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
-  if (!in || static_cast<uint64_t>(in.gcount()) != tensor.info.size)
-    throw CheckpointError(tensor.file + ": could not read tensor '" + tensor.info.name +
-                          "' (file truncated?)");
-  return out;
+  std::string_view v = tensor_view(checkpoint, tensor);
+  return {v.begin(), v.end()};
 }
 
 KeyCheck check_keys(const Checkpoint& checkpoint, const std::vector<std::string>& expected, bool strict) {
@@ -180,10 +214,18 @@ void write_one_file(const fs::path& path, const std::vector<const TensorSource*>
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
   for (const auto& info : infos) {
-    std::vector<uint8_t> bytes = by_name.at(info.name)->bytes();
+    const TensorSource& source = *by_name.at(info.name);
+    std::vector<uint8_t> owned;
+    std::string_view bytes;
+    if (source.view) {
+      bytes = source.view();
+    } else {
+      owned = source.bytes();
+      bytes = {reinterpret_cast<const char*>(owned.data()), owned.size()};
+    }
     if (bytes.size() != info.size)
       throw CheckpointError("tensor '" + info.name + "': byte size does not match its dtype and shape");
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
   out.flush();
   if (!out) throw CheckpointError("could not write " + path.string() + " (disk full?)");

@@ -4,8 +4,11 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tinyforge/catalog/catalog.h"
@@ -35,6 +38,10 @@ struct Checkpoint {
   std::vector<CheckpointTensor> tensors;  // sorted by name
   const CheckpointTensor* find(const std::string& name) const;
   uint64_t total_bytes() const;
+
+  // Read-only memory maps of the weight files, opened on first use and shared by copies of this object.
+  struct Maps;
+  std::shared_ptr<Maps> maps;
 };
 
 // `model.safetensors` → `model.{variant}.safetensors` (transformers' _add_variant).
@@ -44,7 +51,8 @@ std::string with_variant(const std::string& file_name, const std::string& varian
 // shards, every indexed tensor present where the index says). Throws CheckpointError.
 Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant = "");
 
-// The bytes of one tensor.
+// The bytes of one tensor: a view into the mapped file (valid while the checkpoint lives), or a copy.
+std::string_view tensor_view(const Checkpoint& checkpoint, const CheckpointTensor& tensor);
 std::vector<uint8_t> read_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor);
 
 // load_sharded_checkpoint's key check: names the model expects vs names the checkpoint holds.
@@ -58,10 +66,12 @@ KeyCheck check_keys(const Checkpoint& checkpoint, const std::vector<std::string>
 // "10KB", "5MB", "2GB", "1TB" (decimal, as huggingface_hub parses them) or a plain byte count.
 uint64_t parse_shard_size(const std::string& text);
 
-// A tensor to write: its header entry and where to get its bytes.
+// A tensor to write: its header entry and where to get its bytes — `view` (unchanged bytes of a mapped file,
+// written without a copy) when set, else `bytes` (converted or new data).
 struct TensorSource {
   SafetensorsTensorInfo info;
   std::function<std::vector<uint8_t>()> bytes;
+  std::function<std::string_view()> view;
 };
 
 // Writes the weights of `tensors` (in state-dict order) into `dir` as save_pretrained shards them for

@@ -69,6 +69,7 @@ int64_t resize_token_embeddings(const fs::path& dir, const ResizeOptions& option
     const TensorSpec& spec = *it->second;
     const SafetensorsTensorInfo old_info = s.info;
     s.info.shape = spec.shape;
+    s.view = nullptr;
     s.bytes = [read = s.bytes, old_info, spec, key = tensor_stream_key(options.seed, repository, spec.name)] {
       std::vector<uint8_t> fresh = materialize(spec, key);
       if (old_info.dtype != spec.dtype)

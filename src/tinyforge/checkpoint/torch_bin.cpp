@@ -220,8 +220,12 @@ void write_torch_bin(const fs::path& path, const std::vector<TensorSource>& tens
   zip.record(prefix + ".storage_alignment", "64");
   zip.record(prefix + "byteorder", "little");
   for (size_t i = 0; i < tensors.size(); ++i) {
-    std::vector<uint8_t> bytes = tensors[i].bytes();
-    zip.record(prefix + "data/" + std::to_string(i), std::string(bytes.begin(), bytes.end()));
+    if (tensors[i].view) {
+      zip.record(prefix + "data/" + std::to_string(i), std::string(tensors[i].view()));
+    } else {
+      std::vector<uint8_t> bytes = tensors[i].bytes();
+      zip.record(prefix + "data/" + std::to_string(i), std::string(bytes.begin(), bytes.end()));
+    }
   }
   zip.record(prefix + "version", "3\n");
   zip.finish();

@@ -40,9 +40,9 @@ DType float_dtype_from_torch_name(const std::string& name) {
   throw CheckpointError("unsupported dtype '" + name + "': use float32, float16 or bfloat16");
 }
 
-std::vector<uint8_t> convert_float_data(const std::vector<uint8_t>& data, DType from, DType to,
+std::vector<uint8_t> convert_float_data(std::span<const uint8_t> data, DType from, DType to,
                                         const std::string& tensor) {
-  if (from == to) return data;
+  if (from == to) return {data.begin(), data.end()};
   const size_t n = data.size() / dtype_size(from);
   std::vector<uint8_t> out(n * dtype_size(to));
   for (size_t i = 0; i < n; ++i) {
@@ -130,7 +130,8 @@ std::vector<TensorSource> checkpoint_sources(const Checkpoint& checkpoint) {
   for (const auto& [key, t] : keyed) order.push_back(t);
   std::vector<TensorSource> out;
   for (const auto* t : order)
-    out.push_back({t->info, [&checkpoint, t] { return read_tensor(checkpoint, *t); }});
+    out.push_back({t->info, [&checkpoint, t] { return read_tensor(checkpoint, *t); },
+                   [&checkpoint, t] { return tensor_view(checkpoint, *t); }});
   return out;
 }
 
@@ -172,9 +173,11 @@ void cast_repository(const fs::path& dir, const std::string& dtype_name_text, co
     const DType to = keep_fp32(s.info.name) ? DType::F32 : target;
     if (to == from) continue;
     s.info.dtype = to;
-    s.bytes = [read = s.bytes, from, to, name = s.info.name] {
-      return convert_float_data(read(), from, to, name);
+    s.bytes = [view = s.view, from, to, name = s.info.name] {
+      const std::string_view v = view();
+      return convert_float_data({reinterpret_cast<const uint8_t*>(v.data()), v.size()}, from, to, name);
     };
+    s.view = nullptr;
   }
   // Tensors convert one at a time while the staging folder is written; an overflow there throws before the
   // repository is touched.

@@ -1,6 +1,7 @@
 // checkpoint/transform: rewrite a repository's weights in place (atomically: staging folder, then rename)
 // the way save_pretrained would have written them — resharded, or cast to another float dtype.
 #pragma once
+#include <span>
 #include <string>
 
 #include "tinyforge/checkpoint/checkpoint.h"
@@ -28,7 +29,7 @@ DType float_dtype_from_torch_name(const std::string& name);
 
 // Converts little-endian float data between F32/F16/BF16; throws CheckpointError naming `tensor` when a
 // finite value overflows the target.
-std::vector<uint8_t> convert_float_data(const std::vector<uint8_t>& data, DType from, DType to,
+std::vector<uint8_t> convert_float_data(std::span<const uint8_t> data, DType from, DType to,
                                         const std::string& tensor);
 
 }  // namespace tinyforge
