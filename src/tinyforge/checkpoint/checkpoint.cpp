@@ -141,6 +141,16 @@ std::string_view tensor_view(const Checkpoint& checkpoint, const CheckpointTenso
   return {static_cast<const char*>(slot->data) + tensor.info.file_offset, tensor.info.size};
 }
 
+void release_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
+  if (!checkpoint.maps) return;
+  auto it = checkpoint.maps->files.find(tensor.file);
+  if (it == checkpoint.maps->files.end() || !it->second || it->second->data == MAP_FAILED) return;
+  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t begin = tensor.info.file_offset / page * page;
+  const uint64_t end = std::min<uint64_t>(it->second->size, tensor.info.file_offset + tensor.info.size);
+  if (end > begin) ::madvise(static_cast<char*>(it->second->data) + begin, end - begin, MADV_DONTNEED);
+}
+
 std::vector<uint8_t> read_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
   std::string_view v = tensor_view(checkpoint, tensor);
   return {v.begin(), v.end()};
@@ -226,6 +236,7 @@ void write_one_file(const fs::path& path, const std::vector<const TensorSource*>
     if (bytes.size() != info.size)
       throw CheckpointError("tensor '" + info.name + "': byte size does not match its dtype and shape");
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (source.release) source.release();
   }
   out.flush();
   if (!out) throw CheckpointError("could not write " + path.string() + " (disk full?)");

@@ -54,6 +54,9 @@ Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant = "")
 // The bytes of one tensor: a view into the mapped file (valid while the checkpoint lives), or a copy.
 std::string_view tensor_view(const Checkpoint& checkpoint, const CheckpointTensor& tensor);
 std::vector<uint8_t> read_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor);
+// Lets the kernel drop the mapped pages of a tensor already used, so a pass over a multi-GB checkpoint keeps
+// a small resident set.
+void release_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor);
 
 // load_sharded_checkpoint's key check: names the model expects vs names the checkpoint holds.
 struct KeyCheck {
@@ -72,6 +75,7 @@ struct TensorSource {
   SafetensorsTensorInfo info;
   std::function<std::vector<uint8_t>()> bytes;
   std::function<std::string_view()> view;
+  std::function<void()> release;  // optional: called once the tensor is written (drops mapped pages)
 };
 
 // Writes the weights of `tensors` (in state-dict order) into `dir` as save_pretrained shards them for

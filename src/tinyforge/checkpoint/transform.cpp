@@ -131,7 +131,8 @@ std::vector<TensorSource> checkpoint_sources(const Checkpoint& checkpoint) {
   std::vector<TensorSource> out;
   for (const auto* t : order)
     out.push_back({t->info, [&checkpoint, t] { return read_tensor(checkpoint, *t); },
-                   [&checkpoint, t] { return tensor_view(checkpoint, *t); }});
+                   [&checkpoint, t] { return tensor_view(checkpoint, *t); },
+                   [&checkpoint, t] { release_tensor(checkpoint, *t); }});
   return out;
 }
 
