@@ -334,3 +334,24 @@ def test_resize_token_embeddings_like_transformers(forge_cache, tmp_path, model_
     tied_theirs = theirs_model.get_output_embeddings() is not None and \
         theirs_model.get_output_embeddings().weight is theirs_model.get_input_embeddings().weight
     assert tied == tied_theirs
+
+
+def test_missing_and_unexpected_keys_like_from_pretrained(forge_cache, tmp_path):
+    folder, index = sharded(forge_cache, tmp_path)
+    files = sorted(set(index["weight_map"].values()))
+    with safe_open(str(folder / files[0]), "pt") as h:
+        shard = {k: h.get_tensor(k) for k in h.keys()}
+    dropped = sorted(shard)[0]
+    del shard[dropped]
+    shard["encoder.extra.weight"] = torch.zeros(3)
+    save_file(shard, str(folder / files[0]), metadata={"format": "pt"})
+    index["weight_map"].pop(dropped)
+    index["weight_map"]["encoder.extra.weight"] = files[0]
+    (folder / "model.safetensors.index.json").write_text(json.dumps(index))
+    ours = inspect_json(folder)
+    _, info = transformers.BertModel.from_pretrained(folder, output_loading_info=True)
+    assert ours["missing_keys"] == sorted(info["missing_keys"]) == [dropped]
+    assert ours["unexpected_keys"] == sorted(info["unexpected_keys"]) == ["encoder.extra.weight"]
+    proc = run_tinyforge("inspect", folder, "--strict", check=False)
+    assert proc.returncode == 2 and dropped in proc.stderr and "encoder.extra.weight" in proc.stderr, proc.stderr
+    assert inspect_json(forged_dir(forge_cache, "bert", "BertModel", "tiny"))["missing_keys"] == []

@@ -50,6 +50,11 @@ Inspection inspect_checkpoint(const Checkpoint& checkpoint) {
   std::map<std::string, const TensorSpec*> roles;
   std::vector<TensorSpec> specs = family_tensors_for(checkpoint.config, &r.resolved_config);
   r.roles_known = !specs.empty();
+  if (r.roles_known) {
+    std::vector<std::string> expected;
+    for (const auto& spec : specs) expected.push_back(spec.name);
+    r.keys = check_keys(checkpoint, expected, /*strict=*/false);
+  }
   for (const auto& s : specs) roles[s.name] = &s;
   std::map<std::string, uint64_t> file_bytes;
   for (const auto& t : checkpoint.tensors) {
@@ -108,6 +113,8 @@ Json inspection_json(const Inspection& r, int64_t batch, int64_t sequence) {
   for (const auto& [name, bytes] : r.files) files.push_back({{"file", name}, {"bytes", bytes}});
   j["files"] = files;
   j["tie_word_embeddings"] = r.tie_word_embeddings;
+  j["missing_keys"] = r.keys.missing;
+  j["unexpected_keys"] = r.keys.unexpected;
   j["main_input_name"] = r.main_input_name;
   j["main_input_shape"] = r.main_input_shape(batch, sequence);
   j["estimate_tokens"] = numel(r.main_input_shape(batch, sequence));

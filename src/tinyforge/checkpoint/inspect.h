@@ -30,6 +30,9 @@ struct Inspection {
   uint64_t floating_point_ops(int64_t batch_size, int64_t sequence_length) const;
 
   Json resolved_config;  // defaults + config.json + derived fields (for shapes)
+  // load_sharded_checkpoint's check against the tensors save_pretrained writes for this architecture
+  // (empty when the model type is not ours).
+  KeyCheck keys;
 };
 
 Inspection inspect_checkpoint(const Checkpoint& checkpoint);

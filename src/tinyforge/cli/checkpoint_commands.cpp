@@ -14,13 +14,18 @@ namespace {
 
 struct InspectArgs {
   std::string dir, variant;
-  bool json = false;
+  bool json = false, strict = false;
   int64_t batch_size = 1, sequence_length = 128;
 };
 
 int run_inspect(const InspectArgs& a) {
   const Checkpoint checkpoint = open_checkpoint(a.dir, a.variant);
   const Inspection r = inspect_checkpoint(checkpoint);
+  if (a.strict && r.roles_known) {  // load_sharded_checkpoint(strict=True): any mismatch is an error
+    std::vector<std::string> expected;
+    for (const auto& spec : family_tensors_for(checkpoint.config)) expected.push_back(spec.name);
+    check_keys(checkpoint, expected, /*strict=*/true);
+  }
   const Json j = inspection_json(r, a.batch_size, a.sequence_length);
   if (a.json) {
     std::cout << j.dump(2) << "\n";
@@ -51,6 +56,9 @@ std::vector<Subcommand> add_checkpoint_commands(CLI::App& app) {
   auto* inspect = app.add_subcommand("inspect", "Parameters, dtypes, shards and FLOPs of a repository");
   inspect->add_option("dir", inspect_args->dir, "Repository folder")->required();
   inspect->add_flag("--json", inspect_args->json, "Machine-readable output");
+  inspect->add_flag(
+      "--strict", inspect_args->strict,
+      "Fail when tensors are missing or unexpected for the architecture (load_sharded_checkpoint)");
   inspect->add_option("--variant", inspect_args->variant, "Weights variant (model.{variant}.safetensors)");
   inspect->add_option("--batch_size,--batch-size", inspect_args->batch_size, "Batch for the FLOPs estimate")
       ->capture_default_str();
