@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   std::vector<Subcommand> commands;
   commands.push_back(add_create_command(app));
   commands.push_back(add_list_command(app));
+  CLI::App* tokenizer_group =
+      app.add_subcommand("tokenizer", "Train and use tokenizers")->require_subcommand(1);
+  for (auto& c : add_tokenizer_train_subcommands(*tokenizer_group)) commands.push_back(c);
 
   try {
     app.parse(argc, argv);
