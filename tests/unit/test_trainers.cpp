@@ -9,15 +9,9 @@
 
 namespace tr = tinyforge::tokenizers::trainers;
 
-namespace {
-size_t index_of(const std::vector<std::string>& v, const std::string& s) {
-  return static_cast<size_t>(std::find(v.begin(), v.end(), s) - v.begin());
-}
-}  // namespace
-
 TEST(BpeTrainer, SpecialsFirstThenAlphabetByCodePoint) {
   tr::BpeTrainerOptions o;
-  o.vocab_size = 3 + 4;                        // no merges
+  o.vocab_size = 2 + 4;                        // two distinct specials + four chars: no room for merges
   o.special_tokens = {"<s>", "<pad>", "<s>"};  // duplicates collapse
   const auto r = tr::train_bpe({{"éb", 1}, {"ca", 5}}, o);
   ASSERT_EQ(r.vocab.size(), 6u);

@@ -25,7 +25,7 @@ struct TrainArgs {
   std::string word_counts, model = "bpe", out;
   size_t vocab_size = 1024;
   uint64_t min_frequency = 0;
-  std::vector<std::string> special_tokens;
+  std::string special_tokens;  // comma-separated; a plain string because CLI11 reads `[a,b]` as a list
   std::optional<size_t> limit_alphabet, max_token_length;
   std::string initial_alphabet;
   bool byte_level_alphabet = false;
@@ -86,7 +86,7 @@ int run_train(const TrainArgs& args) {
     tr::BpeTrainerOptions o;
     o.vocab_size = args.vocab_size;
     o.min_frequency = args.min_frequency;
-    o.special_tokens = args.special_tokens;
+    o.special_tokens = split_commas({args.special_tokens});
     o.limit_alphabet = args.limit_alphabet;
     o.initial_alphabet = initial_alphabet;
     o.continuing_subword_prefix = args.continuing_subword_prefix;
@@ -111,7 +111,7 @@ int run_train(const TrainArgs& args) {
     tr::WordPieceTrainerOptions o;
     o.vocab_size = args.vocab_size;
     o.min_frequency = args.min_frequency;
-    o.special_tokens = args.special_tokens;
+    o.special_tokens = split_commas({args.special_tokens});
     o.limit_alphabet = args.limit_alphabet;
     o.initial_alphabet = initial_alphabet;
     if (args.continuing_subword_prefix) o.continuing_subword_prefix = *args.continuing_subword_prefix;
@@ -128,7 +128,7 @@ int run_train(const TrainArgs& args) {
     tr::WordLevelTrainerOptions o;
     o.vocab_size = args.vocab_size;
     o.min_frequency = args.min_frequency;
-    o.special_tokens = args.special_tokens;
+    o.special_tokens = split_commas({args.special_tokens});
     const auto trained = tr::train_wordlevel(words, o);
     for (const auto& [piece, id] : trained.vocab) vocab[piece] = id;
     model = {{"type", "WordLevel"}, {"vocab", vocab}, {"unk_token", args.unk_token.value_or("<unk>")}};
@@ -157,10 +157,8 @@ std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_grou
   train->add_option("--vocab_size,--vocab-size", args->vocab_size, "Target vocabulary size")
       ->capture_default_str();
   train->add_option("--min_frequency,--min-frequency", args->min_frequency, "Minimum pair/word count");
-  train
-      ->add_option("--special_tokens,--special-tokens", args->special_tokens,
-                   "Special tokens, first ids (a,b)")
-      ->delimiter(',');
+  train->add_option("--special_tokens,--special-tokens", args->special_tokens,
+                    "Special tokens, first ids (a,b)");
   train->add_option("--limit_alphabet,--limit-alphabet", args->limit_alphabet,
                     "Keep at most N initial chars");
   train->add_option("--initial_alphabet,--initial-alphabet", args->initial_alphabet,
