@@ -15,6 +15,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from tinyforge_support import run_tinyforge  # noqa: E402
 
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "src" / "tinyforge" / "tokenizers" / "corpus"
 EXTRA_LINES = [
     "Café déjà vu: naïve façade, Ærøskøbing, São Paulo, Łódź, İstanbul.",
     "東京は日本の首都です。北京是中国的首都。서울은 한국의 수도입니다.",
@@ -27,10 +28,11 @@ EXTRA_LINES = [
 
 @pytest.fixture(scope="module")
 def corpus():
+    """The project's own corpus (many scripts, emoji, code) plus a few adversarial lines."""
     lines = []
-    for path in sorted(Path("/usr/share/common-licenses").glob("*")):
-        if path.is_file():
-            lines += path.read_text(encoding="utf-8", errors="replace").splitlines()
+    for path in sorted(CORPUS_DIR.glob("*.txt")):
+        lines += path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 1000
     lines += EXTRA_LINES * 20
     return [line for line in lines if line.strip()]
 
