@@ -153,3 +153,36 @@ def test_invalid_utf8_word_is_a_clear_error(tmp_path):
     bad.write_bytes(b"ok\t3\n\xff\xfe\t2\n")
     proc = run_tinyforge("tokenizer", "train", "--word_counts", bad, "--out", tmp_path / "t.json", check=False)
     assert proc.returncode == 2 and "bad.tsv:2" in proc.stderr and "UTF-8" in proc.stderr
+
+
+@pytest.mark.xfail(reason="UnigramTrainer (seeds, EM, pruning) is not written yet", strict=True)
+def test_unigram_parity(tmp_path, corpus):
+    pre = pre_tokenizers.Metaspace()
+    specials = ["<pad>", "</s>", "<unk>"]
+    hf = train_hf(models.Unigram(), pre, trainers.UnigramTrainer(vocab_size=3000, special_tokens=specials,
+                  unk_token="<unk>", show_progress=False), corpus)
+    ours = train_ours(tmp_path, count_words(pre, corpus), "--model", "unigram", "--vocab_size", "3000",
+                      "--special_tokens", ",".join(specials), "--unk_token", "<unk>")
+    assert [p for p, _ in ours["model"]["vocab"]] == [p for p, _ in hf["model"]["vocab"]]
+
+
+@pytest.mark.xfail(reason="`tinyforge tokenizer retrain` needs the tokenizer.json pipeline (branch tok), not merged yet",
+                   strict=True)
+def test_retrain_gpt2_like_matches_train_new_from_iterator(tmp_path, corpus):
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.train_from_iterator(corpus[:200], trainers.BpeTrainer(vocab_size=400, special_tokens=["<|endoftext|>"],
+                            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>")
+    expected = json.loads(fast.train_new_from_iterator(corpus, vocab_size=1024)._tokenizer.to_str())
+    src = tmp_path / "src.json"
+    tok.save(str(src))
+    corpus_file = tmp_path / "corpus.txt"
+    corpus_file.write_text("\n".join(corpus), encoding="utf-8")
+    out = tmp_path / "out.json"
+    run_tinyforge("tokenizer", "retrain", src, "--vocab_size", "1024", "--corpus", corpus_file, "--out", out)
+    ours = json.loads(out.read_text(encoding="utf-8"))
+    assert ours["model"]["vocab"] == expected["model"]["vocab"]
+    assert ours["model"]["merges"] == expected["model"]["merges"]
