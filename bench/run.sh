@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a benchmark against its Python reference in the test suite's virtual environment.
 #   bench/run.sh forge    tinyforge create --all vs transformers + save_pretrained
+#   bench/run.sh tokenizers-train   tinyforge tokenizer train vs HF tokenizers trainers (single-threaded)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -13,5 +14,6 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 case "${1:-forge}" in
   forge) "$venv/bin/python" bench/forge_vs_transformers.py --bin build/release/tinyforge ;;
-  *) echo "unknown benchmark '$1' (known: forge)" >&2; exit 2 ;;
+  tokenizers-train) "$venv/bin/python" bench/tokenizers_train.py --bin build/release/tinyforge ;;
+  *) echo "unknown benchmark '$1' (known: forge, tokenizers-train)" >&2; exit 2 ;;
 esac

@@ -19,5 +19,7 @@ std::vector<std::string> split_commas(const std::vector<std::string>& items);
 Subcommand add_create_command(CLI::App& app);
 Subcommand add_list_command(CLI::App& app);
 std::vector<Subcommand> add_checkpoint_commands(CLI::App& app);  // inspect, reshard, cast
+// `tokenizer train` (cli/tokenizer_train_command.cpp), attached to the `tokenizer` group.
+std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_group);
 
 }  // namespace tinyforge::cli

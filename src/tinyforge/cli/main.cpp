@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   commands.push_back(add_create_command(app));
   commands.push_back(add_list_command(app));
   for (auto& c : add_checkpoint_commands(app)) commands.push_back(std::move(c));
+  CLI::App* tokenizer_group =
+      app.add_subcommand("tokenizer", "Train and use tokenizers")->require_subcommand(1);
+  for (auto& c : add_tokenizer_train_subcommands(*tokenizer_group)) commands.push_back(c);
 
   try {
     app.parse(argc, argv);

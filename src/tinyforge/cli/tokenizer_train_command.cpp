@@ -1,0 +1,180 @@
+// cli/tokenizer_train_command: `tinyforge tokenizer train --word_counts FILE --model ...` — trains a
+// tokenizer model from precomputed `word<TAB>count` lines (the words a pre-tokenizer produced) with HF's
+// trainer semantics and writes a tokenizer.json holding the model and the special tokens as added tokens.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+
+#include "tinyforge/cli/command.h"
+#include "tinyforge/tokenizers/trainers/bpe_trainer.h"
+#include "tinyforge/tokenizers/trainers/word_counts.h"
+#include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
+#include "tinyforge/util/fs.h"
+
+namespace tinyforge::cli {
+namespace {
+
+namespace tr = tinyforge::tokenizers::trainers;
+using OrderedJson = nlohmann::ordered_json;
+
+struct TrainArgs {
+  std::string word_counts, model = "bpe", out;
+  size_t vocab_size = 1024;
+  uint64_t min_frequency = 0;
+  std::string special_tokens;  // comma-separated; a plain string because CLI11 reads `[a,b]` as a list
+  std::optional<size_t> limit_alphabet, max_token_length;
+  std::string initial_alphabet;
+  bool byte_level_alphabet = false;
+  std::optional<std::string> continuing_subword_prefix, end_of_word_suffix, unk_token;
+  bool timing = false;
+};
+
+OrderedJson added_tokens_json(const std::vector<std::string>& specials, const OrderedJson& vocab) {
+  // HF adds the trainer's special tokens as special added tokens (normalized = false).
+  OrderedJson out = OrderedJson::array();
+  std::vector<std::string> seen;
+  for (const auto& token : specials) {
+    if (std::find(seen.begin(), seen.end(), token) != seen.end()) continue;
+    seen.push_back(token);
+    out.push_back({{"id", vocab.at(token)},
+                   {"content", token},
+                   {"single_word", false},
+                   {"lstrip", false},
+                   {"rstrip", false},
+                   {"normalized", false},
+                   {"special", true}});
+  }
+  return out;
+}
+
+OrderedJson tokenizer_json(const OrderedJson& model, const OrderedJson& added_tokens) {
+  return {{"version", "1.0"},
+          {"truncation", nullptr},
+          {"padding", nullptr},
+          {"added_tokens", added_tokens},
+          {"normalizer", nullptr},
+          {"pre_tokenizer", nullptr},
+          {"post_processor", nullptr},
+          {"decoder", nullptr},
+          {"model", model}};
+}
+
+OrderedJson optional_json(const std::optional<std::string>& value) {
+  return value ? OrderedJson(*value) : OrderedJson(nullptr);
+}
+
+int run_train(const TrainArgs& args) {
+  if (args.word_counts.empty()) throw std::runtime_error("give --word_counts FILE (lines `word<TAB>count`)");
+  if (args.out.empty()) throw std::runtime_error("give --out tokenizer.json");
+  const tr::WordCounts words = tr::parse_word_counts(read_file(args.word_counts), args.word_counts);
+  if (words.empty())
+    throw std::runtime_error(args.word_counts + " holds no words; give a non-empty word count file");
+  std::vector<char32_t> initial_alphabet =
+      args.byte_level_alphabet ? tr::byte_level_alphabet() : std::vector<char32_t>{};
+  if (!tr::is_valid_utf8(args.initial_alphabet))
+    throw std::runtime_error("--initial_alphabet is not valid UTF-8");
+  for (char32_t c : tr::decode_utf8(args.initial_alphabet)) initial_alphabet.push_back(c);
+
+  const auto start = std::chrono::steady_clock::now();
+  OrderedJson model, vocab = OrderedJson::object();
+  std::vector<std::string> specials;
+  if (args.model == "bpe") {
+    tr::BpeTrainerOptions o;
+    o.vocab_size = args.vocab_size;
+    o.min_frequency = args.min_frequency;
+    o.special_tokens = split_commas({args.special_tokens});
+    o.limit_alphabet = args.limit_alphabet;
+    o.initial_alphabet = initial_alphabet;
+    o.continuing_subword_prefix = args.continuing_subword_prefix;
+    o.end_of_word_suffix = args.end_of_word_suffix;
+    o.max_token_length = args.max_token_length;
+    const auto trained = tr::train_bpe(words, o);
+    for (size_t i = 0; i < trained.vocab.size(); ++i) vocab[trained.vocab[i]] = i;
+    OrderedJson merges = OrderedJson::array();
+    for (const auto& [a, b] : trained.merges) merges.push_back({a, b});
+    model = {{"type", "BPE"},
+             {"dropout", nullptr},
+             {"unk_token", optional_json(args.unk_token)},
+             {"continuing_subword_prefix", optional_json(args.continuing_subword_prefix)},
+             {"end_of_word_suffix", optional_json(args.end_of_word_suffix)},
+             {"fuse_unk", false},
+             {"byte_fallback", false},
+             {"ignore_merges", false},
+             {"vocab", vocab},
+             {"merges", merges}};
+    specials = trained.special_tokens;
+  } else if (args.model == "wordpiece") {
+    tr::WordPieceTrainerOptions o;
+    o.vocab_size = args.vocab_size;
+    o.min_frequency = args.min_frequency;
+    o.special_tokens = split_commas({args.special_tokens});
+    o.limit_alphabet = args.limit_alphabet;
+    o.initial_alphabet = initial_alphabet;
+    if (args.continuing_subword_prefix) o.continuing_subword_prefix = *args.continuing_subword_prefix;
+    o.end_of_word_suffix = args.end_of_word_suffix;
+    const auto trained = tr::train_wordpiece(words, o);
+    for (size_t i = 0; i < trained.vocab.size(); ++i) vocab[trained.vocab[i]] = i;
+    model = {{"type", "WordPiece"},
+             {"unk_token", args.unk_token.value_or("[UNK]")},
+             {"continuing_subword_prefix", trained.continuing_subword_prefix},
+             {"max_input_chars_per_word", 100},
+             {"vocab", vocab}};
+    specials = trained.special_tokens;
+  } else if (args.model == "wordlevel") {
+    tr::WordLevelTrainerOptions o;
+    o.vocab_size = args.vocab_size;
+    o.min_frequency = args.min_frequency;
+    o.special_tokens = split_commas({args.special_tokens});
+    const auto trained = tr::train_wordlevel(words, o);
+    for (const auto& [piece, id] : trained.vocab) vocab[piece] = id;
+    model = {{"type", "WordLevel"}, {"vocab", vocab}, {"unk_token", args.unk_token.value_or("<unk>")}};
+    specials = trained.special_tokens;
+  } else {
+    throw std::runtime_error("--model " + args.model + " is not supported; use bpe, wordpiece or wordlevel");
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  write_file_atomic(args.out,
+                    tokenizer_json(model, added_tokens_json(specials, vocab)).dump(2, ' ', false) + "\n");
+  if (args.timing) std::printf("train_seconds %.6f\n", seconds);
+  std::printf("trained %s with %zu entries from %zu words into %s\n", args.model.c_str(), vocab.size(),
+              words.size(), args.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_group) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* train =
+      tokenizer_group.add_subcommand("train", "Train a tokenizer model with HF trainer semantics");
+  train->add_option("--word_counts,--word-counts", args->word_counts,
+                    "File of `word<TAB>count` lines: pre-tokenized words and their counts");
+  train->add_option("--model", args->model, "bpe, wordpiece or wordlevel")->capture_default_str();
+  train->add_option("--vocab_size,--vocab-size", args->vocab_size, "Target vocabulary size")
+      ->capture_default_str();
+  train->add_option("--min_frequency,--min-frequency", args->min_frequency, "Minimum pair/word count");
+  train->add_option("--special_tokens,--special-tokens", args->special_tokens,
+                    "Special tokens, first ids (a,b)");
+  train->add_option("--limit_alphabet,--limit-alphabet", args->limit_alphabet,
+                    "Keep at most N initial chars");
+  train->add_option("--initial_alphabet,--initial-alphabet", args->initial_alphabet,
+                    "Chars always in the alphabet");
+  train->add_flag("--byte_level_alphabet,--byte-level-alphabet", args->byte_level_alphabet,
+                  "Add ByteLevel's 256 byte characters to the initial alphabet");
+  train->add_option("--continuing_subword_prefix,--continuing-subword-prefix",
+                    args->continuing_subword_prefix, "Prefix of non-initial subwords (wordpiece default ##)");
+  train->add_option("--end_of_word_suffix,--end-of-word-suffix", args->end_of_word_suffix,
+                    "Suffix of word ends");
+  train->add_option("--max_token_length,--max-token-length", args->max_token_length,
+                    "Max chars per BPE token");
+  train->add_option("--unk_token,--unk-token", args->unk_token, "The model's unknown token");
+  train->add_option("--out,-o", args->out, "tokenizer.json to write");
+  train->add_flag("--timing", args->timing, "Print the training time (excluding I/O)");
+  return {Subcommand{train, [args] { return run_train(*args); }}};
+}
+
+}  // namespace tinyforge::cli

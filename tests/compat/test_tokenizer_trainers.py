@@ -1,0 +1,188 @@
+"""Trainer parity: our trainers vs HF `tokenizers`' trainers on the same words and settings.
+
+Words are pre-tokenized by HF itself (`pre_tokenize_str`), counted, written as `word<TAB>count` lines and fed to
+`tinyforge tokenizer train --word_counts`; HF trains on the same corpus with the same pre-tokenizer. Where HF's
+output depends on hash-map iteration (ids of prefixed/suffixed pieces), only what HF guarantees is compared.
+"""
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from tinyforge_support import run_tinyforge  # noqa: E402
+
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "src" / "tinyforge" / "tokenizers" / "corpus"
+EXTRA_LINES = [
+    "Café déjà vu: naïve façade, Ærøskøbing, São Paulo, Łódź, İstanbul.",
+    "東京は日本の首都です。北京是中国的首都。서울은 한국의 수도입니다.",
+    "Москва — столица России. Київ — столиця України.",
+    "القاهرة هي عاصمة مصر. עברית היא שפה.",
+    "Emoji: 😀 👍🏽 👩‍👩‍👧 🇫🇷 ❤️ 3.14159 2026-11-22 #42 @user",
+    "def f(x): return {'a': [1, 2, 3], \"b\": x ** 2}  # code-like text; i += 1; a->b && c || d",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    """The project's own corpus (many scripts, emoji, code) plus a few adversarial lines."""
+    lines = []
+    for path in sorted(CORPUS_DIR.glob("*.txt")):
+        lines += path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 1000
+    lines += EXTRA_LINES * 20
+    return [line for line in lines if line.strip()]
+
+
+def count_words(pre_tokenizer, lines):
+    counts = Counter()
+    for line in lines:
+        counts.update(word for word, _ in pre_tokenizer.pre_tokenize_str(line))
+    return counts
+
+
+def train_ours(tmp_path, counts, *args):
+    word_file = tmp_path / "words.tsv"
+    word_file.write_text("".join(f"{w}\t{c}\n" for w, c in sorted(counts.items())), encoding="utf-8")
+    out = tmp_path / "tokenizer.json"
+    run_tinyforge("tokenizer", "train", "--word_counts", word_file, "--out", out, *args)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def train_hf(model, pre_tokenizer, trainer, lines):
+    tok = Tokenizer(model)
+    tok.pre_tokenizer = pre_tokenizer
+    tok.train_from_iterator(lines, trainer=trainer)
+    return json.loads(tok.to_str())
+
+
+def added(tok_json):
+    return [(t["id"], t["content"], t["special"]) for t in tok_json["added_tokens"]]
+
+
+def mostly_same(ours, theirs, tolerance=0.01):
+    ours, theirs = set(ours), set(theirs)
+    return len(ours ^ theirs) <= tolerance * len(theirs)
+
+
+def test_bpe_byte_level_exact(tmp_path, corpus):
+    pre = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    specials = ["<|endoftext|>", "<pad>"]
+    hf = train_hf(models.BPE(), pre, trainers.BpeTrainer(vocab_size=1200, special_tokens=specials,
+                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False), corpus)
+    ours = train_ours(tmp_path, count_words(pre, corpus), "--model", "bpe", "--vocab_size", "1200",
+                      "--special_tokens", ",".join(specials), "--byte_level_alphabet")
+    assert ours["model"]["vocab"] == hf["model"]["vocab"]
+    assert ours["model"]["merges"] == hf["model"]["merges"]
+    assert added(ours) == added(hf)
+
+
+def test_bpe_options_exact(tmp_path, corpus):
+    """min_frequency stops training early; limit_alphabet, max_token_length."""
+    pre = pre_tokenizers.WhitespaceSplit()
+    hf = train_hf(models.BPE(), pre, trainers.BpeTrainer(vocab_size=30000, min_frequency=40, limit_alphabet=60,
+                  max_token_length=6, special_tokens=["<unk>"], show_progress=False), corpus)
+    ours = train_ours(tmp_path, count_words(pre, corpus), "--model", "bpe", "--vocab_size", "30000",
+                      "--min_frequency", "40", "--limit_alphabet", "60", "--max_token_length", "6",
+                      "--special_tokens", "<unk>")
+    assert len(hf["model"]["vocab"]) < 30000  # min_frequency, not vocab_size, ended training
+    assert ours["model"]["vocab"] == hf["model"]["vocab"]
+    assert ours["model"]["merges"] == hf["model"]["merges"]
+
+
+def test_bpe_prefix_suffix(tmp_path, corpus):
+    """Ids of prefixed/suffixed pieces follow HF's hash-map order, and so does the order of merges with equal
+    counts: HF's own runs differ there, and a different order can change later counts when tied pairs overlap.
+    What stays fixed is the piece and merge sets up to a few tie-dependent entries: allow 1%."""
+    pre = pre_tokenizers.Whitespace()
+    hf = train_hf(models.BPE(continuing_subword_prefix="##", end_of_word_suffix="</w>"), pre,
+                  trainers.BpeTrainer(vocab_size=900, continuing_subword_prefix="##",
+                                      end_of_word_suffix="</w>",
+                                      special_tokens=["<unk>"], show_progress=False), corpus)
+    ours = train_ours(tmp_path, count_words(pre, corpus), "--model", "bpe", "--vocab_size", "900",
+                      "--continuing_subword_prefix", "##", "--end_of_word_suffix", "</w>", "--special_tokens", "<unk>")
+    assert len(ours["model"]["vocab"]) == len(hf["model"]["vocab"])
+    assert mostly_same(ours["model"]["vocab"], hf["model"]["vocab"])
+    assert mostly_same(map(tuple, ours["model"]["merges"]), map(tuple, hf["model"]["merges"]))
+
+
+def test_wordpiece_bert_like(tmp_path, corpus):
+    pre = pre_tokenizers.BertPreTokenizer()
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    hf = train_hf(models.WordPiece(unk_token="[UNK]"), pre,
+                  trainers.WordPieceTrainer(vocab_size=1000, special_tokens=specials,
+                                            show_progress=False), corpus)
+    ours = train_ours(tmp_path, count_words(pre, corpus), "--model", "wordpiece", "--vocab_size", "1000",
+                      "--special_tokens", ",".join(specials))
+    hf_vocab, our_vocab = hf["model"]["vocab"], ours["model"]["vocab"]
+    assert len(our_vocab) == len(hf_vocab)
+    assert mostly_same(our_vocab, hf_vocab)  # "##" ids, hence tie order, follow HF's hash-map order
+    # Specials and the alphabet have fixed ids in HF; "##x" pieces are numbered in hash-map order.
+    alphabet = [t for t in hf_vocab if len(t) == 1]
+    fixed = [t for t, i in hf_vocab.items() if i < len(specials) + len(alphabet)]
+    assert len(fixed) == len(specials) + len(alphabet)
+    assert {t: our_vocab[t] for t in fixed} == {t: hf_vocab[t] for t in fixed}
+    assert added(ours) == added(hf)
+
+
+def test_wordlevel_exact(tmp_path, corpus):
+    pre = pre_tokenizers.WhitespaceSplit()
+    specials = ["<unk>", "<pad>"]
+    hf = train_hf(models.WordLevel(unk_token="<unk>"), pre,
+                  trainers.WordLevelTrainer(vocab_size=700, min_frequency=3, special_tokens=specials,
+                                            show_progress=False), corpus)
+    ours = train_ours(tmp_path, count_words(pre, corpus), "--model", "wordlevel", "--vocab_size", "700",
+                      "--min_frequency", "3", "--special_tokens", ",".join(specials))
+    assert ours["model"]["vocab"] == hf["model"]["vocab"]
+    assert added(ours) == added(hf)
+
+
+def test_empty_word_counts_is_a_clear_error(tmp_path):
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("")
+    proc = run_tinyforge("tokenizer", "train", "--word_counts", empty, "--out", tmp_path / "t.json", check=False)
+    assert proc.returncode == 2 and "no words" in proc.stderr
+    assert not (tmp_path / "t.json").exists()
+
+
+def test_invalid_utf8_word_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_bytes(b"ok\t3\n\xff\xfe\t2\n")
+    proc = run_tinyforge("tokenizer", "train", "--word_counts", bad, "--out", tmp_path / "t.json", check=False)
+    assert proc.returncode == 2 and "bad.tsv:2" in proc.stderr and "UTF-8" in proc.stderr
+
+
+@pytest.mark.xfail(reason="UnigramTrainer (seeds, EM, pruning) is not written yet", strict=True)
+def test_unigram_parity(tmp_path, corpus):
+    pre = pre_tokenizers.Metaspace()
+    specials = ["<pad>", "</s>", "<unk>"]
+    hf = train_hf(models.Unigram(), pre, trainers.UnigramTrainer(vocab_size=3000, special_tokens=specials,
+                  unk_token="<unk>", show_progress=False), corpus)
+    ours = train_ours(tmp_path, count_words(pre, corpus), "--model", "unigram", "--vocab_size", "3000",
+                      "--special_tokens", ",".join(specials), "--unk_token", "<unk>")
+    assert [p for p, _ in ours["model"]["vocab"]] == [p for p, _ in hf["model"]["vocab"]]
+
+
+@pytest.mark.xfail(reason="`tinyforge tokenizer retrain` needs the tokenizer.json pipeline (branch tok), not merged yet",
+                   strict=True)
+def test_retrain_gpt2_like_matches_train_new_from_iterator(tmp_path, corpus):
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.train_from_iterator(corpus[:200], trainers.BpeTrainer(vocab_size=400, special_tokens=["<|endoftext|>"],
+                            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>")
+    expected = json.loads(fast.train_new_from_iterator(corpus, vocab_size=1024)._tokenizer.to_str())
+    src = tmp_path / "src.json"
+    tok.save(str(src))
+    corpus_file = tmp_path / "corpus.txt"
+    corpus_file.write_text("\n".join(corpus), encoding="utf-8")
+    out = tmp_path / "out.json"
+    run_tinyforge("tokenizer", "retrain", src, "--vocab_size", "1024", "--corpus", corpus_file, "--out", out)
+    ours = json.loads(out.read_text(encoding="utf-8"))
+    assert ours["model"]["vocab"] == expected["model"]["vocab"]
+    assert ours["model"]["merges"] == expected["model"]["merges"]
