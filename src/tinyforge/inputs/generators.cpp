@@ -128,6 +128,23 @@ DummyTensor random_mask_tensor(const std::string& name, Shape shape, DType dtype
 void pad_with_ones(DummyTensor& tensor, size_t dim, int64_t desired_length) {
   const int64_t current = tensor.shape[dim];
   if (desired_length <= current) return;
+  // optimum pads with an int64 constant and torch.cat promotes, so a padded integer mask is int64 whatever
+  // --int_dtype says.
+  if (tensor.dtype == DType::I32 || tensor.dtype == DType::I8) {
+    const size_t w = dtype_size(tensor.dtype);
+    std::vector<uint8_t> wide(tensor.data.size() / w * 8);
+    for (size_t i = 0; i < tensor.data.size() / w; ++i) {
+      int64_t v = static_cast<int8_t>(tensor.data[i]);
+      if (w == 4) {
+        int32_t v32 = 0;
+        std::memcpy(&v32, &tensor.data[i * w], 4);
+        v = v32;
+      }
+      std::memcpy(&wide[i * 8], &v, 8);
+    }
+    tensor.data = std::move(wide);
+    tensor.dtype = DType::I64;
+  }
   int64_t outer = 1, inner = 1;
   for (size_t d = 0; d < dim; ++d) outer *= tensor.shape[d];
   for (size_t d = dim + 1; d < tensor.shape.size(); ++d) inner *= tensor.shape[d];
