@@ -18,7 +18,8 @@ struct CreateOptions {
   int num_workers = 1;
   uint64_t seed = 0;
   std::vector<ConfigOverride> overrides;
-  bool progress = false;  // a live progress line on stderr (when it is a terminal)
+  bool progress = false;     // a live progress line on stderr (when it is a terminal)
+  bool with_inputs = false;  // also write dummy_inputs.safetensors (the default task's optimum dummy inputs)
 };
 
 struct ArchitectureOutcome {

@@ -232,6 +232,15 @@ DummyInputs generate_dummy_inputs(const Json& config, const InputsRequest& reque
   return result;
 }
 
+std::string default_inputs_file(const std::string& model_type, const std::string& arch,
+                                const std::string& config_json, uint64_t seed) {
+  if (!find_inputs_spec(model_type)) return "";
+  InputsRequest request;
+  request.task = default_task_for_architecture(model_type, arch);
+  request.seed = seed;
+  return dummy_inputs_safetensors(generate_dummy_inputs(parse_json(config_json, "config.json"), request));
+}
+
 std::string dummy_inputs_safetensors(const DummyInputs& inputs) {
   std::vector<SafetensorsEntry> entries;
   for (const auto& t : inputs.tensors) entries.push_back({t.name, t.dtype, t.shape, t.data});

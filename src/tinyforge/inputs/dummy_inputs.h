@@ -36,6 +36,11 @@ DummyInputs generate_dummy_inputs(const Json& config, const InputsRequest& reque
 std::string dummy_inputs_safetensors(const DummyInputs& inputs);
 std::string dummy_inputs_manifest(const DummyInputs& inputs, const InputsRequest& request);
 
+// dummy_inputs.safetensors of a forged repository: its architecture's default task, default shapes and
+// dtypes; empty when optimum has no config for the model type. Same bytes as `tinyforge inputs` gives.
+std::string default_inputs_file(const std::string& model_type, const std::string& arch,
+                                const std::string& config_json, uint64_t seed);
+
 // "int64|int32|int8" and "fp32|fp16|bf16" (optimum's tags).
 std::optional<DType> parse_int_dtype(const std::string& tag);
 std::optional<DType> parse_float_dtype(const std::string& tag);
