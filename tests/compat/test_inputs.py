@@ -191,3 +191,48 @@ def test_inputs_are_seeded(forge_cache, tmp_path):
         files.append(out.read_bytes())
     assert files[0] == files[1]
     assert files[0] != files[2]
+
+
+def test_create_with_inputs_writes_the_default_task(tmp_path):
+    """`create --with_inputs`: every repository gets dummy_inputs.safetensors for the task optimum infers from
+    its class (feature-extraction when optimum has no ONNX config for that task), equal to `tinyforge inputs`."""
+    out = tmp_path / "forged"
+    run_tinyforge("create", out, "--all", "--with_inputs", "--seed", 3)
+    checked = 0
+    for model_type, archs in sorted(CATALOG.items()):
+        tasks = supported_tasks(model_type)
+        for arch in archs:
+            repo = out / model_type / arch
+            try:
+                task = TasksManager._infer_task_from_model_or_model_class(model_class=getattr(transformers, arch))
+            except ValueError:
+                task = None
+            task = task if task in tasks else "feature-extraction"
+            ours = load_file(str(repo / "dummy_inputs.safetensors"))
+            _, ref = dummy_inputs(AutoConfig.from_pretrained(repo), task)
+            assert sorted(ours) == sorted(ref), f"{arch}: {task}"
+            for name in ref:
+                assert list(ours[name].shape) == list(ref[name].shape) and ours[name].dtype == ref[name].dtype
+            single = tmp_path / "single.safetensors"
+            run_tinyforge("inputs", repo, "--task", task, "--seed", 3, "--out", single)
+            assert single.read_bytes() == (repo / "dummy_inputs.safetensors").read_bytes()
+            checked += 1
+    assert checked == sum(len(a) for a in CATALOG.values())
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--task", "text2text-generation"], "supported tasks: feature-extraction, feature-extraction-with-past"),
+    (["--task", "text-classification", "--with_past"], "does not support task 'text-classification-with-past'"),
+    (["--task", "text-generation", "--sequence_length", "1"], "--sequence_length 1"),
+    (["--task", "text-generation", "--batch_size", "0"], "--batch_size must be a positive size"),
+    (["--task", "text-generation", "--int_dtype", "int16"], "--int_dtype 'int16'"),
+    (["--task", "text-generation", "--int_dtype", "int8"], "do not fit I8"),
+])
+def test_inputs_bad_input(args, message, forge_cache, tmp_path):
+    # gpt2's tiny vocabulary (99) fits int8, so the int8 case uses a scaled vocabulary.
+    overrides = ("vocab_size=300",) if "int8" in args else ()
+    repo = forge_cache("gpt2", overrides) / "gpt2" / "GPT2LMHeadModel"
+    out = tmp_path / "x.safetensors"
+    proc = run_tinyforge("inputs", repo, *args, "--out", out, check=False)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert not out.exists() and not (tmp_path / "x.safetensors.json").exists()

@@ -210,8 +210,13 @@ std::string default_task_for_architecture(const std::string& model_type, const s
   if (ends_with(arch, "ForSequenceClassification"))
     task = spec->layout == Layout::Audio || spec->layout == Layout::AudioToText ? "audio-classification"
                                                                                 : "text-classification";
+  // optimum infers the first task whose auto class maps the head: BART's ForConditionalGeneration is also its
+  // masked-LM head, and fill-mask comes first (then falls back below, as optimum has no ONNX fill-mask for
+  // it).
   if (ends_with(arch, "ForConditionalGeneration"))
-    task = spec->layout == Layout::AudioToText ? "automatic-speech-recognition" : "text2text-generation";
+    task = spec->layout == Layout::AudioToText ? "automatic-speech-recognition"
+           : spec->bart                        ? "fill-mask"
+                                               : "text2text-generation";
   if (std::find(spec->tasks.begin(), spec->tasks.end(), task) == spec->tasks.end())
     task = "feature-extraction";
   return task;

@@ -35,8 +35,8 @@ struct ModelInputsSpec {
 const ModelInputsSpec* find_inputs_spec(const std::string& model_type);
 std::vector<std::string> inputs_model_types();
 
-// The task an architecture's repository is exported for by default (its head's task), if the model type
-// supports it; otherwise feature-extraction.
+// The task optimum's TasksManager infers from the architecture's class, if the model type supports it;
+// otherwise feature-extraction.
 std::string default_task_for_architecture(const std::string& model_type, const std::string& arch);
 
 }  // namespace tinyforge::inputs
