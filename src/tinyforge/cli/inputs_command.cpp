@@ -1,5 +1,6 @@
 // cli/inputs_command: `tinyforge inputs MODEL_DIR --task TASK --out FILE` — the dummy inputs optimum's export
 // would feed the model, as a safetensors file plus FILE.json (names, shapes, dtypes, dynamic axes).
+#include <chrono>
 #include <iostream>
 #include <memory>
 
@@ -33,16 +34,20 @@ int run_inputs_command(InputsArgs& args) {
   args.request.shapes = args.shapes;
 
   Json config = parse_json(read_file(config_path), config_path.string());
+  const auto start = std::chrono::steady_clock::now();
   inputs::DummyInputs made = inputs::generate_dummy_inputs(config, args.request);
   // Both files are rendered before either is written.
   const std::string tensors = inputs::dummy_inputs_safetensors(made);
   const std::string manifest = inputs::dummy_inputs_manifest(made, args.request);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   fs::path manifest_path = args.out;
   manifest_path += ".json";
   write_file_atomic(args.out, tensors);
   write_file_atomic(manifest_path, manifest);
   std::cout << "wrote " << made.tensors.size() << " inputs for " << made.model_type << " " << made.task
-            << " to " << args.out.string() << " (manifest " << manifest_path.string() << ")\n";
+            << " to " << args.out.string() << " (manifest " << manifest_path.string() << "; generated in "
+            << ms << " ms)\n";
   return 0;
 }
 
