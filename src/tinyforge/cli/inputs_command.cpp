@@ -37,17 +37,18 @@ int run_inputs_command(InputsArgs& args) {
   const auto start = std::chrono::steady_clock::now();
   inputs::DummyInputs made = inputs::generate_dummy_inputs(config, args.request);
   // Both files are rendered before either is written.
-  const std::string tensors = inputs::dummy_inputs_safetensors(made);
   const std::string manifest = inputs::dummy_inputs_manifest(made, args.request);
+  const size_t count = made.tensors.size();
+  const std::string label = made.model_type + " " + made.task;
+  const std::string tensors = inputs::dummy_inputs_safetensors(std::move(made));
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   fs::path manifest_path = args.out;
   manifest_path += ".json";
   write_file_atomic(args.out, tensors);
   write_file_atomic(manifest_path, manifest);
-  std::cout << "wrote " << made.tensors.size() << " inputs for " << made.model_type << " " << made.task
-            << " to " << args.out.string() << " (manifest " << manifest_path.string() << "; generated in "
-            << ms << " ms)\n";
+  std::cout << "wrote " << count << " inputs for " << label << " to " << args.out.string() << " (manifest "
+            << manifest_path.string() << "; generated in " << ms << " ms)\n";
   return 0;
 }
 

@@ -241,9 +241,9 @@ std::string default_inputs_file(const std::string& model_type, const std::string
   return dummy_inputs_safetensors(generate_dummy_inputs(parse_json(config_json, "config.json"), request));
 }
 
-std::string dummy_inputs_safetensors(const DummyInputs& inputs) {
+std::string dummy_inputs_safetensors(DummyInputs inputs) {
   std::vector<SafetensorsEntry> entries;
-  for (const auto& t : inputs.tensors) entries.push_back({t.name, t.dtype, t.shape, t.data});
+  for (auto& t : inputs.tensors) entries.push_back({t.name, t.dtype, t.shape, std::move(t.data)});
   return safetensors_serialize(std::move(entries), {{"format", "pt"}});
 }
 

@@ -33,7 +33,7 @@ const std::vector<std::string>& supported_tasks(const std::string& model_type);
 // Throws UserError for an unsupported task (listing the supported ones) or an impossible shape (naming it).
 DummyInputs generate_dummy_inputs(const Json& config, const InputsRequest& request);
 
-std::string dummy_inputs_safetensors(const DummyInputs& inputs);
+std::string dummy_inputs_safetensors(DummyInputs inputs);  // by value: tensor bytes move, not copy
 std::string dummy_inputs_manifest(const DummyInputs& inputs, const InputsRequest& request);
 
 // dummy_inputs.safetensors of a forged repository: its architecture's default task, default shapes and

@@ -101,9 +101,26 @@ DummyTensor random_float_tensor(const std::string& name, Shape shape, double min
   const size_t width = dtype_size(dtype);
   t.data.resize(static_cast<size_t>(n) * width);
   CounterRng rng(stream_key(name, seed));
-  for (int64_t i = 0; i < n; ++i) {
-    double u = static_cast<double>(rng.bits(i) >> 11) * (1.0 / 9007199254740992.0);  // [0, 1)
-    store_float_below(dtype, min_value + (max_value - min_value) * u, max_value, t.data.data() + i * width);
+  // Two 24-bit uniforms per 64-bit draw (torch's float resolution), in [0, 1).
+  const double scale = (max_value - min_value) / 16777216.0;
+  uint8_t* out = t.data.data();
+  auto fill = [&](auto store) {
+    for (int64_t i = 0; i < n; i += 2) {
+      const uint64_t bits = rng.bits(static_cast<uint64_t>(i) >> 1);
+      store(i, min_value + scale * static_cast<double>(bits >> 40));
+      if (i + 1 < n) store(i + 1, min_value + scale * static_cast<double>((bits >> 8) & 0xFFFFFF));
+    }
+  };
+  if (dtype == DType::F32) {
+    const float below =
+        std::nextafter(static_cast<float>(max_value), -std::numeric_limits<float>::infinity());
+    fill([&](int64_t i, double v) {
+      float f = static_cast<float>(v);
+      if (f >= max_value) f = below;
+      std::memcpy(out + i * 4, &f, 4);
+    });
+  } else {
+    fill([&](int64_t i, double v) { store_float_below(dtype, v, max_value, out + i * width); });
   }
   return t;
 }
