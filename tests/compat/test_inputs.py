@@ -41,7 +41,7 @@ def tinyforge_inputs(repo, task, out, shapes=None, int_dtype="int64", float_dtyp
     return load_file(str(out)), json.loads(open(f"{out}.json").read())
 
 
-def check_values(name, t, cfg, manifest_entry, shapes):
+def check_values(name, t, cfg, shapes):
     nc = cfg._normalized_config
     seq = shapes.get("sequence_length", 16)
     if t.dtype.is_floating_point:
@@ -49,7 +49,7 @@ def check_values(name, t, cfg, manifest_entry, shapes):
         assert t.min() >= lo and t.max() < hi, f"{name} outside [{lo}, {hi})"
         return
     values = t.to(torch.int64)
-    if name in ("attention_mask", "decoder_attention_mask") and name == "attention_mask":
+    if name == "attention_mask":
         # Right padding: ones then zeros over the first `seq`-long block, the same for every row (and choice),
         # then ones for the cached positions.
         rows = values.reshape(-1, values.shape[-1])
@@ -80,7 +80,7 @@ def compare_case(repo, config, task, out, shapes=None, int_dtype="int64", float_
         assert ours[name].dtype == ref[name].dtype, f"{task}: {name} dtype {ours[name].dtype} vs {ref[name].dtype}"
         axes = {str(k): v for k, v in cfg.inputs[name].items()}
         assert e["dynamic_axes"] == axes, f"{task}: {name} dynamic axes"
-        check_values(name, ours[name], cfg, e, {**optimum_oracle.DEFAULT_SHAPES, **(shapes or {})})
+        check_values(name, ours[name], cfg, {**optimum_oracle.DEFAULT_SHAPES, **(shapes or {})})
     return ours, manifest
 
 
