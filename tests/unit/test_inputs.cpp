@@ -178,3 +178,20 @@ TEST(Tasks, DefaultTaskFollowsTheHead) {
   EXPECT_EQ(default_task_for_architecture("wav2vec2", "Wav2Vec2ForSequenceClassification"),
             "audio-classification");
 }
+
+TEST(DummyInputs, PastLayoutsOfOtherDecoders) {
+  InputsRequest req;
+  req.task = "text-generation-with-past";
+  Json falcon{
+      {"model_type", "falcon"},   {"vocab_size", 99},  {"hidden_size", 32},   {"num_hidden_layers", 1},
+      {"num_attention_heads", 4}, {"num_kv_heads", 2}, {"multi_query", true}, {"alibi", true}};
+  DummyInputs f = generate_dummy_inputs(falcon, req);
+  EXPECT_EQ(f.tensors.size(), 4u);  // alibi: no position_ids
+  EXPECT_EQ(f.tensors[2].shape, (Shape{2, 1, 16, 8}));
+  Json deepseek{{"model_type", "deepseek_v3"}, {"vocab_size", 99},         {"hidden_size", 32},
+                {"num_hidden_layers", 1},      {"num_attention_heads", 4}, {"qk_rope_head_dim", 4},
+                {"qk_nope_head_dim", 8},       {"v_head_dim", 6}};
+  DummyInputs d = generate_dummy_inputs(deepseek, req);
+  EXPECT_EQ(d.tensors[3].shape, (Shape{2, 4, 16, 12}));
+  EXPECT_EQ(d.tensors[4].shape, (Shape{2, 4, 16, 6}));
+}

@@ -117,7 +117,8 @@ DummyInputs generate_dummy_inputs(const Json& config, const InputsRequest& reque
                  {"attention_mask",
                   {{0, "batch_size"},
                    {1, past_in_inputs ? "past_sequence_length + sequence_length" : "sequence_length"}}}};
-        if (spec.position_ids && (causal || base == "feature-extraction"))
+        const bool alibi = spec.position_ids_unless_alibi && config.value("alibi", false);
+        if (spec.position_ids && !alibi && (causal || base == "feature-extraction"))
           decls.push_back({"position_ids", seq});
       } else if (spec.bart && base != "feature-extraction" && base != "text2text-generation") {
         decls = {{"input_ids", seq}, {"attention_mask", seq}};

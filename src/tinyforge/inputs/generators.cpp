@@ -297,6 +297,15 @@ class PastGenerator : public Generator {
     } else if (kind == PastKind::Gemma) {
       heads_ = nc.get_int("num_key_value_heads");
       head_dim_ = nc.get_int("head_dim");
+    } else if (kind == PastKind::Falcon) {
+      const bool multi_query = nc.find("multi_query").value_or(Json(false)).get<bool>();
+      const bool new_arch = nc.find("new_decoder_architecture").value_or(Json(false)).get<bool>();
+      heads_ = new_arch || !multi_query ? nc.get_int("num_kv_heads") : 1;
+    } else if (kind == PastKind::GPTBigCode) {
+      if (nc.find("multi_query").value_or(Json(false)).get<bool>()) heads_ = 1;
+    } else if (kind == PastKind::DeepSeekV3) {
+      head_dim_ = nc.get_int("qk_rope_head_dim") + nc.get_int("qk_nope_head_dim");
+      value_head_dim_ = nc.get_int("v_head_dim");
     }
   }
 
@@ -313,7 +322,9 @@ class PastGenerator : public Generator {
       const std::string prefix = "past_key_values." + std::to_string(i) + ".";
       if (!seq2seq) {
         for (const char* part : {"key", "value"}) {
-          out.push_back(random_float_tensor(prefix + part, self_shape, 0, 1, o.float_dtype, o.seed));
+          Shape shape = self_shape;
+          if (value_head_dim_ && part[0] == 'v') shape[3] = value_head_dim_;  // DeepSeek MLA: own value width
+          out.push_back(random_float_tensor(prefix + part, shape, 0, 1, o.float_dtype, o.seed));
           out.back().dynamic_axes = {{0, "batch_size"}, {2, "past_sequence_length"}};
         }
         continue;
@@ -332,7 +343,8 @@ class PastGenerator : public Generator {
 
  private:
   PastKind kind_;
-  int64_t layers_ = 0, heads_ = 0, head_dim_ = 0, encoder_heads_ = 0, encoder_head_dim_ = 0;
+  int64_t layers_ = 0, heads_ = 0, head_dim_ = 0, encoder_heads_ = 0, encoder_head_dim_ = 0,
+          value_head_dim_ = 0;
   int64_t encoder_sequence_length_ = 0;
 };
 

@@ -60,7 +60,8 @@ class Generator {
   std::vector<std::string> supported_;
 };
 
-enum class PastKind { Default, Mistral, Gemma, Seq2Seq, T5 };
+// The layouts of optimum's past-key-values generators (transformers >= 4.54: separate key/value tensors).
+enum class PastKind { Default, Mistral, Gemma, Falcon, Bloom, GPTBigCode, DeepSeekV3, Seq2Seq, T5 };
 
 std::unique_ptr<Generator> text_generator(const NormalizedConfig& nc, const std::string& task,
                                           const Shapes& shapes, bool bart_eos = false);

@@ -103,6 +103,37 @@ std::vector<ModelInputsSpec> build_specs() {
   gemma.past = PastKind::Gemma;  // TextDecoderOnnxConfig: no position_ids
   add(gemma);
 
+  // Decoder-only types not in the forging catalog yet: their layouts are checked on transformers' own
+  // configs.
+  ModelInputsSpec falcon =
+      make("falcon", Layout::TextDecoder,
+           plus(kTextGenerationTasks, {"question-answering", "token-classification"}), text_aliases());
+  falcon.position_ids = falcon.position_ids_unless_alibi = true;
+  falcon.past = PastKind::Falcon;
+  add(falcon);
+  ModelInputsSpec bloom = make("bloom", Layout::TextDecoder,
+                               plus(kTextGenerationTasks, {"text-classification", "token-classification"}),
+                               text_aliases({{"num_layers", "n_layer"}, {"num_attention_heads", "n_head"}}),
+                               {{"num_hidden_layers", "n_layer"}, {"num_attention_heads", "n_head"}});
+  bloom.past = PastKind::Bloom;
+  add(bloom);
+  ModelInputsSpec bigcode = make(
+      "gpt_bigcode", Layout::TextDecoder,
+      plus(kTextGenerationTasks, {"text-classification", "token-classification"}),
+      text_aliases({{"num_layers", "n_layer"}, {"num_attention_heads", "n_head"}, {"hidden_size", "n_embd"}}),
+      {{"hidden_size", "n_embd"},
+       {"max_position_embeddings", "n_positions"},
+       {"num_attention_heads", "n_head"},
+       {"num_hidden_layers", "n_layer"}});
+  bigcode.position_ids = true;
+  bigcode.past = PastKind::GPTBigCode;
+  add(bigcode);
+  ModelInputsSpec deepseek = make("deepseek_v3", Layout::TextDecoder, kTextGenerationTasks, text_aliases(),
+                                  {{"num_local_experts", "n_routed_experts"}});
+  deepseek.position_ids = true;
+  deepseek.past = PastKind::DeepSeekV3;
+  add(deepseek);
+
   ModelInputsSpec t5 = make("t5", Layout::Seq2SeqText,
                             {"feature-extraction", "feature-extraction-with-past", "text2text-generation",
                              "text2text-generation-with-past"},

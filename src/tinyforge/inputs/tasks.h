@@ -27,6 +27,7 @@ struct ModelInputsSpec {
   std::map<std::string, std::string> attribute_map;  // the config class's attribute_map
   bool token_type_ids = false;                       // BERT-style encoders
   bool position_ids = false;                         // TextDecoderWithPositionIds
+  bool position_ids_unless_alibi = false;            // Falcon drops position_ids when config.alibi
   PastKind past = PastKind::Default;
   bool bart = false;  // M2M100OnnxConfig: generators and inputs chosen by task
 };
