@@ -2,18 +2,21 @@
 # Runs a benchmark against its Python reference in the test suite's virtual environment.
 #   bench/run.sh forge    tinyforge create --all vs transformers + save_pretrained
 #   bench/run.sh tokenizers-train   tinyforge tokenizer train vs HF tokenizers trainers (single-threaded)
+#   bench/run.sh inputs   tinyforge inputs vs optimum's generate_dummy_inputs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
-req_hash=$(sha256sum tests/requirements.txt | cut -c1-12)
+req_hash=$(cat tests/requirements.txt tests/requirements-nodeps.txt | sha256sum | cut -c1-12)
 venv="${TINYFORGE_VENV:-$HOME/.cache/tinyforge/venv-$req_hash}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -r tests/requirements-nodeps.txt
 fi
 case "${1:-forge}" in
   forge) "$venv/bin/python" bench/forge_vs_transformers.py --bin build/release/tinyforge ;;
   tokenizers-train) "$venv/bin/python" bench/tokenizers_train.py --bin build/release/tinyforge ;;
-  *) echo "unknown benchmark '$1' (known: forge, tokenizers-train)" >&2; exit 2 ;;
+  inputs) "$venv/bin/python" bench/inputs_vs_optimum.py --bin build/release/tinyforge ;;
+  *) echo "unknown benchmark '$1' (known: forge, tokenizers-train, inputs)" >&2; exit 2 ;;
 esac

@@ -21,5 +21,6 @@ Subcommand add_list_command(CLI::App& app);
 std::vector<Subcommand> add_checkpoint_commands(CLI::App& app);  // inspect, reshard, cast
 // `tokenizer train` (cli/tokenizer_train_command.cpp), attached to the `tokenizer` group.
 std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_group);
+Subcommand add_inputs_command(CLI::App& app);
 
 }  // namespace tinyforge::cli

@@ -73,6 +73,8 @@ Subcommand add_create_command(CLI::App& app) {
   create->add_option("--num_workers,--num-workers", options.num_workers, "Parallel workers")
       ->capture_default_str();
   create->add_option("--seed", options.seed, "Seed of the random weights")->capture_default_str();
+  create->add_flag("--with_inputs,--with-inputs", options.with_inputs,
+                   "Also write dummy_inputs.safetensors (optimum's dummy inputs for the default task)");
   create->add_option("--set", args->sets,
                      "Config override key=value (dotted keys for sub-configs); repeatable");
   create->add_option(

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   CLI::App* tokenizer_group =
       app.add_subcommand("tokenizer", "Train and use tokenizers")->require_subcommand(1);
   for (auto& c : add_tokenizer_train_subcommands(*tokenizer_group)) commands.push_back(c);
+  commands.push_back(add_inputs_command(app));
 
   try {
     app.parse(argc, argv);

@@ -44,7 +44,8 @@ CreateResult run_create(const CreateOptions& options) {
     }
     for (const auto& a : entry->architectures) {
       if (options.models_to_skip.count(a.name)) continue;
-      requests.push_back({entry, a.name, overrides_for(*entry, options.overrides), options.seed});
+      requests.push_back(
+          {entry, a.name, overrides_for(*entry, options.overrides), options.seed, options.with_inputs});
     }
   }
   std::error_code ec;

@@ -20,6 +20,7 @@ struct CreateOptions {
   std::vector<ConfigOverride> overrides;
   bool progress = false;              // a live progress line on stderr (when it is a terminal)
   std::vector<std::string> variants;  // fixture siblings {Arch}-{kind} (checkpoint/variants.h)
+  bool with_inputs = false;  // also write dummy_inputs.safetensors (the default task's optimum inputs)
 };
 
 struct ArchitectureOutcome {

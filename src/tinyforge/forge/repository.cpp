@@ -2,6 +2,7 @@
 
 #include "tinyforge/families/family.h"
 #include "tinyforge/formats/safetensors.h"
+#include "tinyforge/inputs/dummy_inputs.h"
 #include "tinyforge/tensor/rng.h"
 
 namespace tinyforge {
@@ -63,6 +64,11 @@ RenderedRepository render_repository(const RepositoryRequest& request) {
                          materialize(spec, tensor_stream_key(request.seed, repository, spec.name))});
   }
   files["model.safetensors"] = safetensors_serialize(std::move(tensors), {{"format", "pt"}});
+  if (request.with_inputs) {
+    std::string inputs =
+        inputs::default_inputs_file(entry.model_type, request.arch, files["config.json"], request.seed);
+    if (!inputs.empty()) files["dummy_inputs.safetensors"] = std::move(inputs);
+  }
   return rendered;
 }
 

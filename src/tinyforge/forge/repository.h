@@ -17,6 +17,7 @@ struct RepositoryRequest {
   std::string arch;
   std::vector<ConfigOverride> overrides;
   uint64_t seed = 0;
+  bool with_inputs = false;  // add dummy_inputs.safetensors for the architecture's default task
 };
 
 // File name → bytes, deterministic in (request, tool version).

@@ -1,0 +1,460 @@
+#include "tinyforge/inputs/generators.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "tinyforge/catalog/catalog.h"
+#include "tinyforge/tensor/rng.h"
+
+namespace tinyforge::inputs {
+
+const std::vector<std::pair<std::string, int64_t>>& default_dummy_shapes() {
+  static const std::vector<std::pair<std::string, int64_t>> shapes = {{"batch_size", 2},
+                                                                      {"sequence_length", 16},
+                                                                      {"num_choices", 4},
+                                                                      {"width", 64},
+                                                                      {"height", 64},
+                                                                      {"num_channels", 3},
+                                                                      {"point_batch_size", 3},
+                                                                      {"nb_points_per_image", 2},
+                                                                      {"visual_seq_length", 16},
+                                                                      {"feature_size", 80},
+                                                                      {"nb_max_frames", 3000},
+                                                                      {"audio_sequence_length", 16000}};
+  return shapes;
+}
+
+namespace {
+
+int64_t shape_value(const Shapes& shapes, const std::string& key) {
+  auto it = shapes.find(key);
+  if (it != shapes.end()) return it->second;
+  for (const auto& [k, v] : default_dummy_shapes())
+    if (k == key) return v;
+  throw std::logic_error("unknown dummy shape " + key);
+}
+
+uint64_t stream_key(const std::string& name, uint64_t seed) { return hash_name("inputs\0" + name, seed); }
+
+// Rounds `v` to `dtype` and writes it; a value that rounds up to `hi` becomes the largest one below it, so
+// upper bounds stay exclusive in fp16/bf16 too.
+void store_float_below(DType dtype, double v, double hi, uint8_t* out) {
+  switch (dtype) {
+    case DType::F32: {
+      float f = static_cast<float>(v);
+      if (f >= hi) f = std::nextafter(static_cast<float>(hi), -std::numeric_limits<float>::infinity());
+      std::memcpy(out, &f, 4);
+      return;
+    }
+    case DType::F16:
+    case DType::BF16: {
+      const bool half = dtype == DType::F16;
+      uint16_t h = half ? float_to_f16(static_cast<float>(v)) : float_to_bf16(static_cast<float>(v));
+      float back = half ? f16_to_float(h) : bf16_to_float(h);
+      if (back >= hi) {
+        uint16_t top = half ? float_to_f16(static_cast<float>(hi)) : float_to_bf16(static_cast<float>(hi));
+        float top_f = half ? f16_to_float(top) : bf16_to_float(top);
+        // One representable value below hi (bounds are positive; their bit patterns are monotonic).
+        h = top_f >= hi ? static_cast<uint16_t>(top - 1) : top;
+      }
+      std::memcpy(out, &h, 2);
+      return;
+    }
+    default:
+      store_value(dtype, v, out);
+  }
+}
+
+void check_int_range(const std::string& name, int64_t max_value, DType dtype) {
+  int64_t limit = dtype == DType::I8 ? 128 : dtype == DType::I32 ? (int64_t{1} << 31) : 0;
+  if (limit && max_value > limit)
+    throw UserError("input '" + name + "' needs values up to " + std::to_string(max_value - 1) +
+                    ", which do not fit " + std::string(dtype_name(dtype)) + "; use a wider --int_dtype");
+}
+
+}  // namespace
+
+DummyTensor random_int_tensor(const std::string& name, Shape shape, int64_t max_value, int64_t min_value,
+                              DType dtype, uint64_t seed) {
+  if (max_value <= min_value)
+    throw UserError("input '" + name + "' would draw from the empty range [" + std::to_string(min_value) +
+                    ", " + std::to_string(max_value) + "); check the config");
+  check_int_range(name, max_value, dtype);
+  DummyTensor t{name, std::move(shape), dtype, {}, {}};
+  const int64_t n = numel(t.shape);
+  const size_t width = dtype_size(dtype);
+  t.data.resize(static_cast<size_t>(n) * width);
+  CounterRng rng(stream_key(name, seed));
+  const auto span = static_cast<uint64_t>(max_value - min_value);
+  for (int64_t i = 0; i < n; ++i)
+    store_value(dtype, static_cast<double>(min_value + static_cast<int64_t>(rng.bits(i) % span)),
+                t.data.data() + i * width);
+  return t;
+}
+
+DummyTensor random_float_tensor(const std::string& name, Shape shape, double min_value, double max_value,
+                                DType dtype, uint64_t seed) {
+  DummyTensor t{name, std::move(shape), dtype, {}, {}};
+  const int64_t n = numel(t.shape);
+  const size_t width = dtype_size(dtype);
+  t.data.resize(static_cast<size_t>(n) * width);
+  CounterRng rng(stream_key(name, seed));
+  // Two 24-bit uniforms per 64-bit draw (torch's float resolution), in [0, 1).
+  const double scale = (max_value - min_value) / 16777216.0;
+  uint8_t* out = t.data.data();
+  auto fill = [&](auto store) {
+    for (int64_t i = 0; i < n; i += 2) {
+      const uint64_t bits = rng.bits(static_cast<uint64_t>(i) >> 1);
+      store(i, min_value + scale * static_cast<double>(bits >> 40));
+      if (i + 1 < n) store(i + 1, min_value + scale * static_cast<double>((bits >> 8) & 0xFFFFFF));
+    }
+  };
+  if (dtype == DType::F32) {
+    const float below =
+        std::nextafter(static_cast<float>(max_value), -std::numeric_limits<float>::infinity());
+    fill([&](int64_t i, double v) {
+      float f = static_cast<float>(v);
+      if (f >= max_value) f = below;
+      std::memcpy(out + i * 4, &f, 4);
+    });
+  } else {
+    fill([&](int64_t i, double v) { store_float_below(dtype, v, max_value, out + i * width); });
+  }
+  return t;
+}
+
+DummyTensor random_mask_tensor(const std::string& name, Shape shape, DType dtype, uint64_t seed,
+                               const std::string& shape_key) {
+  const int64_t length = shape.back();
+  if (length < 2)
+    throw UserError("--" + shape_key + " " + std::to_string(length) + " is too short for '" + name +
+                    "': a right-padded mask needs at least one real and one padded position (use 2 or more)");
+  CounterRng rng(stream_key(name, seed));
+  const int64_t zeros = 1 + static_cast<int64_t>(rng.bits(~uint64_t{0}) % static_cast<uint64_t>(length - 1));
+  DummyTensor t{name, std::move(shape), dtype, {}, {}};
+  const int64_t n = numel(t.shape);
+  const size_t width = dtype_size(dtype);
+  t.data.resize(static_cast<size_t>(n) * width);
+  for (int64_t i = 0; i < n; ++i)
+    store_value(dtype, (i % length) < length - zeros ? 1.0 : 0.0, t.data.data() + i * width);
+  return t;
+}
+
+void pad_with_ones(DummyTensor& tensor, size_t dim, int64_t desired_length) {
+  const int64_t current = tensor.shape[dim];
+  if (desired_length <= current) return;
+  // optimum pads with an int64 constant and torch.cat promotes, so a padded integer mask is int64 whatever
+  // --int_dtype says.
+  if (tensor.dtype == DType::I32 || tensor.dtype == DType::I8) {
+    const size_t w = dtype_size(tensor.dtype);
+    std::vector<uint8_t> wide(tensor.data.size() / w * 8);
+    for (size_t i = 0; i < tensor.data.size() / w; ++i) {
+      int64_t v = static_cast<int8_t>(tensor.data[i]);
+      if (w == 4) {
+        int32_t v32 = 0;
+        std::memcpy(&v32, &tensor.data[i * w], 4);
+        v = v32;
+      }
+      std::memcpy(&wide[i * 8], &v, 8);
+    }
+    tensor.data = std::move(wide);
+    tensor.dtype = DType::I64;
+  }
+  int64_t outer = 1, inner = 1;
+  for (size_t d = 0; d < dim; ++d) outer *= tensor.shape[d];
+  for (size_t d = dim + 1; d < tensor.shape.size(); ++d) inner *= tensor.shape[d];
+  const size_t width = dtype_size(tensor.dtype);
+  std::vector<uint8_t> one(width);
+  store_value(tensor.dtype, 1.0, one.data());
+  std::vector<uint8_t> out;
+  out.reserve(static_cast<size_t>(outer * desired_length * inner) * width);
+  const size_t row = static_cast<size_t>(current * inner) * width;
+  for (int64_t o = 0; o < outer; ++o) {
+    out.insert(out.end(), tensor.data.begin() + o * row, tensor.data.begin() + (o + 1) * row);
+    for (int64_t k = 0; k < (desired_length - current) * inner; ++k)
+      out.insert(out.end(), one.begin(), one.end());
+  }
+  tensor.data = std::move(out);
+  tensor.shape[dim] = desired_length;
+}
+
+bool Generator::supports(const std::string& input_name) const {
+  for (const auto& s : supported_)
+    if (input_name.rfind(s, 0) == 0) return true;
+  return false;
+}
+
+namespace {
+
+class TextGenerator : public Generator {
+ public:
+  TextGenerator(const NormalizedConfig& nc, std::string task, const Shapes& shapes, bool bart_eos)
+      : task_(std::move(task)), bart_eos_(bart_eos) {
+    supported_ = {"input_ids",      "attention_mask", "encoder_attention_mask", "global_attention_mask",
+                  "token_type_ids", "position_ids"};
+    vocab_size_ = nc.get_int("vocab_size");
+    batch_size = shape_value(shapes, "batch_size");
+    sequence_length = shape_value(shapes, "sequence_length");
+    num_choices_ = shape_value(shapes, "num_choices");
+    if (bart_eos_ && task_ == "text-classification") eos_ = nc.get_int("eos_token_id");
+  }
+
+  std::vector<DummyTensor> generate(const std::string& name, const GenerateOptions& o) const override {
+    Shape shape = task_ == "multiple-choice" ? Shape{batch_size, num_choices_, sequence_length}
+                                             : Shape{batch_size, sequence_length};
+    if (name == "attention_mask" || name == "encoder_attention_mask")
+      return {random_mask_tensor(name, shape, o.int_dtype, o.seed, "sequence_length")};
+    // Exact names choose the range: everything else (token_type_ids, decoder_input_ids, ...) is {0, 1}.
+    int64_t max_value = name == "position_ids" ? sequence_length : name == "input_ids" ? vocab_size_ : 2;
+    DummyTensor t = random_int_tensor(name, shape, max_value, 0, o.int_dtype, o.seed);
+    if (bart_eos_ && task_ == "text-classification" && name.find("input_ids") != std::string::npos)
+      force_eos(t, o);
+    return {t};
+  }
+
+ private:
+  // BartDummyTextInputGenerator: every row holds an EOS token (sequence classification pools on it).
+  void force_eos(DummyTensor& t, const GenerateOptions& o) const {
+    if (sequence_length < 2)
+      throw UserError(
+          "--sequence_length must be at least 2 for text-classification (an EOS token is placed)");
+    const size_t width = dtype_size(t.dtype);
+    std::vector<uint8_t> eos(width);
+    store_value(t.dtype, static_cast<double>(eos_), eos.data());
+    CounterRng rng(stream_key(t.name + "#eos", o.seed));
+    for (int64_t row = 0; row < batch_size; ++row) {
+      uint8_t* base = t.data.data() + row * sequence_length * width;
+      bool found = false;
+      for (int64_t j = 0; j < sequence_length && !found; ++j)
+        found = std::memcmp(base + j * width, eos.data(), width) == 0;
+      if (found) continue;
+      int64_t idx = 1 + static_cast<int64_t>(rng.bits(row) % static_cast<uint64_t>(sequence_length - 1));
+      std::memcpy(base + idx * width, eos.data(), width);
+    }
+  }
+
+ protected:
+  std::string task_;
+  bool bart_eos_ = false;
+  int64_t vocab_size_ = 0, num_choices_ = 0, eos_ = 0;
+};
+
+class DecoderTextGenerator : public TextGenerator {
+ public:
+  DecoderTextGenerator(const NormalizedConfig& nc, std::string task, const Shapes& shapes, bool seq2seq)
+      : TextGenerator(nc, std::move(task), shapes, false) {
+    supported_ = {"decoder_input_ids", "decoder_attention_mask"};
+    if (seq2seq) {
+      supported_.push_back("encoder_outputs");
+      supported_.push_back("encoder_hidden_states");
+      hidden_size_ = nc.get_int("hidden_size");
+    }
+  }
+  std::vector<DummyTensor> generate(const std::string& name, const GenerateOptions& o) const override {
+    if (hidden_size_ && (name == "encoder_outputs" || name == "encoder_hidden_states"))
+      return {random_float_tensor(name, {batch_size, sequence_length, hidden_size_}, 0, 1, o.float_dtype,
+                                  o.seed)};
+    return TextGenerator::generate(name, o);
+  }
+
+ private:
+  int64_t hidden_size_ = 0;
+};
+
+class PastGenerator : public Generator {
+ public:
+  PastGenerator(PastKind kind, const NormalizedConfig& nc, const Shapes& shapes,
+                int64_t encoder_sequence_length)
+      : kind_(kind) {
+    supported_ = {"past_key_values"};
+    batch_size = shape_value(shapes, "batch_size");
+    sequence_length = shape_value(shapes, "sequence_length");
+    encoder_sequence_length_ = encoder_sequence_length < 0 ? sequence_length : encoder_sequence_length;
+    if (kind == PastKind::Seq2Seq || kind == PastKind::T5) {
+      supported_.push_back("cache_position");
+      layers_ = nc.get_int("decoder_num_layers");
+      encoder_heads_ = nc.get_int("encoder_num_attention_heads");
+      heads_ = nc.get_int("decoder_num_attention_heads");
+      if (kind == PastKind::T5) {
+        head_dim_ = encoder_head_dim_ = nc.get_int("key_value_dim");
+      } else {
+        const int64_t hidden = nc.get_int("hidden_size");
+        head_dim_ = hidden / heads_;
+        encoder_head_dim_ = hidden / encoder_heads_;
+      }
+      return;
+    }
+    layers_ = nc.get_int("num_layers");
+    const int64_t attention_heads = nc.get_int("num_attention_heads");
+    const int64_t hidden = nc.get_int("hidden_size");
+    heads_ = attention_heads;
+    head_dim_ = hidden / attention_heads;
+    if (kind == PastKind::Mistral) {
+      heads_ = nc.get_int("num_key_value_heads");
+      if (nc.has("head_dim")) head_dim_ = nc.get_int("head_dim");
+    } else if (kind == PastKind::Gemma) {
+      heads_ = nc.get_int("num_key_value_heads");
+      head_dim_ = nc.get_int("head_dim");
+    } else if (kind == PastKind::Falcon) {
+      const bool multi_query = nc.find("multi_query").value_or(Json(false)).get<bool>();
+      const bool new_arch = nc.find("new_decoder_architecture").value_or(Json(false)).get<bool>();
+      heads_ = new_arch || !multi_query ? nc.get_int("num_kv_heads") : 1;
+    } else if (kind == PastKind::GPTBigCode) {
+      if (nc.find("multi_query").value_or(Json(false)).get<bool>()) heads_ = 1;
+    } else if (kind == PastKind::DeepSeekV3) {
+      head_dim_ = nc.get_int("qk_rope_head_dim") + nc.get_int("qk_nope_head_dim");
+      value_head_dim_ = nc.get_int("v_head_dim");
+    }
+  }
+
+  std::vector<DummyTensor> generate(const std::string& name, const GenerateOptions& o) const override {
+    std::vector<DummyTensor> out;
+    if (name == "cache_position") {
+      out.push_back(random_int_tensor(name, {1}, sequence_length, 0, o.int_dtype, o.seed));
+      return out;
+    }
+    const bool seq2seq = kind_ == PastKind::Seq2Seq || kind_ == PastKind::T5;
+    const Shape self_shape{batch_size, heads_, sequence_length, head_dim_};
+    const Shape cross_shape{batch_size, encoder_heads_, encoder_sequence_length_, encoder_head_dim_};
+    for (int64_t i = 0; i < layers_; ++i) {
+      const std::string prefix = "past_key_values." + std::to_string(i) + ".";
+      if (!seq2seq) {
+        for (const char* part : {"key", "value"}) {
+          Shape shape = self_shape;
+          if (value_head_dim_ && part[0] == 'v') shape[3] = value_head_dim_;  // DeepSeek MLA: own value width
+          out.push_back(random_float_tensor(prefix + part, shape, 0, 1, o.float_dtype, o.seed));
+          out.back().dynamic_axes = {{0, "batch_size"}, {2, "past_sequence_length"}};
+        }
+        continue;
+      }
+      for (const char* part : {"decoder.key", "decoder.value"}) {
+        out.push_back(random_float_tensor(prefix + part, self_shape, 0, 1, o.float_dtype, o.seed));
+        out.back().dynamic_axes = {{0, "batch_size"}, {2, "past_decoder_sequence_length"}};
+      }
+      for (const char* part : {"encoder.key", "encoder.value"}) {
+        out.push_back(random_float_tensor(prefix + part, cross_shape, 0, 1, o.float_dtype, o.seed));
+        out.back().dynamic_axes = {{0, "batch_size"}, {2, "encoder_sequence_length"}};
+      }
+    }
+    return out;
+  }
+
+ private:
+  PastKind kind_;
+  int64_t layers_ = 0, heads_ = 0, head_dim_ = 0, encoder_heads_ = 0, encoder_head_dim_ = 0,
+          value_head_dim_ = 0;
+  int64_t encoder_sequence_length_ = 0;
+};
+
+class VisionGenerator : public Generator {
+ public:
+  VisionGenerator(const NormalizedConfig& nc, const Shapes& shapes) {
+    supported_ = {"pixel_values",          "pixel_mask",           "sample", "latent_sample", "visual_embeds",
+                  "visual_token_type_ids", "visual_attention_mask"};
+    batch_size = shape_value(shapes, "batch_size");
+    channels_ = nc.has("num_channels") ? nc.get_int("num_channels") : shape_value(shapes, "num_channels");
+    // The config's image_size (or input_size) wins over --height/--width, as in optimum.
+    if (auto size = nc.find("image_size")) {
+      set_size(*size);
+    } else if (auto input_size = nc.find("input_size")) {
+      channels_ = (*input_size)[0].get<int64_t>();
+      height_ = (*input_size)[1].get<int64_t>();
+      width_ = input_size->size() > 2 ? (*input_size)[2].get<int64_t>() : height_;
+    } else {
+      height_ = shape_value(shapes, "height");
+      width_ = shape_value(shapes, "width");
+    }
+    visual_seq_length_ = shape_value(shapes, "visual_seq_length");
+    visual_embedding_dim_ = nc.has("visual_embedding_dim") ? nc.get_int("visual_embedding_dim") : 512;
+  }
+
+  std::vector<DummyTensor> generate(const std::string& name, const GenerateOptions& o) const override {
+    if (name == "pixel_mask")
+      return {random_int_tensor(name, {batch_size, height_, width_}, 1, 0, o.int_dtype, o.seed)};
+    if (name == "visual_attention_mask")
+      return {random_mask_tensor(name, {batch_size, visual_seq_length_}, o.int_dtype, o.seed,
+                                 "visual_seq_length")};
+    if (name == "visual_token_type_ids")
+      return {random_int_tensor(name, {batch_size, visual_seq_length_}, 1, 0, o.int_dtype, o.seed)};
+    if (name == "visual_embeds")
+      return {random_float_tensor(name, {batch_size, visual_seq_length_, visual_embedding_dim_}, 0, 1,
+                                  o.float_dtype, o.seed)};
+    return {random_float_tensor(name, {batch_size, channels_, height_, width_}, 0, 1, o.float_dtype, o.seed)};
+  }
+
+ private:
+  void set_size(const Json& size) {
+    if (size.is_array()) {
+      height_ = size[0].get<int64_t>();
+      width_ = size.size() > 1 ? size[1].get<int64_t>() : height_;
+    } else {
+      height_ = width_ = size.get<int64_t>();
+    }
+  }
+  int64_t channels_ = 3, height_ = 0, width_ = 0, visual_seq_length_ = 0, visual_embedding_dim_ = 512;
+};
+
+class AudioGenerator : public Generator {
+ public:
+  AudioGenerator(const NormalizedConfig& nc, const Shapes& shapes) {
+    supported_ = {"input_features", "input_values"};
+    batch_size = shape_value(shapes, "batch_size");
+    feature_size_ = nc.has("feature_size") ? nc.get_int("feature_size") : shape_value(shapes, "feature_size");
+    nb_max_frames_ = shape_value(shapes, "nb_max_frames");
+    sequence_length = shape_value(shapes, "audio_sequence_length");
+  }
+  std::vector<DummyTensor> generate(const std::string& name, const GenerateOptions& o) const override {
+    if (name == "input_values")  // raw waveform
+      return {random_float_tensor(name, {batch_size, sequence_length}, -1, 1, o.float_dtype, o.seed)};
+    return {
+        random_float_tensor(name, {batch_size, feature_size_, nb_max_frames_}, -1, 1, o.float_dtype, o.seed)};
+  }
+
+ private:
+  int64_t feature_size_ = 0, nb_max_frames_ = 0;
+};
+
+class BboxGenerator : public Generator {
+ public:
+  explicit BboxGenerator(const Shapes& shapes) {
+    supported_ = {"bbox"};
+    batch_size = shape_value(shapes, "batch_size");
+    sequence_length = shape_value(shapes, "sequence_length");
+  }
+  std::vector<DummyTensor> generate(const std::string& name, const GenerateOptions& o) const override {
+    // optimum's max_value is 1 here, so boxes are all zeros.
+    return {random_int_tensor(name, {batch_size, sequence_length, 4}, 1, 0, o.int_dtype, o.seed)};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Generator> text_generator(const NormalizedConfig& nc, const std::string& task,
+                                          const Shapes& shapes, bool bart_eos) {
+  return std::make_unique<TextGenerator>(nc, task, shapes, bart_eos);
+}
+std::unique_ptr<Generator> decoder_text_generator(const NormalizedConfig& nc, const std::string& task,
+                                                  const Shapes& shapes) {
+  return std::make_unique<DecoderTextGenerator>(nc, task, shapes, false);
+}
+std::unique_ptr<Generator> seq2seq_decoder_text_generator(const NormalizedConfig& nc, const std::string& task,
+                                                          const Shapes& shapes) {
+  return std::make_unique<DecoderTextGenerator>(nc, task, shapes, true);
+}
+std::unique_ptr<Generator> past_key_values_generator(PastKind kind, const NormalizedConfig& nc,
+                                                     const Shapes& shapes, int64_t encoder_sequence_length) {
+  return std::make_unique<PastGenerator>(kind, nc, shapes, encoder_sequence_length);
+}
+std::unique_ptr<Generator> vision_generator(const NormalizedConfig& nc, const Shapes& shapes) {
+  return std::make_unique<VisionGenerator>(nc, shapes);
+}
+std::unique_ptr<Generator> audio_generator(const NormalizedConfig& nc, const Shapes& shapes) {
+  return std::make_unique<AudioGenerator>(nc, shapes);
+}
+std::unique_ptr<Generator> bbox_generator(const Shapes& shapes) {
+  return std::make_unique<BboxGenerator>(shapes);
+}
+
+}  // namespace tinyforge::inputs

@@ -1,0 +1,197 @@
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "tinyforge/catalog/catalog.h"
+#include "tinyforge/formats/safetensors.h"
+#include "tinyforge/inputs/dummy_inputs.h"
+#include "tinyforge/inputs/tasks.h"
+
+using namespace tinyforge;
+using namespace tinyforge::inputs;
+
+namespace {
+
+int64_t int_at(const DummyTensor& t, size_t i) {
+  if (t.dtype == DType::I64) {
+    int64_t v;
+    std::memcpy(&v, &t.data[i * 8], 8);
+    return v;
+  }
+  if (t.dtype == DType::I32) {
+    int32_t v;
+    std::memcpy(&v, &t.data[i * 4], 4);
+    return v;
+  }
+  return static_cast<int8_t>(t.data[i]);
+}
+
+float float_at(const DummyTensor& t, size_t i) {
+  uint16_t h;
+  switch (t.dtype) {
+    case DType::F16:
+      std::memcpy(&h, &t.data[i * 2], 2);
+      return f16_to_float(h);
+    case DType::BF16:
+      std::memcpy(&h, &t.data[i * 2], 2);
+      return bf16_to_float(h);
+    default: {
+      float f;
+      std::memcpy(&f, &t.data[i * 4], 4);
+      return f;
+    }
+  }
+}
+
+Json gpt2_config() {
+  return Json{{"model_type", "gpt2"}, {"vocab_size", 99}, {"n_embd", 32}, {"n_layer", 2}, {"n_head", 4}};
+}
+
+}  // namespace
+
+TEST(NormalizedConfig, AliasesPathsAndAttributeMap) {
+  Json config{{"n_layer", 3}, {"text_config", {{"vocab_size", 7}}}, {"n_embd", 48}, {"hidden_size", nullptr}};
+  NormalizedConfig nc(config, {{"num_layers", "n_layer"}, {"vocab_size", "text_config.vocab_size"}},
+                      {{"hidden_size", "n_embd"}});
+  EXPECT_EQ(nc.get_int("num_layers"), 3);
+  EXPECT_EQ(nc.get_int("vocab_size"), 7);
+  EXPECT_EQ(nc.get_int("hidden_size"), 48);  // null counts as missing, then attribute_map
+  EXPECT_FALSE(nc.has("head_dim"));
+  EXPECT_THROW(nc.get_int("head_dim"), UserError);
+}
+
+TEST(Generators, MaskIsRightPaddedOnceForEveryRow) {
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    DummyTensor m = random_mask_tensor("attention_mask", {3, 2, 5}, DType::I64, seed, "sequence_length");
+    int64_t ones = 0;
+    while (ones < 5 && int_at(m, ones) == 1) ++ones;
+    ASSERT_GE(ones, 1);
+    ASSERT_LE(ones, 4);
+    for (size_t i = 0; i < 30; ++i) EXPECT_EQ(int_at(m, i), (int64_t(i % 5) < ones) ? 1 : 0);
+  }
+  EXPECT_THROW(random_mask_tensor("attention_mask", {2, 1}, DType::I64, 0, "sequence_length"), UserError);
+}
+
+TEST(Generators, IntegerBoundsAreExclusive) {
+  DummyTensor t = random_int_tensor("input_ids", {4, 100}, 7, 2, DType::I32, 1);
+  bool saw_low = false, saw_high = false;
+  for (size_t i = 0; i < 400; ++i) {
+    int64_t v = int_at(t, i);
+    ASSERT_GE(v, 2);
+    ASSERT_LT(v, 7);
+    saw_low |= v == 2;
+    saw_high |= v == 6;
+  }
+  EXPECT_TRUE(saw_low && saw_high);
+  EXPECT_THROW(random_int_tensor("input_ids", {2}, 300, 0, DType::I8, 0), UserError);
+  EXPECT_THROW(random_int_tensor("x", {2}, 0, 0, DType::I64, 0), UserError);
+}
+
+TEST(Generators, FloatUpperBoundStaysExclusiveAfterRounding) {
+  for (DType d : {DType::F32, DType::F16, DType::BF16}) {
+    DummyTensor t = random_float_tensor("x", {20000}, -1, 1, d, 5);
+    float lo = 1, hi = -1;
+    for (size_t i = 0; i < 20000; ++i) {
+      lo = std::min(lo, float_at(t, i));
+      hi = std::max(hi, float_at(t, i));
+    }
+    EXPECT_GE(lo, -1.0f);
+    EXPECT_LT(hi, 1.0f);
+    EXPECT_GT(hi, 0.9f);
+  }
+}
+
+TEST(Generators, PaddingAppendsOnesAndWidensNarrowInts) {
+  DummyTensor m = random_mask_tensor("attention_mask", {2, 4}, DType::I32, 0, "sequence_length");
+  pad_with_ones(m, 1, 7);
+  ASSERT_EQ(m.shape, (Shape{2, 7}));
+  EXPECT_EQ(m.dtype, DType::I64);
+  for (size_t r = 0; r < 2; ++r)
+    for (size_t c = 4; c < 7; ++c) EXPECT_EQ(int_at(m, r * 7 + c), 1);
+}
+
+TEST(DummyInputs, DecoderWithPastLayout) {
+  InputsRequest req;
+  req.task = "text-generation-with-past";
+  DummyInputs d = generate_dummy_inputs(gpt2_config(), req);
+  std::vector<std::string> names;
+  for (const auto& t : d.tensors) names.push_back(t.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"input_ids", "attention_mask", "position_ids",
+                                             "past_key_values.0.key", "past_key_values.0.value",
+                                             "past_key_values.1.key", "past_key_values.1.value"}));
+  EXPECT_EQ(d.tensors[1].shape, (Shape{2, 32}));
+  EXPECT_EQ(d.tensors[3].shape, (Shape{2, 4, 16, 8}));
+  EXPECT_EQ(d.tensors[1].dynamic_axes.at(1), "past_sequence_length + sequence_length");
+}
+
+TEST(DummyInputs, Seq2SeqDecoderWithPastTakesOneNewToken) {
+  Json t5{{"model_type", "t5"}, {"vocab_size", 99}, {"d_model", 32},           {"d_kv", 8},
+          {"num_heads", 4},     {"num_layers", 2},  {"num_decoder_layers", 3}, {"is_encoder_decoder", true}};
+  InputsRequest req;
+  req.task = "text2text-generation";
+  req.with_past = true;
+  req.shapes = {{"sequence_length", 5}};
+  DummyInputs d = generate_dummy_inputs(t5, req);
+  EXPECT_EQ(d.behavior, "decoder");
+  EXPECT_EQ(d.tensors[0].name, "encoder_outputs");
+  EXPECT_EQ(d.tensors[0].shape, (Shape{2, 5, 32}));
+  EXPECT_EQ(d.tensors[2].name, "decoder_input_ids");
+  EXPECT_EQ(d.tensors[2].shape, (Shape{2, 1}));
+  EXPECT_EQ(d.tensors.size(), 3u + 3 * 4);
+  EXPECT_EQ(d.tensors.back().name, "past_key_values.2.encoder.value");
+  EXPECT_EQ(d.tensors.back().shape, (Shape{2, 4, 5, 8}));
+}
+
+TEST(DummyInputs, SameSeedSameBytes) {
+  InputsRequest req;
+  req.task = "feature-extraction";
+  auto a = dummy_inputs_safetensors(generate_dummy_inputs(gpt2_config(), req));
+  auto b = dummy_inputs_safetensors(generate_dummy_inputs(gpt2_config(), req));
+  req.seed = 1;
+  auto c = dummy_inputs_safetensors(generate_dummy_inputs(gpt2_config(), req));
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_EQ(safetensors_parse(a).tensors.size(), 3u);
+}
+
+TEST(DummyInputs, BadInputNamesTheProblem) {
+  InputsRequest req;
+  req.task = "image-classification";
+  try {
+    generate_dummy_inputs(gpt2_config(), req);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("supported tasks: feature-extraction"), std::string::npos);
+  }
+  req.task = "feature-extraction";
+  req.shapes = {{"batch_size", -1}};
+  EXPECT_THROW(generate_dummy_inputs(gpt2_config(), req), UserError);
+  Json unknown{{"model_type", "mamba"}};
+  EXPECT_THROW(generate_dummy_inputs(unknown, req), UserError);
+}
+
+TEST(Tasks, DefaultTaskFollowsTheHead) {
+  EXPECT_EQ(default_task_for_architecture("gpt2", "GPT2LMHeadModel"), "text-generation");
+  EXPECT_EQ(default_task_for_architecture("gpt2", "GPT2ForQuestionAnswering"), "feature-extraction");
+  EXPECT_EQ(default_task_for_architecture("whisper", "WhisperForConditionalGeneration"),
+            "automatic-speech-recognition");
+  EXPECT_EQ(default_task_for_architecture("wav2vec2", "Wav2Vec2ForSequenceClassification"),
+            "audio-classification");
+}
+
+TEST(DummyInputs, PastLayoutsOfOtherDecoders) {
+  InputsRequest req;
+  req.task = "text-generation-with-past";
+  Json falcon{
+      {"model_type", "falcon"},   {"vocab_size", 99},  {"hidden_size", 32},   {"num_hidden_layers", 1},
+      {"num_attention_heads", 4}, {"num_kv_heads", 2}, {"multi_query", true}, {"alibi", true}};
+  DummyInputs f = generate_dummy_inputs(falcon, req);
+  EXPECT_EQ(f.tensors.size(), 4u);  // alibi: no position_ids
+  EXPECT_EQ(f.tensors[2].shape, (Shape{2, 1, 16, 8}));
+  Json deepseek{{"model_type", "deepseek_v3"}, {"vocab_size", 99},         {"hidden_size", 32},
+                {"num_hidden_layers", 1},      {"num_attention_heads", 4}, {"qk_rope_head_dim", 4},
+                {"qk_nope_head_dim", 8},       {"v_head_dim", 6}};
+  DummyInputs d = generate_dummy_inputs(deepseek, req);
+  EXPECT_EQ(d.tensors[3].shape, (Shape{2, 4, 16, 12}));
+  EXPECT_EQ(d.tensors[4].shape, (Shape{2, 4, 16, 6}));
+}
