@@ -1,6 +1,7 @@
 // forge/create: the `create` job — every requested architecture forged by a pool of workers, then the
 // reports create_dummy_models.py writes, plus a sha256 manifest of everything forged.
 #pragma once
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct CreateOptions {
   uint64_t seed = 0;
   std::vector<ConfigOverride> overrides;
   bool progress = false;  // a live progress line on stderr (when it is a terminal)
+  // Delivery (hub/deliver.h) as ORG/tiny-random-{Arch}: an empty path means the default HF cache.
+  std::optional<fs::path> hf_cache;
+  std::string organization;
 };
 
 struct ArchitectureOutcome {
