@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -208,10 +209,11 @@ class HubServer {
       if (seg.size() >= 6) rev = join(seg, 5);
       if (read && (seg.size() == 4 || (seg.size() >= 6 && seg[4] == "revision")))
         return model_info(req, res, repo_id, rev);
+      if (read && seg.size() >= 6 && seg[4] == "tree") return tree(req, res, repo_id, seg);
       if (m == "POST" && seg.size() >= 6 && seg[4] == "preupload") return preupload(req, res, repo_id, rev);
       if (m == "POST" && seg.size() >= 6 && seg[4] == "commit") return commit(req, res, repo_id, rev);
     }
-    if (seg.size() == 7 && seg[2] == "info" && seg[3] == "lfs" && seg[4] == "objects" && seg[5] == "batch" &&
+    if (seg.size() == 6 && seg[2] == "info" && seg[3] == "lfs" && seg[4] == "objects" && seg[5] == "batch" &&
         m == "POST") {
       std::string name = seg[1];
       if (name.size() > 4 && name.compare(name.size() - 4, 4, ".git") == 0) name.resize(name.size() - 4);
@@ -246,6 +248,45 @@ class HubServer {
     auto id = store_.resolve(repo_id, rev);
     if (!id) return send_error(res, 404, "RevisionNotFound", "Invalid rev id: " + rev);
     send_json(res, repo_info(req, repo_id, store_.read_commit(repo_id, *id)));
+  }
+
+  // GET /api/models/{repo}/tree/{rev}[/{folder}][?recursive=true]: files and folders, one page.
+  void tree(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
+            const std::vector<std::string>& seg) {
+    if (!ensure_repo(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
+    std::string rev = seg[5];
+    size_t folder_start = 6;
+    if (rev == "refs" && seg.size() >= 8 && seg[6] == "pr") {
+      rev = "refs/pr/" + seg[7];
+      folder_start = 8;
+    }
+    std::string folder = join(seg, folder_start);
+    if (!folder.empty() && !valid_repo_path(folder))
+      return send_error(res, 400, "", "invalid folder '" + folder + "'");
+    auto id = store_.resolve(repo_id, rev);
+    if (!id) return send_error(res, 404, "RevisionNotFound", "Invalid rev id: " + rev);
+    const bool recursive = req.has_param("recursive") && req.get_param_value("recursive") != "false";
+    const std::string prefix = folder.empty() ? "" : folder + "/";
+    Json entries = Json::array();
+    std::set<std::string> dirs;
+    for (const auto& f : store_.read_commit(repo_id, *id).files) {
+      if (f.path.rfind(prefix, 0) != 0) continue;
+      std::string rest = f.path.substr(prefix.size());
+      // Every folder between `folder` and the file (only the first level unless recursive).
+      for (size_t slash = rest.find('/'); slash != std::string::npos; slash = rest.find('/', slash + 1)) {
+        dirs.insert(prefix + rest.substr(0, slash));
+        if (!recursive) break;
+      }
+      if (!recursive && rest.find('/') != std::string::npos) continue;
+      Json e = {{"type", "file"}, {"oid", f.blob_id}, {"size", f.size}, {"path", f.path}};
+      if (f.lfs)
+        e["lfs"] = {
+            {"oid", f.sha256}, {"size", f.size}, {"pointerSize", lfs_pointer(f.sha256, f.size).size()}};
+      entries.push_back(e);
+    }
+    for (const auto& d : dirs)
+      entries.push_back({{"type", "directory"}, {"oid", git_blob_sha1(d)}, {"size", 0}, {"path", d}});
+    send_json(res, entries);
   }
 
   void resolve_file(const httplib::Request&, httplib::Response& res, const std::string& repo_id,
@@ -345,9 +386,10 @@ class HubServer {
         return send_error(res, 400, "", "oid must be a sha256 hex digest");
       Json out = {{"oid", oid}, {"size", o["size"]}, {"authenticated", true}};
       if (!store_.has_blob(repo_id, oid))
-        out["actions"] = {
-            {"upload",
-             {{"href", base_url(req) + "/lfs-upload/" + repo_id + "/" + oid}, {"header", Json::object()}}}};
+        out["actions"] = {{"upload",
+                           {{"href", base_url(req) + "/lfs-upload/" + repo_id + "/" + oid +
+                                         "?sig=" + upload_signature(repo_id, oid)},
+                            {"header", Json::object()}}}};
       objects.push_back(out);
     }
     res.set_header("Content-Type", "application/vnd.git-lfs+json");
@@ -356,9 +398,16 @@ class HubServer {
                     "application/vnd.git-lfs+json");
   }
 
+  std::string upload_signature(const std::string& repo_id, const std::string& oid) const {
+    return sha256_hex("tinyforge-lfs-upload\n" + options_.token + "\n" + repo_id + "\n" + oid);
+  }
+
   void lfs_put(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
                const std::string& oid) {
-    if (!require_write(req, res)) return;
+    // Like a presigned URL: the client sends no token to the upload href, the signature stands in for it.
+    if (options_.token.empty() || req.get_param_value("sig") != upload_signature(repo_id, oid))
+      return send_error(res, 403, "",
+                        "missing or wrong upload signature; ask the LFS batch endpoint for an upload URL");
     if (!valid_repo_id(repo_id) || !store_.exists(repo_id))
       return send_error(res, 404, "RepoNotFound", "Repository not found");
     if (oid.size() != 64 || oid.find_first_not_of("0123456789abcdef") != std::string::npos)
