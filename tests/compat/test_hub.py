@@ -253,3 +253,39 @@ def test_adversarial_requests(tmp_path):
         assert names == sorted(f"f{i}.txt" for i in range(8))  # no commit lost
     finally:
         server.stop()
+
+
+# ---- known gaps ------------------------------------------------------------------------------------
+
+@pytest.mark.xfail(reason="the C++ upload client (create --upload) is not implemented yet", strict=True)
+def test_create_upload_to_serve(tmp_path):
+    server = Server(tmp_path / "root", "--token", TOKEN)
+    try:
+        proc = run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--upload", "--organization",
+                             "tf", "--token", TOKEN, env={**os.environ, "HF_ENDPOINT": server.url}, check=False)
+        assert proc.returncode == 0, proc.stderr
+        status, body, _ = request(f"{server.url}/tf/tiny-random-BertModel/resolve/main/config.json")
+        assert status == 200 and body == (tmp_path / "out" / "bert" / "BertModel" / "config.json").read_bytes()
+    finally:
+        server.stop()
+
+
+@pytest.mark.xfail(reason="serve speaks classic LFS only; huggingface_hub with hf_xet asks for a Xet write token",
+                   strict=True)
+def test_upload_folder_with_xet_enabled(tmp_path):
+    folder = tmp_path / "up"
+    folder.mkdir()
+    (folder / "w.safetensors").write_bytes(os.urandom(100))
+    server = Server(tmp_path / "root", "--token", TOKEN)
+    try:
+        env = server.env(tmp_path / "dl")
+        del env["HF_HUB_DISABLE_XET"]
+        run_py(f"""
+import json
+from huggingface_hub import HfApi
+HfApi().create_repo("me/x")
+HfApi().upload_folder(repo_id="me/x", folder_path={str(folder)!r})
+print(json.dumps(1))
+""", env)
+    finally:
+        server.stop()
