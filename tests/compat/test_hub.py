@@ -257,15 +257,31 @@ def test_adversarial_requests(tmp_path):
 
 # ---- known gaps ------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(reason="the C++ upload client (create --upload) is not implemented yet", strict=True)
 def test_create_upload_to_serve(tmp_path):
     server = Server(tmp_path / "root", "--token", TOKEN)
+    env = {**os.environ, "HF_ENDPOINT": server.url, "HF_TOKEN": TOKEN}
     try:
-        proc = run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--upload", "--organization",
-                             "tf", "--token", TOKEN, env={**os.environ, "HF_ENDPOINT": server.url}, check=False)
-        assert proc.returncode == 0, proc.stderr
-        status, body, _ = request(f"{server.url}/tf/tiny-random-BertModel/resolve/main/config.json")
-        assert status == 200 and body == (tmp_path / "out" / "bert" / "BertModel" / "config.json").read_bytes()
+        proc = run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--upload", "--organization", "tf",
+                             env=env)
+        assert TOKEN not in proc.stdout + proc.stderr
+        summary = json.loads((tmp_path / "out" / "reports" / "tiny_model_summary.json").read_text())
+        assert json.loads((tmp_path / "out" / "reports" / "failed_uploads.json").read_text()) == {}
+        result = run_py("""
+import json
+from huggingface_hub import snapshot_download, model_info
+snap = snapshot_download("tf/tiny-random-BertModel")
+print(json.dumps({"snap": snap, "sha": model_info("tf/tiny-random-BertModel").sha}))
+""", server.env(tmp_path / "dl"))
+        assert result["sha"] == summary["BertModel"]["sha"]
+        forged = tmp_path / "out" / "bert" / "BertModel"
+        for f in forged.iterdir():
+            assert (Path(result["snap"]) / f.name).read_bytes() == f.read_bytes()
+        # Second upload: the repository exists, so a PR is opened and main is untouched.
+        run_tinyforge("create", tmp_path / "out2", "--model_types", "bert", "--seed", "7", "--upload",
+                      "--organization", "tf", "--token", TOKEN, env={**os.environ, "HF_ENDPOINT": server.url})
+        assert request(f"{server.url}/api/models/tf/tiny-random-BertModel/revision/refs%2Fpr%2F1")[0] == 200
+        status, body, _ = request(f"{server.url}/api/models/tf/tiny-random-BertModel")
+        assert json.loads(body)["sha"] == summary["BertModel"]["sha"]
     finally:
         server.stop()
 

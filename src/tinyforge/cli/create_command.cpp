@@ -49,8 +49,9 @@ int run_create_command(CreateArgs& args) {
   auto start = std::chrono::steady_clock::now();
   if (args.hf_cache_option->count())
     options.hf_cache = args.hf_cache.empty() ? fs::path() : fs::path(args.hf_cache.front());
-  if (options.hf_cache && options.organization.empty())
-    throw UserError("--hf_cache needs --organization ORG: repositories are named ORG/tiny-random-{Arch}");
+  if ((options.hf_cache || options.upload) && options.organization.empty())
+    throw UserError(
+        "--hf_cache/--upload need --organization ORG: repositories are named ORG/tiny-random-{Arch}");
   CreateResult result = run_create(options);
   write_reports(options, result);
   const size_t undelivered = hub::deliver(options, result);
@@ -88,6 +89,10 @@ Subcommand add_create_command(CLI::App& app) {
                        "Also write ORG/tiny-random-{Arch} into this HF cache (default: HF_HUB_CACHE/HF_HOME)")
           ->expected(0, 1);
   create->add_option("--organization", options.organization, "Namespace of the delivered repositories");
+  create->add_flag("--upload", options.upload,
+                   "Upload ORG/tiny-random-{Arch} to HF_ENDPOINT (repo exists: a PR)");
+  create->add_option("--token", options.token,
+                     "Hub token for --upload (default: HF_TOKEN or the HF token file)");
   return {create, [args] { return run_create_command(*args); }};
 }
 

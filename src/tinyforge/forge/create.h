@@ -23,6 +23,8 @@ struct CreateOptions {
   // Delivery (hub/deliver.h) as ORG/tiny-random-{Arch}: an empty path means the default HF cache.
   std::optional<fs::path> hf_cache;
   std::string organization;
+  bool upload = false;  // to HF_ENDPOINT
+  std::string token;    // else HF_TOKEN / the token file; never printed
 };
 
 struct ArchitectureOutcome {
