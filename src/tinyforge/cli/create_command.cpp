@@ -10,6 +10,7 @@
 #include "tinyforge/catalog/catalog.h"
 #include "tinyforge/cli/command.h"
 #include "tinyforge/forge/create.h"
+#include "tinyforge/hub/deliver.h"
 
 namespace tinyforge::cli {
 
@@ -33,6 +34,8 @@ namespace {
 struct CreateArgs {
   CreateOptions options;
   std::vector<std::string> types, skip, sets, variants;
+  std::vector<std::string> hf_cache;  // zero or one value
+  CLI::Option* hf_cache_option = nullptr;
 };
 
 int run_create_command(CreateArgs& args) {
@@ -45,8 +48,14 @@ int run_create_command(CreateArgs& args) {
     throw UserError("give --all or --model_types a,b (see `tinyforge list` for the model types)");
   options.progress = ::isatty(STDERR_FILENO) != 0;
   auto start = std::chrono::steady_clock::now();
+  if (args.hf_cache_option->count())
+    options.hf_cache = args.hf_cache.empty() ? fs::path() : fs::path(args.hf_cache.front());
+  if ((options.hf_cache || options.upload) && options.organization.empty())
+    throw UserError(
+        "--hf_cache/--upload need --organization ORG: repositories are named ORG/tiny-random-{Arch}");
   CreateResult result = run_create(options);
   write_reports(options, result);
+  const size_t undelivered = hub::deliver(options, result);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const auto& e : result.model_type_errors) std::cerr << "error: " << e << "\n";
   for (const auto& o : result.outcomes)
@@ -54,7 +63,7 @@ int run_create_command(CreateArgs& args) {
   std::printf("forged %zu of %zu repositories in %.2f s into %s (reports in %s)\n",
               result.outcomes.size() - result.failed(), result.outcomes.size(), seconds,
               options.output.c_str(), (options.output / "reports").c_str());
-  return result.ok() ? 0 : 1;
+  return result.ok() && undelivered == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -80,6 +89,16 @@ Subcommand add_create_command(CLI::App& app) {
   create->add_option(
       "--variants", args->variants,
       "Also write loader fixtures {Arch}-{kind}: sharded,bin,safetensors,fp16,bf16,subfolder,variant");
+  args->hf_cache_option =
+      create
+          ->add_option("--hf_cache,--hf-cache", args->hf_cache,
+                       "Also write ORG/tiny-random-{Arch} into this HF cache (default: HF_HUB_CACHE/HF_HOME)")
+          ->expected(0, 1);
+  create->add_option("--organization", options.organization, "Namespace of the delivered repositories");
+  create->add_flag("--upload", options.upload,
+                   "Upload ORG/tiny-random-{Arch} to HF_ENDPOINT (repo exists: a PR)");
+  create->add_option("--token", options.token,
+                     "Hub token for --upload (default: HF_TOKEN or the HF token file)");
   return {create, [args] { return run_create_command(*args); }};
 }
 

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("tokenizer", "Train and use tokenizers")->require_subcommand(1);
   for (auto& c : add_tokenizer_train_subcommands(*tokenizer_group)) commands.push_back(c);
   commands.push_back(add_inputs_command(app));
+  commands.push_back(add_serve_command(app));
 
   try {
     app.parse(argc, argv);

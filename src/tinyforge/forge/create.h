@@ -1,6 +1,7 @@
 // forge/create: the `create` job — every requested architecture forged by a pool of workers, then the
 // reports create_dummy_models.py writes, plus a sha256 manifest of everything forged.
 #pragma once
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,6 +22,11 @@ struct CreateOptions {
   bool progress = false;              // a live progress line on stderr (when it is a terminal)
   std::vector<std::string> variants;  // fixture siblings {Arch}-{kind} (checkpoint/variants.h)
   bool with_inputs = false;  // also write dummy_inputs.safetensors (the default task's optimum inputs)
+  // Delivery (hub/deliver.h) as ORG/tiny-random-{Arch}: an empty path means the default HF cache.
+  std::optional<fs::path> hf_cache;
+  std::string organization;
+  bool upload = false;  // to HF_ENDPOINT
+  std::string token;    // else HF_TOKEN / the token file; never printed
 };
 
 struct ArchitectureOutcome {

@@ -1,0 +1,75 @@
+#include "tinyforge/hub/cache.h"
+
+#include <cstdlib>
+
+#include "tinyforge/catalog/catalog.h"
+#include "tinyforge/hub/objects.h"
+
+namespace tinyforge::hub {
+
+fs::path default_hub_cache() {
+  auto env = [](const char* name) -> std::string {
+    const char* v = std::getenv(name);
+    return v ? std::string(v) : std::string();
+  };
+  if (!env("HF_HUB_CACHE").empty()) return env("HF_HUB_CACHE");
+  if (!env("HF_HOME").empty()) return fs::path(env("HF_HOME")) / "hub";
+  fs::path base =
+      !env("XDG_CACHE_HOME").empty() ? fs::path(env("XDG_CACHE_HOME")) : fs::path(env("HOME")) / ".cache";
+  return base / "huggingface" / "hub";
+}
+
+std::string write_to_hf_cache(const fs::path& cache, const std::string& repo_id,
+                              const std::map<std::string, std::string>& files) {
+  if (!valid_repo_id(repo_id))
+    throw UserError("invalid repository id '" + repo_id +
+                    "': use ORG/NAME with letters, digits, '.', '_', '-'");
+  std::vector<FileEntry> entries;
+  for (const auto& [path, bytes] : files) {
+    if (!valid_repo_path(path)) throw UserError("invalid file path '" + path + "' in " + repo_id);
+    entries.push_back(describe_file(path, bytes));
+  }
+  const std::string commit = commit_id("", kForgeCommitMessage, entries);
+  std::string folder_name = "models--" + repo_id;
+  folder_name.replace(folder_name.find('/'), 1, "--");
+  const fs::path repo = cache / folder_name;
+  std::error_code ec;
+  fs::create_directories(repo / "blobs", ec);
+  fs::create_directories(repo / "snapshots", ec);
+  fs::create_directories(repo / "refs", ec);
+  if (ec || !fs::is_directory(repo / "blobs"))
+    throw UserError("cannot write the HF cache at '" + cache.string() + "': " + ec.message() +
+                    "; pass a writable folder to --hf_cache or set HF_HUB_CACHE");
+
+  for (const auto& e : entries) {
+    const fs::path blob = repo / "blobs" / e.etag();
+    if (!fs::exists(blob)) write_file_atomic(blob, files.at(e.path));
+  }
+  const fs::path snapshot = repo / "snapshots" / commit;
+  if (!fs::exists(snapshot)) {
+    remove_stale_staging(repo / "snapshots");
+    const fs::path staging = staging_directory_for(snapshot);
+    fs::create_directories(staging);
+    for (const auto& e : entries) {
+      fs::path link = staging / e.path;
+      fs::create_directories(link.parent_path());
+      // Relative link: one "../" per folder between the file and the repo folder.
+      std::string up = "../../";
+      for (char c : e.path)
+        if (c == '/') up += "../";
+      fs::create_symlink(up + "blobs/" + e.etag(), link);
+    }
+    publish_directory(staging, snapshot);
+  }
+  write_file_atomic(repo / "refs" / "main", commit);
+  return commit;
+}
+
+std::map<std::string, std::string> read_repository_folder(const fs::path& folder) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(folder))
+    if (e.is_regular_file()) files[fs::relative(e.path(), folder).generic_string()] = read_file(e.path());
+  return files;
+}
+
+}  // namespace tinyforge::hub

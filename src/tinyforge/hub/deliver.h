@@ -1,0 +1,11 @@
+// hub/deliver: after `create` forged its repositories, hands them on as ORG/tiny-random-{Arch}
+// (into the HF cache with --hf_cache).
+#pragma once
+#include "tinyforge/forge/create.h"
+
+namespace tinyforge::hub {
+
+// Returns the number of repositories that could not be delivered (each reported on stderr).
+size_t deliver(const CreateOptions& options, const CreateResult& result);
+
+}  // namespace tinyforge::hub

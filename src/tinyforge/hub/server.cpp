@@ -1,0 +1,549 @@
+#include "tinyforge/hub/server.h"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "tinyforge/catalog/catalog.h"
+#include "tinyforge/forge/repository.h"
+#include "tinyforge/hub/cache.h"
+#include "tinyforge/hub/store.h"
+#include "tinyforge/util/json.h"
+
+namespace tinyforge::hub {
+
+namespace {
+
+std::string percent_decode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// "/a/b%2Fc/d?x" → {"a", "b/c", "d"}: each segment decoded on its own, so an encoded revision stays one.
+std::vector<std::string> split_target(const std::string& target) {
+  std::string path = target.substr(0, target.find('?'));
+  std::vector<std::string> segments;
+  size_t start = 1;
+  while (start <= path.size()) {
+    auto slash = path.find('/', start);
+    segments.push_back(
+        percent_decode(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start)));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return segments;
+}
+
+std::string base64_decode(const std::string& in, bool& ok) {
+  static int table[256];
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int& t : table) t = -1;
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(alphabet[i])] = i;
+  });
+  std::string out;
+  int value = 0, bits = -8;
+  ok = true;
+  for (unsigned char c : in) {
+    if (c == '=') break;
+    if (c == '\n' || c == '\r') continue;
+    if (table[c] < 0) {
+      ok = false;
+      return {};
+    }
+    value = (value << 6) + table[c];
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((value >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
+  res.status = status;
+  if (!code.empty()) res.set_header("X-Error-Code", code);
+  res.set_header("X-Error-Message", message);
+  res.set_content(py_json_dumps(Json{{"error", message}}, {-1, true}), "application/json");
+}
+
+void send_json(httplib::Response& res, const Json& j, int status = 200) {
+  res.status = status;
+  res.set_content(py_json_dumps(j, {-1, true}), "application/json");
+}
+
+class HubServer {
+ public:
+  explicit HubServer(const ServeOptions& options) : options_(options), store_(options.root) {
+    for (const auto& t : Catalog::instance().model_types())
+      for (const auto& a : Catalog::instance().get(t).architectures)
+        archs_[a.name] = &Catalog::instance().get(t);
+  }
+
+  void handle(const httplib::Request& req, httplib::Response& res) {
+    try {
+      dispatch(req, res);
+    } catch (const std::exception& e) {
+      send_error(res, 500, "", std::string("internal error: ") + e.what());
+    }
+  }
+
+ private:
+  std::string base_url(const httplib::Request& req) const { return "http://" + req.get_header_value("Host"); }
+
+  // 0: no token sent, 1: right token, -1: wrong token.
+  int auth(const httplib::Request& req) const {
+    std::string header = req.get_header_value("Authorization");
+    if (header.empty()) return 0;
+    const std::string prefix = "Bearer ";
+    if (header.rfind(prefix, 0) != 0) return -1;
+    if (options_.token.empty()) return -1;
+    return header.substr(prefix.size()) == options_.token ? 1 : -1;
+  }
+
+  bool require_write(const httplib::Request& req, httplib::Response& res) {
+    if (options_.token.empty()) {
+      send_error(res, 403, "",
+                 "this server is read-only: start `tinyforge serve` with --token to allow uploads");
+      return false;
+    }
+    if (auth(req) != 1) {
+      send_error(res, 401, "", "Invalid credentials in Authorization header");
+      return false;
+    }
+    return true;
+  }
+
+  // With --on_demand, ORG/tiny-random-{Arch} for a catalog architecture is forged on first request.
+  bool ensure_repo(const std::string& repo_id) {
+    if (store_.exists(repo_id)) return true;
+    if (!options_.on_demand || !valid_repo_id(repo_id)) return false;
+    const std::string name = repo_id.substr(repo_id.find('/') + 1);
+    const std::string prefix = "tiny-random-";
+    if (name.rfind(prefix, 0) != 0) return false;
+    auto it = archs_.find(name.substr(prefix.size()));
+    if (it == archs_.end()) return false;
+    std::lock_guard lock(forge_mutex_);  // one forge at a time, so one per repository
+    if (store_.exists(repo_id)) return true;
+    RenderedRepository rendered = render_repository({it->second, it->first, {}, options_.seed});
+    std::string id = store_.import_files(repo_id, rendered.files, kForgeCommitMessage);
+    std::cerr << "on_demand: forged " << repo_id << " at " << id << std::endl;
+    return true;
+  }
+
+  Json repo_info(const httplib::Request& req, const std::string& repo_id, const Commit& c) {
+    const bool blobs = req.has_param("blobs") && req.get_param_value("blobs") != "false";
+    Json siblings = Json::array();
+    for (const auto& f : c.files) {
+      Json s = {{"rfilename", f.path}};
+      if (blobs) {
+        s["size"] = f.size;
+        s["blobId"] = f.blob_id;
+        if (f.lfs)
+          s["lfs"] = {
+              {"sha256", f.sha256}, {"size", f.size}, {"pointerSize", lfs_pointer(f.sha256, f.size).size()}};
+      }
+      siblings.push_back(s);
+    }
+    (void)base_url(req);
+    return {{"_id", c.id.substr(0, 24)},
+            {"id", repo_id},
+            {"modelId", repo_id},
+            {"sha", c.id},
+            {"private", false},
+            {"gated", false},
+            {"disabled", false},
+            {"downloads", 0},
+            {"likes", 0},
+            {"tags", Json::array()},
+            {"siblings", siblings},
+            {"createdAt", "2026-01-01T00:00:00.000Z"},
+            {"lastModified", "2026-01-01T00:00:00.000Z"}};
+  }
+
+  void dispatch(const httplib::Request& req, httplib::Response& res) {
+    if (req.target.find('\0') != std::string::npos || req.target.empty() || req.target[0] != '/')
+      return send_error(res, 400, "", "bad request target");
+    auto seg = split_target(req.target);
+    for (const auto& s : seg)
+      if (s.find('\0') != std::string::npos) return send_error(res, 400, "", "NUL byte in the path");
+    if (auth(req) == -1) return send_error(res, 401, "", "Invalid credentials in Authorization header");
+    const std::string& m = req.method;
+    const bool read = m == "GET" || m == "HEAD";
+
+    if (seg.size() == 2 && seg[0] == "api" && seg[1] == "whoami-v2" && read) {
+      if (auth(req) != 1) return send_error(res, 401, "", "Invalid credentials in Authorization header");
+      return send_json(
+          res,
+          {{"type", "user"},
+           {"name", "tinyforge"},
+           {"fullname", "tinyforge"},
+           {"orgs", Json::array()},
+           {"auth",
+            {{"type", "access_token"}, {"accessToken", {{"displayName", "tinyforge"}, {"role", "write"}}}}}});
+    }
+    if (seg.size() == 2 && seg[0] == "api" && seg[1] == "validate-yaml" && m == "POST")
+      return send_json(res, {{"errors", Json::array()}, {"warnings", Json::array()}});
+    if (seg.size() == 3 && seg[0] == "api" && seg[1] == "repos" && seg[2] == "create" && m == "POST")
+      return create_repo(req, res);
+    if (seg.size() >= 4 && seg[0] == "api" && seg[1] == "models") {
+      const std::string repo_id = seg[2] + "/" + seg[3];
+      if (!valid_repo_id(repo_id)) return send_error(res, 400, "", "invalid repository id '" + repo_id + "'");
+      std::string rev = "main";
+      if (seg.size() >= 6) rev = join(seg, 5);
+      if (read && (seg.size() == 4 || (seg.size() >= 6 && seg[4] == "revision")))
+        return model_info(req, res, repo_id, rev);
+      if (read && seg.size() >= 6 && seg[4] == "tree") return tree(req, res, repo_id, seg);
+      if (m == "POST" && seg.size() >= 6 && seg[4] == "preupload") return preupload(req, res, repo_id, rev);
+      if (m == "POST" && seg.size() >= 6 && seg[4] == "commit") return commit(req, res, repo_id, rev);
+    }
+    if (seg.size() == 6 && seg[2] == "info" && seg[3] == "lfs" && seg[4] == "objects" && seg[5] == "batch" &&
+        m == "POST") {
+      std::string name = seg[1];
+      if (name.size() > 4 && name.compare(name.size() - 4, 4, ".git") == 0) name.resize(name.size() - 4);
+      return lfs_batch(req, res, seg[0] + "/" + name);
+    }
+    if (seg.size() == 4 && seg[0] == "lfs-upload" && m == "PUT")
+      return lfs_put(req, res, seg[1] + "/" + seg[2], seg[3]);
+    if (seg.size() >= 5 && seg[2] == "resolve" && read) {
+      const std::string repo_id = seg[0] + "/" + seg[1];
+      // An unencoded refs/pr/N revision spans three segments.
+      size_t path_start = 4;
+      std::string rev = seg[3];
+      if (seg[3] == "refs" && seg.size() >= 7 && seg[4] == "pr") {
+        rev = "refs/pr/" + seg[5];
+        path_start = 6;
+      }
+      return resolve_file(req, res, repo_id, rev, join(seg, path_start));
+    }
+    send_error(res, 404, "",
+               "not found: " + m + " " + req.path + " (not part of the Hub API tinyforge serves)");
+  }
+
+  static std::string join(const std::vector<std::string>& seg, size_t from) {
+    std::string out;
+    for (size_t i = from; i < seg.size(); ++i) out += (i > from ? "/" : "") + seg[i];
+    return out;
+  }
+
+  void model_info(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
+                  const std::string& rev) {
+    if (!ensure_repo(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
+    auto id = store_.resolve(repo_id, rev);
+    if (!id) return send_error(res, 404, "RevisionNotFound", "Invalid rev id: " + rev);
+    send_json(res, repo_info(req, repo_id, store_.read_commit(repo_id, *id)));
+  }
+
+  // GET /api/models/{repo}/tree/{rev}[/{folder}][?recursive=true]: files and folders, one page.
+  void tree(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
+            const std::vector<std::string>& seg) {
+    if (!ensure_repo(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
+    std::string rev = seg[5];
+    size_t folder_start = 6;
+    if (rev == "refs" && seg.size() >= 8 && seg[6] == "pr") {
+      rev = "refs/pr/" + seg[7];
+      folder_start = 8;
+    }
+    std::string folder = join(seg, folder_start);
+    if (!folder.empty() && !valid_repo_path(folder))
+      return send_error(res, 400, "", "invalid folder '" + folder + "'");
+    auto id = store_.resolve(repo_id, rev);
+    if (!id) return send_error(res, 404, "RevisionNotFound", "Invalid rev id: " + rev);
+    const bool recursive = req.has_param("recursive") && req.get_param_value("recursive") != "false";
+    const std::string prefix = folder.empty() ? "" : folder + "/";
+    Json entries = Json::array();
+    std::set<std::string> dirs;
+    for (const auto& f : store_.read_commit(repo_id, *id).files) {
+      if (f.path.rfind(prefix, 0) != 0) continue;
+      std::string rest = f.path.substr(prefix.size());
+      // Every folder between `folder` and the file (only the first level unless recursive).
+      for (size_t slash = rest.find('/'); slash != std::string::npos; slash = rest.find('/', slash + 1)) {
+        dirs.insert(prefix + rest.substr(0, slash));
+        if (!recursive) break;
+      }
+      if (!recursive && rest.find('/') != std::string::npos) continue;
+      Json e = {{"type", "file"}, {"oid", f.blob_id}, {"size", f.size}, {"path", f.path}};
+      if (f.lfs)
+        e["lfs"] = {
+            {"oid", f.sha256}, {"size", f.size}, {"pointerSize", lfs_pointer(f.sha256, f.size).size()}};
+      entries.push_back(e);
+    }
+    for (const auto& d : dirs)
+      entries.push_back({{"type", "directory"}, {"oid", git_blob_sha1(d)}, {"size", 0}, {"path", d}});
+    send_json(res, entries);
+  }
+
+  void resolve_file(const httplib::Request&, httplib::Response& res, const std::string& repo_id,
+                    const std::string& rev, const std::string& path) {
+    if (!valid_repo_id(repo_id) || !ensure_repo(repo_id))
+      return send_error(res, 404, "RepoNotFound", "Repository not found");
+    if (!valid_repo_path(path)) return send_error(res, 400, "", "invalid file path '" + path + "'");
+    auto id = store_.resolve(repo_id, rev);
+    if (!id) return send_error(res, 404, "RevisionNotFound", "Invalid rev id: " + rev);
+    Commit c = store_.read_commit(repo_id, *id);
+    res.set_header("X-Repo-Commit", *id);
+    const FileEntry* f = c.find(path);
+    if (!f) return send_error(res, 404, "EntryNotFound", "Entry not found");
+    res.set_header("ETag", "\"" + f->etag() + "\"");
+    if (f->lfs) {
+      res.set_header("X-Linked-Etag", "\"" + f->sha256 + "\"");
+      res.set_header("X-Linked-Size", std::to_string(f->size));
+    }
+    res.set_header("Accept-Ranges", "bytes");
+    res.set_content(read_file(store_.blob_path(repo_id, f->sha256)), "application/octet-stream");
+  }
+
+  void create_repo(const httplib::Request& req, httplib::Response& res) {
+    if (!require_write(req, res)) return;
+    Json body;
+    try {
+      body = Json::parse(req.body);
+    } catch (const std::exception&) {
+      return send_error(res, 400, "", "request body is not JSON");
+    }
+    if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
+      return send_error(res, 400, "", "missing \"name\"");
+    if (body.contains("type") && body["type"] != "model")
+      return send_error(res, 400, "", "only model repositories are served");
+    std::string ns = body.contains("organization") && body["organization"].is_string()
+                         ? body["organization"].get<std::string>()
+                         : "tinyforge";
+    const std::string repo_id = ns + "/" + body["name"].get<std::string>();
+    if (!valid_repo_id(repo_id)) return send_error(res, 400, "", "invalid repository id '" + repo_id + "'");
+    Json out = {{"url", base_url(req) + "/" + repo_id}, {"name", repo_id}, {"id", repo_id}};
+    if (!store_.create(repo_id)) {
+      out["error"] = "You already created this model repo";
+      return send_json(res, out, 409);
+    }
+    send_json(res, out);
+  }
+
+  void preupload(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
+                 const std::string& rev) {
+    if (!require_write(req, res)) return;
+    if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
+    Json body;
+    try {
+      body = Json::parse(req.body);
+    } catch (const std::exception&) {
+      return send_error(res, 400, "", "request body is not JSON");
+    }
+    if (!body.is_object() || !body.contains("files") || !body["files"].is_array())
+      return send_error(res, 400, "", "missing \"files\"");
+    auto id = store_.resolve(repo_id, rev);
+    std::optional<Commit> head;
+    if (id) head = store_.read_commit(repo_id, *id);
+    Json files = Json::array();
+    for (const auto& f : body["files"]) {
+      if (!f.is_object() || !f.contains("path") || !f["path"].is_string())
+        return send_error(res, 400, "", "each file needs a \"path\"");
+      const std::string path = f["path"];
+      if (!valid_repo_path(path)) return send_error(res, 400, "", "invalid file path '" + path + "'");
+      uint64_t size = f.contains("size") && f["size"].is_number_unsigned() ? f["size"].get<uint64_t>() : 0;
+      const bool lfs = is_lfs_file(path, size);
+      Json out = {{"path", path}, {"uploadMode", lfs ? "lfs" : "regular"}, {"shouldIgnore", false}};
+      if (head)
+        if (const FileEntry* e = head->find(path)) out["oid"] = e->lfs ? e->sha256 : e->blob_id;
+      files.push_back(out);
+    }
+    send_json(res, {{"files", files}, {"commitOid", id ? *id : ""}});
+  }
+
+  void lfs_batch(const httplib::Request& req, httplib::Response& res, const std::string& repo_id) {
+    if (!require_write(req, res)) return;
+    if (!valid_repo_id(repo_id) || !store_.exists(repo_id))
+      return send_error(res, 404, "RepoNotFound", "Repository not found");
+    Json body;
+    try {
+      body = Json::parse(req.body);
+    } catch (const std::exception&) {
+      return send_error(res, 400, "", "request body is not JSON");
+    }
+    if (!body.is_object() || !body.contains("objects") || !body["objects"].is_array())
+      return send_error(res, 400, "", "missing \"objects\"");
+    Json objects = Json::array();
+    for (const auto& o : body["objects"]) {
+      if (!o.is_object() || !o.contains("oid") || !o["oid"].is_string() || !o.contains("size"))
+        return send_error(res, 400, "", "each object needs \"oid\" and \"size\"");
+      const std::string oid = o["oid"];
+      if (oid.size() != 64 || oid.find_first_not_of("0123456789abcdef") != std::string::npos)
+        return send_error(res, 400, "", "oid must be a sha256 hex digest");
+      Json out = {{"oid", oid}, {"size", o["size"]}, {"authenticated", true}};
+      if (!store_.has_blob(repo_id, oid))
+        out["actions"] = {{"upload",
+                           {{"href", base_url(req) + "/lfs-upload/" + repo_id + "/" + oid +
+                                         "?sig=" + upload_signature(repo_id, oid)},
+                            {"header", Json::object()}}}};
+      objects.push_back(out);
+    }
+    res.set_header("Content-Type", "application/vnd.git-lfs+json");
+    res.status = 200;
+    res.set_content(py_json_dumps(Json{{"transfer", "basic"}, {"objects", objects}}, {-1, true}),
+                    "application/vnd.git-lfs+json");
+  }
+
+  std::string upload_signature(const std::string& repo_id, const std::string& oid) const {
+    return sha256_hex("tinyforge-lfs-upload\n" + options_.token + "\n" + repo_id + "\n" + oid);
+  }
+
+  void lfs_put(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
+               const std::string& oid) {
+    // Like a presigned URL: the client sends no token to the upload href, the signature stands in for it.
+    if (options_.token.empty() || req.get_param_value("sig") != upload_signature(repo_id, oid))
+      return send_error(res, 403, "",
+                        "missing or wrong upload signature; ask the LFS batch endpoint for an upload URL");
+    if (!valid_repo_id(repo_id) || !store_.exists(repo_id))
+      return send_error(res, 404, "RepoNotFound", "Repository not found");
+    if (oid.size() != 64 || oid.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return send_error(res, 400, "", "oid must be a sha256 hex digest");
+    if (!store_.put_blob(repo_id, oid, req.body))
+      return send_error(res, 400, "", "uploaded bytes do not match sha256 " + oid);
+    send_json(res, Json::object());
+  }
+
+  void commit(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
+              const std::string& rev) {
+    if (!require_write(req, res)) return;
+    if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
+    const bool create_pr = req.has_param("create_pr") && req.get_param_value("create_pr") != "0" &&
+                           req.get_param_value("create_pr") != "false";
+    std::string summary, description, parent;
+    std::vector<Change> changes;
+    std::vector<std::pair<std::string, std::string>>
+        inline_blobs;  // sha256, bytes: stored once all lines parse
+    std::istringstream lines(req.body);
+    std::string line;
+    int number = 0;
+    bool saw_header = false;
+    while (std::getline(lines, line)) {
+      ++number;
+      if (line.empty()) continue;
+      Json item;
+      try {
+        item = Json::parse(line);
+      } catch (const std::exception&) {
+        return send_error(res, 400, "", "line " + std::to_string(number) + " of the commit is not JSON");
+      }
+      if (!item.is_object() || !item.contains("key") || !item["key"].is_string() || !item.contains("value") ||
+          !item["value"].is_object())
+        return send_error(res, 400, "",
+                          "line " + std::to_string(number) + " needs \"key\" and an object \"value\"");
+      const std::string key = item["key"];
+      const Json& v = item["value"];
+      auto str = [&](const char* name) {
+        return v.contains(name) && v[name].is_string() ? v[name].get<std::string>() : std::string();
+      };
+      if (key == "header") {
+        saw_header = true;
+        summary = str("summary");
+        description = str("description");
+        parent = str("parentCommit");
+        continue;
+      }
+      const std::string path = str("path");
+      if (!valid_repo_path(path))
+        return send_error(res, 400, "", "line " + std::to_string(number) + ": invalid path '" + path + "'");
+      if (key == "file") {
+        if (str("encoding") != "base64") return send_error(res, 400, "", "inline files must be base64");
+        bool ok = false;
+        std::string bytes = base64_decode(str("content"), ok);
+        if (!ok) return send_error(res, 400, "", "line " + std::to_string(number) + ": bad base64");
+        std::string sha = sha256_hex(bytes);
+        inline_blobs.emplace_back(sha, std::move(bytes));
+        changes.push_back({Change::kAdd, path, sha});
+      } else if (key == "lfsFile") {
+        const std::string oid = str("oid");
+        if (!store_.has_blob(repo_id, oid) || oid.size() != 64)
+          return send_error(res, 422, "", "LFS object " + oid + " for '" + path + "' was never uploaded");
+        changes.push_back({Change::kAdd, path, oid});
+      } else if (key == "deletedFile") {
+        changes.push_back({Change::kDelete, path, ""});
+      } else if (key == "deletedFolder") {
+        changes.push_back({Change::kDeleteFolder, path, ""});
+      } else {
+        return send_error(res, 400, "", "line " + std::to_string(number) + ": unknown key '" + key + "'");
+      }
+    }
+    if (!saw_header || summary.empty())
+      return send_error(res, 400, "", "the commit needs a header with a non-empty summary");
+    for (const auto& [sha, bytes] : inline_blobs) store_.put_blob(repo_id, sha, bytes);
+    try {
+      std::string message = description.empty() ? summary : summary + "\n\n" + description;
+      CommitResult r = store_.commit(repo_id, rev, message, changes, create_pr, parent);
+      Json out = {{"commitUrl", base_url(req) + "/" + repo_id + "/commit/" + r.id},
+                  {"commitOid", r.id},
+                  {"success", true}};
+      if (create_pr)
+        out["pullRequestUrl"] = base_url(req) + "/" + repo_id + "/discussions/" + std::to_string(r.pr_number);
+      send_json(res, out);
+    } catch (const CommitConflict& e) {
+      send_error(res, 412, "", e.what());
+    } catch (const std::invalid_argument& e) {
+      send_error(res, 400, "", e.what());
+    }
+  }
+
+  ServeOptions options_;
+  RepoStore store_;
+  std::map<std::string, const ModelTypeEntry*> archs_;
+  std::mutex forge_mutex_;
+};
+
+}  // namespace
+
+int run_server(const ServeOptions& options) {
+  std::error_code ec;
+  fs::create_directories(options.root, ec);
+  if (ec || !fs::is_directory(options.root))
+    throw UserError("cannot use --root '" + options.root.string() + "': " + ec.message() +
+                    "; give a writable folder");
+  HubServer hub(options);
+  httplib::Server server;
+  server.set_payload_max_length(options.max_body_bytes);
+  server.set_tcp_nodelay(true);  // small responses: without it delayed ACKs add ~40 ms per keep-alive request
+  auto handler = [&hub](const httplib::Request& req, httplib::Response& res) { hub.handle(req, res); };
+  server.Get(".*", handler);
+  server.Post(".*", handler);
+  server.Put(".*", handler);
+  server.Delete(".*", handler);
+
+  // SIGINT/SIGTERM stop the server cleanly from a waiting thread (not from a signal handler).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    server.stop();
+  });
+  stopper.detach();
+
+  if (!server.bind_to_port(options.host.c_str(), options.port))
+    throw UserError("cannot listen on " + options.host + ":" + std::to_string(options.port) +
+                    " (in use or not allowed); choose another --port");
+  std::cerr << "tinyforge serve: http://" << options.host << ":" << options.port << " root "
+            << options.root.string() << (options.token.empty() ? " (read-only)" : "")
+            << (options.on_demand ? " (on_demand)" : "") << std::endl;
+  server.listen_after_bind();
+  return 0;
+}
+
+}  // namespace tinyforge::hub

@@ -1,0 +1,26 @@
+// hub/server: a Hub-compatible HTTP server over a RepoStore — enough of huggingface.co's API for
+// hf_hub_download, snapshot_download, model_info, create_repo, upload_folder and create_commit.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "tinyforge/util/fs.h"
+
+namespace tinyforge::hub {
+
+struct ServeOptions {
+  fs::path root;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string token;  // empty: read-only server (writes get 403)
+  bool on_demand = false;
+  uint64_t seed = 0;
+  size_t max_body_bytes = 1024u * 1024 * 1024;
+  int threads = 8;
+};
+
+// Blocks until SIGINT/SIGTERM. Throws UserError when the port cannot be bound.
+int run_server(const ServeOptions& options);
+
+}  // namespace tinyforge::hub

@@ -1,0 +1,190 @@
+#include "tinyforge/hub/store.h"
+
+#include <algorithm>
+#include <regex>
+#include <stdexcept>
+
+#include "tinyforge/util/json.h"
+
+namespace tinyforge::hub {
+
+const FileEntry* Commit::find(const std::string& path) const {
+  for (const auto& f : files)
+    if (f.path == path) return &f;
+  return nullptr;
+}
+
+RepoStore::RepoStore(fs::path root) : root_(std::move(root)) { fs::create_directories(root_ / "models"); }
+
+fs::path RepoStore::repo_dir(const std::string& repo_id) const {
+  if (!valid_repo_id(repo_id)) throw std::invalid_argument("invalid repository id");
+  return root_ / "models" / repo_id;
+}
+
+std::mutex& RepoStore::repo_mutex(const std::string& repo_id) {
+  std::lock_guard lock(mutexes_guard_);
+  auto& m = mutexes_[repo_id];
+  if (!m) m = std::make_unique<std::mutex>();
+  return *m;
+}
+
+bool RepoStore::exists(const std::string& repo_id) const {
+  return valid_repo_id(repo_id) && fs::exists(repo_dir(repo_id) / "refs" / "heads" / "main");
+}
+
+namespace {
+Json commit_to_json(const Commit& c) {
+  Json files = Json::array();
+  for (const auto& f : c.files)
+    files.push_back(
+        {{"path", f.path}, {"size", f.size}, {"lfs", f.lfs}, {"sha256", f.sha256}, {"blob_id", f.blob_id}});
+  return {{"id", c.id}, {"parent", c.parent}, {"message", c.message}, {"files", files}};
+}
+
+bool is_hex40(const std::string& s) {
+  return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c)) &&
+                  !std::isupper(static_cast<unsigned char>(c));
+         });
+}
+}  // namespace
+
+std::optional<std::string> RepoStore::resolve(const std::string& repo_id, const std::string& revision) const {
+  if (!exists(repo_id)) return std::nullopt;
+  const fs::path dir = repo_dir(repo_id);
+  static const std::regex kPr("refs/pr/([0-9]{1,9})");
+  static const std::regex kBranch("[A-Za-z0-9._-]{1,64}");
+  std::smatch m;
+  fs::path ref;
+  if (std::regex_match(revision, m, kPr)) {
+    ref = dir / "refs" / "pr" / m[1].str();
+  } else if (is_hex40(revision)) {
+    if (fs::exists(dir / "commits" / (revision + ".json"))) return revision;
+    return std::nullopt;
+  } else if (std::regex_match(revision, kBranch) && revision.find("..") == std::string::npos) {
+    ref = dir / "refs" / "heads" / revision;
+  } else {
+    return std::nullopt;
+  }
+  if (!fs::exists(ref)) return std::nullopt;
+  return read_file(ref);
+}
+
+Commit RepoStore::read_commit(const std::string& repo_id, const std::string& id) const {
+  Json j = parse_json(read_file(repo_dir(repo_id) / "commits" / (id + ".json")), "commit " + id);
+  Commit c;
+  c.id = j["id"];
+  c.parent = j["parent"];
+  c.message = j["message"];
+  for (const auto& f : j["files"])
+    c.files.push_back(
+        {f["path"], f["size"].get<uint64_t>(), f["lfs"].get<bool>(), f["sha256"], f["blob_id"]});
+  return c;
+}
+
+fs::path RepoStore::blob_path(const std::string& repo_id, const std::string& sha256) const {
+  return repo_dir(repo_id) / "blobs" / sha256;
+}
+
+bool RepoStore::has_blob(const std::string& repo_id, const std::string& sha256) const {
+  return fs::exists(blob_path(repo_id, sha256));
+}
+
+bool RepoStore::put_blob(const std::string& repo_id, const std::string& sha256, const std::string& bytes) {
+  if (sha256_hex(bytes) != sha256) return false;
+  fs::path p = blob_path(repo_id, sha256);
+  if (!fs::exists(p)) {
+    fs::create_directories(p.parent_path());
+    write_file_atomic(p, bytes);
+  }
+  return true;
+}
+
+bool RepoStore::create(const std::string& repo_id) {
+  std::lock_guard lock(repo_mutex(repo_id));
+  if (exists(repo_id)) return false;
+  const fs::path dir = repo_dir(repo_id);
+  fs::create_directories(dir / "commits");
+  fs::create_directories(dir / "blobs");
+  fs::create_directories(dir / "refs" / "heads");
+  fs::create_directories(dir / "refs" / "pr");
+  // The Hub's first commit holds a .gitattributes; an empty initial commit is enough for clients.
+  Commit c;
+  c.message = "initial commit";
+  c.id = commit_id("", c.message, c.files);
+  write_file_atomic(dir / "commits" / (c.id + ".json"), py_json_dumps(commit_to_json(c), {-1, true}));
+  write_file_atomic(dir / "refs" / "heads" / "main", c.id);
+  return true;
+}
+
+CommitResult RepoStore::commit(const std::string& repo_id, const std::string& revision,
+                               const std::string& message, const std::vector<Change>& changes, bool create_pr,
+                               const std::string& parent_commit) {
+  std::lock_guard lock(repo_mutex(repo_id));
+  auto head = resolve(repo_id, revision);
+  if (!head) throw std::invalid_argument("revision '" + revision + "' not found");
+  if (!parent_commit.empty() && head->rfind(parent_commit, 0) != 0)
+    throw CommitConflict("parent commit " + parent_commit + " is not the head of " + revision + " (" + *head +
+                         ")");
+  Commit base = read_commit(repo_id, *head);
+  std::map<std::string, FileEntry> files;
+  for (auto& f : base.files) files[f.path] = f;
+  for (const auto& ch : changes) {
+    if (!valid_repo_path(ch.path)) throw std::invalid_argument("invalid path '" + ch.path + "'");
+    if (ch.kind == Change::kAdd) {
+      const fs::path blob = blob_path(repo_id, ch.sha256);
+      if (!fs::exists(blob))
+        throw std::invalid_argument("no uploaded content for '" + ch.path + "' (" + ch.sha256 + ")");
+      files[ch.path] = describe_file(ch.path, read_file(blob));
+    } else if (ch.kind == Change::kDelete) {
+      if (!files.erase(ch.path)) throw std::invalid_argument("cannot delete '" + ch.path + "': no such file");
+    } else {
+      const std::string prefix = ch.path.back() == '/' ? ch.path : ch.path + "/";
+      size_t n = std::erase_if(files, [&](const auto& kv) { return kv.first.rfind(prefix, 0) == 0; });
+      if (n == 0) throw std::invalid_argument("cannot delete folder '" + ch.path + "': no such folder");
+    }
+  }
+  Commit c;
+  c.parent = *head;
+  c.message = message;
+  for (auto& [p, f] : files) c.files.push_back(f);
+  c.id = commit_id(c.parent, c.message, c.files);
+  const fs::path dir = repo_dir(repo_id);
+  write_file_atomic(dir / "commits" / (c.id + ".json"), py_json_dumps(commit_to_json(c), {-1, true}));
+  CommitResult result{c.id, "", 0};
+  if (create_pr) {
+    int n = 1;
+    fs::create_directories(dir / "refs" / "pr");
+    while (fs::exists(dir / "refs" / "pr" / std::to_string(n))) ++n;
+    result.pr_number = n;
+    result.pr_ref = "refs/pr/" + std::to_string(n);
+    write_file_atomic(dir / "refs" / "pr" / std::to_string(n), c.id);
+  } else {
+    write_file_atomic(dir / "refs" / "heads" / revision, c.id);
+  }
+  return result;
+}
+
+std::string RepoStore::import_files(const std::string& repo_id,
+                                    const std::map<std::string, std::string>& files,
+                                    const std::string& message) {
+  std::lock_guard lock(repo_mutex(repo_id));
+  if (exists(repo_id)) return *resolve(repo_id, "main");
+  const fs::path dir = repo_dir(repo_id);
+  fs::create_directories(dir / "commits");
+  fs::create_directories(dir / "refs" / "heads");
+  Commit c;
+  c.message = message;
+  for (const auto& [path, bytes] : files) {
+    c.files.push_back(describe_file(path, bytes));
+    fs::path blob = blob_path(repo_id, c.files.back().sha256);
+    fs::create_directories(blob.parent_path());
+    if (!fs::exists(blob)) write_file_atomic(blob, bytes);
+  }
+  c.id = commit_id("", c.message, c.files);
+  write_file_atomic(dir / "commits" / (c.id + ".json"), py_json_dumps(commit_to_json(c), {-1, true}));
+  write_file_atomic(dir / "refs" / "heads" / "main", c.id);
+  return c.id;
+}
+
+}  // namespace tinyforge::hub

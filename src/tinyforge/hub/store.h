@@ -1,0 +1,76 @@
+// hub/store: the server's repositories on disk. Per repository: blobs/{sha256}, commits/{id}.json (the full
+// file list of that revision) and refs/heads/main, refs/pr/N. A commit writes blobs, then its manifest, then
+// moves the ref (each an atomic rename), so a crash at any point leaves the previous revision intact.
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tinyforge/hub/objects.h"
+#include "tinyforge/util/fs.h"
+
+namespace tinyforge::hub {
+
+struct Commit {
+  std::string id, parent, message;
+  std::vector<FileEntry> files;  // sorted by path
+  const FileEntry* find(const std::string& path) const;
+};
+
+struct Change {
+  enum Kind { kAdd, kDelete, kDeleteFolder } kind = kAdd;
+  std::string path;
+  std::string sha256;  // kAdd: the blob, already stored
+};
+
+struct CommitResult {
+  std::string id;
+  std::string pr_ref;  // "refs/pr/N" when create_pr
+  int pr_number = 0;
+};
+
+class CommitConflict : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class RepoStore {
+ public:
+  explicit RepoStore(fs::path root);
+  const fs::path& root() const { return root_; }
+
+  bool exists(const std::string& repo_id) const;
+  // Creates an empty repository (an initial commit with no files). False if it already exists.
+  bool create(const std::string& repo_id);
+  // Branch name, "refs/pr/N" or a commit id → commit id.
+  std::optional<std::string> resolve(const std::string& repo_id, const std::string& revision) const;
+  Commit read_commit(const std::string& repo_id, const std::string& id) const;
+
+  fs::path blob_path(const std::string& repo_id, const std::string& sha256) const;
+  bool has_blob(const std::string& repo_id, const std::string& sha256) const;
+  // Stores bytes whose sha256 the caller claims; false (nothing stored) when it does not match.
+  bool put_blob(const std::string& repo_id, const std::string& sha256, const std::string& bytes);
+
+  // Applies `changes` on top of `revision` (a branch). Throws CommitConflict when parent_commit is given and
+  // the branch moved, std::invalid_argument for changes that name missing blobs or files.
+  CommitResult commit(const std::string& repo_id, const std::string& revision, const std::string& message,
+                      const std::vector<Change>& changes, bool create_pr,
+                      const std::string& parent_commit = "");
+
+  // Writes a whole forged repository as the first commit of `repo_id` (no-op if it exists).
+  std::string import_files(const std::string& repo_id, const std::map<std::string, std::string>& files,
+                           const std::string& message);
+
+  std::mutex& repo_mutex(const std::string& repo_id);
+
+ private:
+  fs::path repo_dir(const std::string& repo_id) const;
+  fs::path root_;
+  std::mutex mutexes_guard_;
+  std::map<std::string, std::unique_ptr<std::mutex>> mutexes_;
+};
+
+}  // namespace tinyforge::hub
