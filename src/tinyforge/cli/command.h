@@ -18,5 +18,6 @@ std::vector<std::string> split_commas(const std::vector<std::string>& items);
 
 Subcommand add_create_command(CLI::App& app);
 Subcommand add_list_command(CLI::App& app);
+Subcommand add_tokenizer_command(CLI::App& app);
 
 }  // namespace tinyforge::cli

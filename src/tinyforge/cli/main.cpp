@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   std::vector<Subcommand> commands;
   commands.push_back(add_create_command(app));
   commands.push_back(add_list_command(app));
+  commands.push_back(add_tokenizer_command(app));
 
   try {
     app.parse(argc, argv);

@@ -1,5 +1,6 @@
-// tokenizers/tokenizer: a tokenizer.json pipeline (normalizer → pre-tokenizer → model → post-processor, and the
-// decoder back), loaded from and written to the JSON HF `tokenizers` uses, encoding as HF's Python API reports.
+// tokenizers/tokenizer: a tokenizer.json pipeline (normalizer → pre-tokenizer → model → post-processor, and
+// the decoder back), loaded from and written to the JSON HF `tokenizers` uses, encoding as HF's Python API
+// reports.
 //
 //   auto tok = Tokenizer::from_json(read_text("tokenizer.json"));
 //   Encoding e = tok.encode("Hello world", std::nullopt, /*add_special_tokens=*/true);
@@ -23,7 +24,8 @@ namespace tinyforge::tokenizers {
 
 using OJson = nlohmann::ordered_json;  // key order matters: tokenizer.json is written in a fixed field order
 
-// Any error reading or using a tokenizer; the message names the JSON path (e.g. "model.merges[3]") or component.
+// Any error reading or using a tokenizer; the message names the JSON path (e.g. "model.merges[3]") or
+// component.
 struct TokenizerError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -97,7 +99,8 @@ class Tokenizer {
                   bool add_special_tokens = true) const;
   std::string decode(const std::vector<uint32_t>& ids, bool skip_special_tokens = true) const;
 
-  // Normalize + pre-tokenize `text` (after splitting out added tokens, which are dropped): the words a trainer counts.
+  // Normalize + pre-tokenize `text` (after splitting out added tokens, which are dropped): the words a
+  // trainer counts.
   std::vector<Word> pre_tokenize(std::string_view text) const;
   std::string normalize(std::string_view text) const;
 
