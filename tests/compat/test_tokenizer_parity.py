@@ -8,7 +8,7 @@ import pathlib
 import subprocess
 
 import pytest
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 FORTUNES = pathlib.Path("/usr/share/games/fortunes")
 BIN = os.environ.get("TINYFORGE_BIN", str(pathlib.Path(__file__).resolve().parents[2] / "build/release/tinyforge"))
@@ -109,7 +109,7 @@ def _llama(train):
 def _metaspace_unigram(train):
     tok = Tokenizer(models.Unigram())
     tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Strip(), normalizers.Replace(
-        normalizers.Regex(" {2,}"), " ")])
+        Regex(" {2,}"), " ")])
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
     tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
     tok.train_from_iterator(train, trainers.UnigramTrainer(
@@ -133,7 +133,7 @@ def _mixed_bpe(train):
     tok.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Lowercase()])
     tok.pre_tokenizer = pre_tokenizers.Sequence([
         pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation(behavior="isolated"),
-        pre_tokenizers.Split(pattern=normalizers.Regex(r"\d+"), behavior="merged_with_next")])
+        pre_tokenizers.Split(pattern=Regex(r"\d+"), behavior="merged_with_next")])
     tok.decoder = decoders.BPEDecoder(suffix="</w>")
     tok.train_from_iterator(train, trainers.BpeTrainer(
         vocab_size=900, special_tokens=["<unk>", "<cls>", "<sep>"], end_of_word_suffix="</w>", limit_alphabet=150))

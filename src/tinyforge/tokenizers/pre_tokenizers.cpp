@@ -204,6 +204,27 @@ struct Metaspace : PreTokenizer {
   }
 };
 
+// `\w+|[^\w\s]+` with Rust regex classes (HF uses the regex crate here, whose \w includes Join_Control).
+struct WhitespacePre : PreTokenizer {
+  void pre_tokenize(Pieces& pieces) const override {
+    split_each(pieces, [&](NormalizedString& s, Pieces& out) {
+      int run = 0;  // 0 none, 1 word, 2 other
+      size_t start = 0;
+      for (size_t i = 0; i < s.normalized.size();) {
+        size_t b = i;
+        char32_t c = unicode::next_char(s.normalized, i);
+        int kind = unicode::is_word_char(c) ? 1 : unicode::is_whitespace(c) ? 0 : 2;
+        if (kind != run) {
+          if (run) out.push_back(s.slice(start, b));
+          run = kind;
+          start = b;
+        }
+      }
+      if (run) out.push_back(s.slice(start, s.normalized.size()));
+    });
+  }
+};
+
 struct SequencePre : PreTokenizer {
   std::vector<std::unique_ptr<PreTokenizer>> items;
   void pre_tokenize(Pieces& pieces) const override {
@@ -235,11 +256,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const OJson& j, const std::stri
     s->steps.push_back({unicode::is_whitespace, SplitBehavior::Removed});
     p = std::move(s);
   } else if (type == "Whitespace") {
-    auto s = std::make_unique<RegexSplit>();
-    s->re = std::make_unique<Regex>(R"(\w+|[^\w\s]+)", path);
-    s->behavior = SplitBehavior::Removed;
-    s->invert = true;
-    p = std::move(s);
+    p = std::make_unique<WhitespacePre>();
   } else if (type == "Punctuation") {
     auto s = std::make_unique<PredicateSplit>();
     s->steps.push_back(

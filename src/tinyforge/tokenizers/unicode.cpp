@@ -115,6 +115,8 @@ bool is_bert_punctuation(char32_t c) {
 }
 
 bool is_other(char32_t c) {
+  // Noncharacters are unassigned for ICU but not "other" in the tables HF's Rust crate uses.
+  if ((c & 0xFFFE) == 0xFFFE || (c >= 0xFDD0 && c <= 0xFDEF)) return false;
   int8_t t = u_charType(static_cast<UChar32>(c));
   return t == U_CONTROL_CHAR || t == U_FORMAT_CHAR || t == U_SURROGATE || t == U_PRIVATE_USE_CHAR ||
          t == U_UNASSIGNED;
@@ -125,6 +127,14 @@ bool is_mark_nonspacing(char32_t c) { return u_charType(static_cast<UChar32>(c))
 bool is_alphanumeric(char32_t c) {
   if (c < 0x80) return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
   return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_ALPHABETIC) || is_numeric(c);
+}
+
+bool is_word_char(char32_t c) {
+  if (c < 0x80) return is_alphanumeric(c) || c == '_';
+  int8_t t = u_charType(static_cast<UChar32>(c));
+  return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_ALPHABETIC) || t == U_NON_SPACING_MARK ||
+         t == U_ENCLOSING_MARK || t == U_COMBINING_SPACING_MARK || t == U_DECIMAL_DIGIT_NUMBER ||
+         t == U_CONNECTOR_PUNCTUATION || u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_JOIN_CONTROL);
 }
 
 bool is_numeric(char32_t c) {
