@@ -406,7 +406,7 @@ class Unigram : public Model {
       }
       if (!unk_id)
         throw TokenizerError("model: text needs an unknown token but the Unigram model has no unk_id");
-      out.push_back({*unk_id, pieces[*unk_id].first, {b, e}});
+      out.push_back({*unk_id, piece, {b, e}});  // HF keeps the unknown text as the token
     }
   }
 

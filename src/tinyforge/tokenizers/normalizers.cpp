@@ -57,11 +57,9 @@ void unicode_normalize(NormalizedString& s, const std::string& form) {
     while (j < all.size() && u_getCombiningClass(static_cast<UChar32>(all[j])) != 0) ++j;
     std::u32string seg = unicode::normalize(all.substr(i, j - i), form);
     size_t n_in = j - i;
-    for (size_t k = 0; k < seg.size(); ++k) {
-      int change = k < n_in ? 0 : 1;
-      chars.push_back({seg[k], change});
-    }
-    if (seg.size() < n_in && !chars.empty()) chars.back().second -= static_cast<int>(n_in - seg.size());
+    // Decomposed extras are inserted after their source; composed-away chars are absorbed by the first char.
+    for (size_t k = 0; k < seg.size(); ++k) chars.push_back({seg[k], k < n_in ? 0 : 1});
+    if (seg.size() < n_in) chars[chars.size() - seg.size()].second -= static_cast<int>(n_in - seg.size());
     i = j;
   }
   s.transform(chars, 0);
@@ -192,14 +190,13 @@ std::unique_ptr<Normalizer> make_normalizer(const OJson& j, const std::string& p
           for (char32_t c : old) chars.push_back({c, 0});
           continue;
         }
-        for (size_t k = 0; k < rep.size(); ++k) chars.push_back({rep[k], k < old.size() ? 0 : 1});
-        if (old.size() > rep.size()) {
-          int removed = static_cast<int>(old.size() - rep.size());
-          if (!chars.empty())
-            chars.back().second -= removed;
-          else
-            initial_removed += static_cast<size_t>(removed);
-        }
+        // Surplus matched chars go first, so the replacement aligns with the match's last chars (as HF).
+        size_t removed = old.size() > rep.size() ? old.size() - rep.size() : 0;
+        if (removed && !chars.empty())
+          chars.back().second -= static_cast<int>(removed);
+        else
+          initial_removed += removed;
+        for (size_t k = 0; k < rep.size(); ++k) chars.push_back({rep[k], k < old.size() - removed ? 0 : 1});
       }
       s.transform(chars, initial_removed);
     });

@@ -232,7 +232,7 @@ struct SequencePre : PreTokenizer {
   }
 };
 
-bool ascii_digit(char32_t c) { return c >= '0' && c <= '9'; }
+bool numeric(char32_t c) { return unicode::is_numeric(c); }  // Rust char::is_numeric, not only ASCII
 
 }  // namespace
 
@@ -266,7 +266,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const OJson& j, const std::stri
   } else if (type == "Digits") {
     auto s = std::make_unique<PredicateSplit>();
     bool individual = get_bool(j, "individual_digits", path, false);
-    s->steps.push_back({ascii_digit, individual ? SplitBehavior::Isolated : SplitBehavior::Contiguous});
+    s->steps.push_back({numeric, individual ? SplitBehavior::Isolated : SplitBehavior::Contiguous});
     p = std::move(s);
   } else if (type == "Split") {
     auto s = std::make_unique<RegexSplit>();

@@ -22,7 +22,8 @@ bool is_other(char32_t c);             // Cc, Cf, Cs, Co, Cn
 bool is_mark_nonspacing(char32_t c);   // Mn
 bool is_alphanumeric(char32_t c);      // Rust char::is_alphanumeric
 bool is_numeric(char32_t c);
-bool is_word_char(char32_t c);  // Rust regex \w (UTS#18: Alphabetic, M, Nd, Pc, Join_Control)           // Rust char::is_numeric (Nd, Nl, No)
+bool is_word_char(char32_t c);  // Rust regex \w (UTS#18: Alphabetic, M, Nd, Pc, Join_Control)           //
+                                // Rust char::is_numeric (Nd, Nl, No)
 bool is_chinese_char(char32_t c);
 // Rust char::to_lowercase / to_uppercase: full mappings without context.
 std::u32string to_lower(char32_t c);
