@@ -86,11 +86,10 @@ int run_encode(const EncodeOptions& o) {
     while (std::getline(in, line)) texts.push_back(line);
   }
   if (texts.empty()) throw std::runtime_error("nothing to encode: give TEXT arguments, --file or --jsonl");
-  bool batch = !o.file.empty();
   for (auto& text : texts) {
     Encoding e = o.has_pair ? tok.encode(text, std::string_view(o.pair), !o.no_special_tokens)
                             : tok.encode(text, std::nullopt, !o.no_special_tokens);
-    if (o.json || batch) {
+    if (o.json) {
       out << dump(encoding_json(e)) << "\n";
     } else {
       for (size_t i = 0; i < e.ids.size(); ++i) out << (i ? " " : "") << e.ids[i];
@@ -121,7 +120,9 @@ Subcommand add_tokenizer_command(CLI::App& app) {
                    "Do not add the post-processor's special tokens");
   encode->add_flag("--json", enc->json,
                    "Print the whole encoding as JSON (ids, type_ids, tokens, offsets, masks)");
-  encode->add_option("--file", enc->file, "Encode every line of this file, printing one JSON line each")
+  encode
+      ->add_option("--file", enc->file,
+                   "Encode every line of this file, one output line each (ids, or JSON with --json)")
       ->check(CLI::ExistingFile);
   encode
       ->add_option("--jsonl", enc->jsonl,
