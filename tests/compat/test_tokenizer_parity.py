@@ -215,15 +215,19 @@ def test_encode_decode_parity(family, corpus, tmp_path):
     assert not any(mismatches.values()), f"{family}: {mismatches}; first: {json.dumps(first, ensure_ascii=False)[:3000]}"
 
 
-def test_round_trip_to_json(corpus, tmp_path):
-    """Our to_json of an HF-written file loads in HF and encodes identically (checked through the CLI path)."""
-    train, held = corpus
-    tok = _gpt2(train[:500])
+@pytest.mark.parametrize("family", ["gpt2_bytelevel_bpe", "bert_wordpiece", "llama_byte_fallback_bpe", "wordlevel"])
+def test_to_json_equals_hf_to_str(family, corpus, tmp_path):
+    """Our serialization of a loaded tokenizer.json is HF's Tokenizer.to_str(), and HF loads it back."""
+    train, _ = corpus
+    tok = FAMILIES[family](train[:800])
     path = tmp_path / "tokenizer.json"
     tok.save(str(path))
-    out = subprocess.run([BIN, "tokenizer", "encode", str(path), "--json", "Hello there"], capture_output=True, text=True)
+    out = subprocess.run([BIN, "tokenizer", "show", str(path)], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["ids"] == tok.encode("Hello there").ids
+    ours = out.stdout.rstrip("\n")
+    assert json.loads(ours) == json.loads(tok.to_str())
+    assert ours == tok.to_str()
+    assert Tokenizer.from_str(ours).to_str() == tok.to_str()
 
 
 def test_malformed_tokenizer_json_names_the_path(tmp_path):

@@ -139,11 +139,22 @@ Subcommand add_tokenizer_command(CLI::App& app) {
   decode->add_option("ids", *dec_ids, "Token ids (spaces or commas)")->required();
   decode->add_flag("--keep_special_tokens", *keep, "Keep special tokens in the text");
 
+  auto show_path = std::make_shared<std::string>();
+  CLI::App* show =
+      group->add_subcommand("show", "Print the tokenizer.json as HF's Tokenizer.to_str() writes it");
+  show->add_option("tokenizer_json", *show_path, "tokenizer.json to read")
+      ->required()
+      ->check(CLI::ExistingFile);
+
   // `train` and `retrain` subcommands (trainers) plug in here, as further group->add_subcommand(...) blocks
   // whose run functions are dispatched below.
 
   return {group, [=]() -> int {
             if (*encode) return run_encode(*enc);
+            if (*show) {
+              std::cout << Tokenizer::from_file(*show_path).to_json() << "\n";
+              return 0;
+            }
             if (*decode) {
               Tokenizer tok = Tokenizer::from_file(*dec_path);
               std::vector<uint32_t> ids;
