@@ -184,19 +184,21 @@ std::unique_ptr<Normalizer> make_normalizer(const OJson& j, const std::string& p
       size_t initial_removed = 0;
       std::u32string rep = unicode::to_u32(content);
       for (auto& [o, is_match] : matches) {
-        std::u32string old =
-            unicode::to_u32(std::string_view(s.normalized).substr(o.first, o.second - o.first));
         if (!is_match) {
-          for (char32_t c : old) chars.push_back({c, 0});
+          for (size_t i = o.first; i < o.second;) chars.push_back({unicode::next_char(s.normalized, i), 0});
           continue;
         }
+        size_t old_size = 0;
+        for (size_t i = o.first; i < o.second;
+             i += unicode::char_len(static_cast<unsigned char>(s.normalized[i])))
+          ++old_size;
         // Surplus matched chars go first, so the replacement aligns with the match's last chars (as HF).
-        size_t removed = old.size() > rep.size() ? old.size() - rep.size() : 0;
+        size_t removed = old_size > rep.size() ? old_size - rep.size() : 0;
         if (removed && !chars.empty())
           chars.back().second -= static_cast<int>(removed);
         else
           initial_removed += removed;
-        for (size_t k = 0; k < rep.size(); ++k) chars.push_back({rep[k], k < old.size() - removed ? 0 : 1});
+        for (size_t k = 0; k < rep.size(); ++k) chars.push_back({rep[k], k < old_size - removed ? 0 : 1});
       }
       s.transform(chars, initial_removed);
     });
