@@ -37,6 +37,7 @@ size_t AddedVocabulary::add(const std::vector<AddedToken>& list, const Model& mo
 void AddedVocabulary::refresh(const Normalizer* normalizer) {
   patterns_[0].clear();
   patterns_[1].clear();
+  for (auto& table : first_byte_) std::fill(std::begin(table), std::end(table), false);
   for (size_t i = 0; i < tokens.size(); ++i) {
     const AddedToken& t = tokens[i];
     std::string text = t.content;
@@ -45,7 +46,9 @@ void AddedVocabulary::refresh(const Normalizer* normalizer) {
       normalizer->normalize(n);
       text = n.normalized;
     }
-    if (!text.empty()) patterns_[t.normalized ? 1 : 0].push_back({text, t.id, i});
+    if (text.empty()) continue;
+    patterns_[t.normalized ? 1 : 0].push_back({text, t.id, i});
+    first_byte_[t.normalized ? 1 : 0][static_cast<unsigned char>(text[0])] = true;
   }
 }
 
@@ -69,7 +72,9 @@ std::vector<std::pair<Offsets, std::optional<uint32_t>>> AddedVocabulary::split(
   while (pos < s.size()) {
     // Leftmost-longest: the first position where some pattern matches, the longest pattern there.
     const Pattern* best = nullptr;
+    const bool* first = first_byte_[normalized_kind ? 1 : 0];
     for (; pos < s.size(); ++pos) {
+      if (!first[static_cast<unsigned char>(s[pos])]) continue;
       for (auto& p : patterns)
         if (s.compare(pos, p.text.size(), p.text) == 0 && (!best || p.text.size() > best->text.size()))
           best = &p;

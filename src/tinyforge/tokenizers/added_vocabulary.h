@@ -30,6 +30,7 @@ class AddedVocabulary {
     size_t index;
   };
   std::vector<Pattern> patterns_[2];  // [0] non-normalized, [1] normalized
+  bool first_byte_[2][256] = {};      // bytes some pattern starts with (skips most positions)
 };
 
 }  // namespace tinyforge::tokenizers
