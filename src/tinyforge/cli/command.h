@@ -23,5 +23,6 @@ std::vector<Subcommand> add_checkpoint_commands(CLI::App& app);  // inspect, res
 std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_group);
 Subcommand add_inputs_command(CLI::App& app);
 Subcommand add_serve_command(CLI::App& app);
+Subcommand add_tokenizer_command(CLI::App& app);
 
 }  // namespace tinyforge::cli

@@ -16,9 +16,11 @@ int main(int argc, char** argv) {
   commands.push_back(add_create_command(app));
   commands.push_back(add_list_command(app));
   for (auto& c : add_checkpoint_commands(app)) commands.push_back(std::move(c));
-  CLI::App* tokenizer_group =
-      app.add_subcommand("tokenizer", "Train and use tokenizers")->require_subcommand(1);
-  for (auto& c : add_tokenizer_train_subcommands(*tokenizer_group)) commands.push_back(c);
+  // The `tokenizer` group (encode, decode, show) and its `train` subcommand; the leaves come first so the
+  // dispatch below runs them rather than the group.
+  Subcommand tokenizer = add_tokenizer_command(app);
+  for (auto& c : add_tokenizer_train_subcommands(*tokenizer.app)) commands.push_back(c);
+  commands.push_back(tokenizer);
   commands.push_back(add_inputs_command(app));
   commands.push_back(add_serve_command(app));
 

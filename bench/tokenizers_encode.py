@@ -1,0 +1,47 @@
+"""Single-threaded encode throughput: tinyforge (one `tokenizer encode --file` process) vs HF tokenizers
+(Tokenizer.encode per line, one thread), same few-MB corpus (Debian fortunes) and the same trained tokenizer.
+Usage: TINYFORGE_BIN=build/release/tinyforge python bench/tokenizers_encode.py"""
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ["RAYON_NUM_THREADS"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests/compat"))
+import test_tokenizer_parity as oracle  # noqa: E402
+
+BIN = os.environ.get("TINYFORGE_BIN", "build/release/tinyforge")
+
+
+def main():
+    texts = oracle._fortunes()
+    train = texts[::2][:6000]
+    lines = [line for t in texts for line in t.split("\n") if line.strip()]
+    lines = lines[: len(lines) // 4]  # about 3 MB
+    corpus = "\n".join(lines) + "\n"
+    mb = len(corpus.encode()) / 1e6
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus_path = pathlib.Path(tmp) / "corpus.txt"
+        corpus_path.write_text(corpus)
+        for name in ("gpt2_bytelevel_bpe", "bert_wordpiece", "llama_byte_fallback_bpe", "t5like_unigram_metaspace"):
+            tok = oracle.FAMILIES[name](train)
+            path = pathlib.Path(tmp) / f"{name}.json"
+            tok.save(str(path))
+            t0 = time.perf_counter()
+            n_hf = sum(len(tok.encode(line).ids) for line in lines)
+            hf = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            out = subprocess.run([BIN, "tokenizer", "encode", str(path), "--file", str(corpus_path)],
+                                 capture_output=True, check=True)
+            ours = time.perf_counter() - t0
+            n_ours = out.stdout.count(b"\n")
+            print(f"{name:28s} {mb:.2f} MB {len(lines)} lines ({n_hf} tokens HF)  HF {mb / hf:6.2f} MB/s  "
+                  f"tinyforge {mb / ours:6.2f} MB/s (incl. process start, ids printed, {n_ours} lines)  "
+                  f"ratio {hf / ours:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

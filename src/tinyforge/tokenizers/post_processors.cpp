@@ -1,0 +1,238 @@
+// tokenizers/post_processors: special tokens around the encoded sequence(s) (tokenizer.json
+// "post_processor").
+#include <map>
+
+#include "tinyforge/tokenizers/components.h"
+#include "tinyforge/tokenizers/unicode.h"
+
+namespace tinyforge::tokenizers {
+
+void merge_into(Encoding& a, Encoding b) {
+  auto append = [](auto& x, auto& y) {
+    x.insert(x.end(), std::make_move_iterator(y.begin()), std::make_move_iterator(y.end()));
+  };
+  append(a.ids, b.ids);
+  append(a.type_ids, b.type_ids);
+  append(a.tokens, b.tokens);
+  append(a.offsets, b.offsets);
+  append(a.special_tokens_mask, b.special_tokens_mask);
+  append(a.attention_mask, b.attention_mask);
+  append(a.word_ids, b.word_ids);
+}
+
+Encoding default_process(Encoding a, std::optional<Encoding> b) {
+  if (b) merge_into(a, std::move(*b));
+  return a;
+}
+
+namespace {
+
+Encoding special(uint32_t id, const std::string& token, uint32_t type_id) {
+  Encoding e;
+  e.ids = {id};
+  e.type_ids = {type_id};
+  e.tokens = {token};
+  e.offsets = {{0, 0}};
+  e.special_tokens_mask = {1};
+  e.attention_mask = {1};
+  e.word_ids = {std::nullopt};
+  return e;
+}
+
+void set_type(Encoding& e, uint32_t t) { e.type_ids.assign(e.ids.size(), t); }
+
+// Offsets exclude the spaces byte-level BPE folds into tokens (HF's trim_offsets).
+void trim_offsets(Encoding& e, bool add_prefix_space) {
+  const char32_t space = 0x120;
+  for (size_t i = 0; i < e.tokens.size(); ++i) {
+    std::u32string t = unicode::to_u32(e.tokens[i]);
+    auto is_space = [&](char32_t c) { return c == space || unicode::is_whitespace(c); };
+    size_t lead = 0, trail = 0;
+    while (lead < t.size() && is_space(t[lead])) ++lead;
+    while (trail < t.size() && is_space(t[t.size() - 1 - trail])) ++trail;
+    auto& o = e.offsets[i];
+    if (lead > 0) {
+      bool first = i == 0 || o.first == 0;
+      if (first && add_prefix_space && lead == 1) lead = 0;
+      o.first = std::min(o.first + lead, o.second);
+    }
+    if (trail > 0 && o.second >= trail) o.second = std::max(o.second - trail, o.first);
+  }
+}
+
+struct ProcessorBase : PostProcessor {
+  // HF's process_encodings: the list of encodings after this step (merged at the end).
+  virtual std::vector<Encoding> process_encodings(std::vector<Encoding> encs, bool add_special) const = 0;
+  Encoding process(Encoding a, std::optional<Encoding> b, bool add_special) const override {
+    std::vector<Encoding> encs{std::move(a)};
+    if (b) encs.push_back(std::move(*b));
+    encs = process_encodings(std::move(encs), add_special);
+    Encoding out = std::move(encs[0]);
+    for (size_t i = 1; i < encs.size(); ++i) merge_into(out, std::move(encs[i]));
+    return out;
+  }
+};
+
+struct ByteLevelPost : ProcessorBase {
+  bool trim = true, add_prefix_space = true;
+  std::vector<Encoding> process_encodings(std::vector<Encoding> encs, bool) const override {
+    if (trim)
+      for (auto& e : encs) trim_offsets(e, add_prefix_space);
+    return encs;
+  }
+  size_t added_tokens(bool) const override { return 0; }
+};
+
+struct Piece {
+  bool is_special;
+  std::string id;  // special token name, or "A"/"B"
+  uint32_t type_id;
+};
+
+struct Template : ProcessorBase {
+  std::vector<Piece> single, pair;
+  std::map<std::string, std::pair<std::vector<uint32_t>, std::vector<std::string>>> specials;
+  std::vector<Encoding> process_encodings(std::vector<Encoding> encs, bool add_special) const override {
+    const auto& tmpl = encs.size() > 1 ? pair : single;
+    Encoding out;
+    for (const Piece& p : tmpl) {
+      if (!p.is_special) {
+        size_t i = p.id == "A" ? 0 : 1;
+        if (i >= encs.size()) continue;
+        Encoding e = encs[i];
+        set_type(e, p.type_id);
+        merge_into(out, std::move(e));
+      } else if (add_special) {
+        const auto& [ids, tokens] = specials.at(p.id);
+        for (size_t k = 0; k < ids.size(); ++k) merge_into(out, special(ids[k], tokens[k], p.type_id));
+      }
+    }
+    return {std::move(out)};
+  }
+  size_t added_tokens(bool is_pair) const override {
+    size_t n = 0;
+    for (const Piece& p : is_pair ? pair : single)
+      if (p.is_special) n += specials.at(p.id).first.size();
+    return n;
+  }
+};
+
+struct BertLike : ProcessorBase {
+  std::pair<std::string, uint32_t> sep, cls;
+  bool roberta = false, trim = true, add_prefix_space = true;
+  std::vector<Encoding> process_encodings(std::vector<Encoding> encs, bool add_special) const override {
+    if (roberta && trim)
+      for (auto& e : encs) trim_offsets(e, add_prefix_space);
+    if (!add_special) return encs;
+    for (size_t i = 0; i < encs.size(); ++i) {
+      Encoding out;
+      Encoding& e = encs[i];
+      if (i == 0) {
+        merge_into(out, special(cls.second, cls.first, 0));
+      } else if (roberta) {
+        merge_into(out, special(sep.second, sep.first, 0));
+        set_type(e, 0);
+      }
+      uint32_t t = e.type_ids.empty() ? (i == 0 || roberta ? 0 : 1) : e.type_ids[0];
+      merge_into(out, std::move(e));
+      merge_into(out, special(sep.second, sep.first, roberta ? 0 : t));
+      encs[i] = std::move(out);
+    }
+    return encs;
+  }
+  size_t added_tokens(bool is_pair) const override { return is_pair ? (roberta ? 4 : 3) : 2; }
+};
+
+struct SequencePost : ProcessorBase {
+  std::vector<std::unique_ptr<PostProcessor>> items;
+  std::vector<Encoding> process_encodings(std::vector<Encoding> encs, bool add_special) const override {
+    for (auto& p : items)
+      encs = static_cast<const ProcessorBase&>(*p).process_encodings(std::move(encs), add_special);
+    return encs;
+  }
+  size_t added_tokens(bool is_pair) const override {
+    size_t n = 0;
+    for (auto& p : items) n += p->added_tokens(is_pair);
+    return n;
+  }
+};
+
+std::pair<std::string, uint32_t> token_pair(const OJson& j, const std::string& key, const std::string& path) {
+  const OJson& v = need(j, key, path);
+  if (!v.is_array() || v.size() != 2 || !v[0].is_string() || !v[1].is_number_unsigned())
+    throw TokenizerError(path + "." + key + ": expected [token, id]");
+  return {v[0].get<std::string>(), v[1].get<uint32_t>()};
+}
+
+std::vector<Piece> read_template(const OJson& j, const std::string& path) {
+  std::vector<Piece> out;
+  if (!j.is_array()) throw TokenizerError(path + ": expected an array of template pieces");
+  for (size_t i = 0; i < j.size(); ++i) {
+    std::string where = path + "[" + std::to_string(i) + "]";
+    const OJson& p = j[i];
+    if (p.contains("SpecialToken")) {
+      const OJson& s = p["SpecialToken"];
+      out.push_back({true, get_string(s, "id", where + ".SpecialToken"), s.value("type_id", 0u)});
+    } else if (p.contains("Sequence")) {
+      const OJson& s = p["Sequence"];
+      std::string id = get_string(s, "id", where + ".Sequence");
+      if (id != "A" && id != "B") throw TokenizerError(where + ".Sequence.id: expected \"A\" or \"B\"");
+      out.push_back({false, id, s.value("type_id", 0u)});
+    } else {
+      throw TokenizerError(where + ": expected {\"SpecialToken\": ...} or {\"Sequence\": ...}");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<PostProcessor> make_post_processor(const OJson& j, const std::string& path) {
+  if (!j.is_object()) throw TokenizerError(path + ": expected an object");
+  std::string type = get_string(j, "type", path);
+  std::unique_ptr<PostProcessor> p;
+  if (type == "ByteLevel") {
+    auto b = std::make_unique<ByteLevelPost>();
+    b->trim = get_bool(j, "trim_offsets", path, true);
+    b->add_prefix_space = get_bool(j, "add_prefix_space", path, true);
+    p = std::move(b);
+  } else if (type == "TemplateProcessing") {
+    auto t = std::make_unique<Template>();
+    t->single = read_template(need(j, "single", path), path + ".single");
+    t->pair = read_template(need(j, "pair", path), path + ".pair");
+    const OJson& st = need(j, "special_tokens", path);
+    for (auto& [name, v] : st.items()) {
+      std::string where = path + ".special_tokens[\"" + name + "\"]";
+      auto ids = need(v, "ids", where).get<std::vector<uint32_t>>();
+      auto tokens = need(v, "tokens", where).get<std::vector<std::string>>();
+      if (ids.size() != tokens.size()) throw TokenizerError(where + ": ids and tokens differ in length");
+      t->specials[name] = {ids, tokens};
+    }
+    for (auto* tmpl : {&t->single, &t->pair})
+      for (auto& piece : *tmpl)
+        if (piece.is_special && !t->specials.count(piece.id))
+          throw TokenizerError(path + ": template uses special token \"" + piece.id +
+                               "\" missing from special_tokens");
+    p = std::move(t);
+  } else if (type == "BertProcessing" || type == "RobertaProcessing") {
+    auto b = std::make_unique<BertLike>();
+    b->sep = token_pair(j, "sep", path);
+    b->cls = token_pair(j, "cls", path);
+    b->roberta = type == "RobertaProcessing";
+    b->trim = get_bool(j, "trim_offsets", path, true);
+    b->add_prefix_space = get_bool(j, "add_prefix_space", path, true);
+    p = std::move(b);
+  } else if (type == "Sequence") {
+    auto s = std::make_unique<SequencePost>();
+    const OJson& items = need(j, "processors", path);
+    for (size_t i = 0; i < items.size(); ++i)
+      s->items.push_back(make_post_processor(items[i], path + ".processors[" + std::to_string(i) + "]"));
+    p = std::move(s);
+  } else {
+    throw TokenizerError(path + ": unsupported post_processor type \"" + type + "\"");
+  }
+  p->spec = j;
+  return p;
+}
+
+}  // namespace tinyforge::tokenizers
