@@ -113,7 +113,7 @@ class Tokenizer {
   // Adds tokens (ids from the model vocab if present, else appended); returns how many were new.
   size_t add_tokens(const std::vector<AddedToken>& tokens);
 
-  // Pipeline parts (null when absent). The model may be swapped (a trainer's result) with set_model_json.
+  // Pipeline parts (null when absent). A trainer swaps in its model with set_component("model", json).
   const Normalizer* normalizer() const;
   const PreTokenizer* pre_tokenizer() const;
   const Model& model() const;
