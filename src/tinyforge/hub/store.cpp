@@ -1,7 +1,6 @@
 #include "tinyforge/hub/store.h"
 
 #include <algorithm>
-#include <regex>
 #include <stdexcept>
 
 #include "tinyforge/util/json.h"
@@ -52,16 +51,24 @@ bool is_hex40(const std::string& s) {
 std::optional<std::string> RepoStore::resolve(const std::string& repo_id, const std::string& revision) const {
   if (!exists(repo_id)) return std::nullopt;
   const fs::path dir = repo_dir(repo_id);
-  static const std::regex kPr("refs/pr/([0-9]{1,9})");
-  static const std::regex kBranch("[A-Za-z0-9._-]{1,64}");
-  std::smatch m;
+  // refs/pr/N (1-9 digits), a 40-hex commit id, or a branch name of [A-Za-z0-9._-]{1,64} without "..".
+  const std::string pr_prefix = "refs/pr/";
+  const std::string pr_number =
+      revision.compare(0, pr_prefix.size(), pr_prefix) == 0 ? revision.substr(pr_prefix.size()) : "";
+  const bool is_pr =
+      !pr_number.empty() && pr_number.size() <= 9 &&
+      std::all_of(pr_number.begin(), pr_number.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool is_branch =
+      !revision.empty() && revision.size() <= 64 && std::all_of(revision.begin(), revision.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+      });
   fs::path ref;
-  if (std::regex_match(revision, m, kPr)) {
-    ref = dir / "refs" / "pr" / m[1].str();
+  if (is_pr) {
+    ref = dir / "refs" / "pr" / pr_number;
   } else if (is_hex40(revision)) {
     if (fs::exists(dir / "commits" / (revision + ".json"))) return revision;
     return std::nullopt;
-  } else if (std::regex_match(revision, kBranch) && revision.find("..") == std::string::npos) {
+  } else if (is_branch && revision.find("..") == std::string::npos) {
     ref = dir / "refs" / "heads" / revision;
   } else {
     return std::nullopt;
