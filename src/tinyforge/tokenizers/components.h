@@ -92,4 +92,14 @@ class Regex {
   void* regex_ = nullptr;
 };
 
+// The `pattern` of Replace (normalizer and decoder): {"Regex": ...} or {"String": ...}.
+struct ReplacePattern {
+  std::shared_ptr<Regex> regex;  // set for a Regex pattern
+  std::string literal;           // else the literal string
+};
+ReplacePattern parse_replace_pattern(const OJson& pattern, const std::string& path);
+
+// Non-overlapping occurrences of `literal`, left to right, as (byte range, is_match) pieces covering `s`.
+std::vector<std::pair<Offsets, bool>> literal_matches(const std::string& s, const std::string& literal);
+
 }  // namespace tinyforge::tokenizers

@@ -159,14 +159,8 @@ std::unique_ptr<Decoder> make_decoder(const OJson& j, const std::string& path) {
       return tokens;
     });
   } else if (type == "Replace") {
-    const OJson& pattern = need(j, "pattern", path);
     std::string content = get_string(j, "content", path);
-    std::shared_ptr<Regex> re;
-    std::string literal;
-    if (pattern.contains("Regex"))
-      re = std::make_shared<Regex>(get_string(pattern, "Regex", path + ".pattern"), path);
-    else
-      literal = get_string(pattern, "String", path + ".pattern");
+    auto [re, literal] = parse_replace_pattern(need(j, "pattern", path), path);
     d = make_fn([=](Tokens tokens) {
       for (auto& t : tokens) {
         if (!re) {

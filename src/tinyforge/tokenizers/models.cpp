@@ -15,6 +15,28 @@ namespace {
 
 using Vocab = std::unordered_map<std::string, uint32_t>;
 
+// Tokens of recently seen words (as HF caches them), bounded so a long run does not grow without limit.
+// Not thread-safe: a Tokenizer is used by one thread at a time.
+class WordCache {
+ public:
+  // Appends the word's tokens, computing them with `compute` on a miss.
+  template <class Compute>
+  void tokens(const std::string& word, std::vector<Token>& out, Compute&& compute) const {
+    if (auto it = cache_.find(word); it != cache_.end()) {
+      out.insert(out.end(), it->second.begin(), it->second.end());
+      return;
+    }
+    std::vector<Token> result;
+    compute(result);
+    if (cache_.size() < kCapacity) cache_.emplace(word, result);
+    out.insert(out.end(), result.begin(), result.end());
+  }
+
+ private:
+  static constexpr size_t kCapacity = 10000;
+  mutable std::unordered_map<std::string, std::vector<Token>> cache_;
+};
+
 // {token: id} object → map and the reverse table (ids may have holes).
 void read_vocab(const OJson& j, const std::string& path, Vocab& vocab, std::vector<std::string>& vocab_r) {
   if (!j.is_object()) throw TokenizerError(path + ": expected an object {token: id}");
@@ -76,21 +98,16 @@ class Bpe : public VocabModel {
   std::vector<std::pair<std::string, std::string>> merge_list;
   std::unordered_map<std::pair<uint32_t, uint32_t>, std::pair<uint32_t, uint32_t>, PairHash>
       merges;  // → rank, id
-  mutable std::unordered_map<std::string, std::vector<Token>> cache;
+  WordCache cache;
 
   void tokenize(const std::string& word, std::vector<Token>& out) const override {
     if (word.empty()) return;
-    if (auto it = cache.find(word); it != cache.end()) {
-      out.insert(out.end(), it->second.begin(), it->second.end());
-      return;
-    }
-    std::vector<Token> result;
-    if (ignore_merges)
-      if (auto it = vocab.find(word); it != vocab.end())
-        result.push_back({it->second, word, {0, word.size()}});
-    if (result.empty()) merge_word(word, result);
-    if (cache.size() < 10000) cache.emplace(word, result);
-    out.insert(out.end(), result.begin(), result.end());
+    cache.tokens(word, out, [&](std::vector<Token>& result) {
+      if (ignore_merges)
+        if (auto it = vocab.find(word); it != vocab.end())
+          result.push_back({it->second, word, {0, word.size()}});
+      if (result.empty()) merge_word(word, result);
+    });
   }
 
   struct Symbol {
@@ -322,18 +339,11 @@ class Unigram : public Model {
   bool byte_fallback = false;
   size_t max_piece_len = 0;
   double min_score = 0;
-  mutable std::unordered_map<std::string, std::vector<Token>> cache;
+  WordCache cache;
 
   void tokenize(const std::string& word, std::vector<Token>& out) const override {
     if (word.empty()) return;
-    if (auto it = cache.find(word); it != cache.end()) {
-      out.insert(out.end(), it->second.begin(), it->second.end());
-      return;
-    }
-    std::vector<Token> result;
-    encode(word, result);
-    if (cache.size() < 10000) cache.emplace(word, result);
-    out.insert(out.end(), result.begin(), result.end());
+    cache.tokens(word, out, [&](std::vector<Token>& result) { encode(word, result); });
   }
 
   void encode(const std::string& s, std::vector<Token>& out) const {

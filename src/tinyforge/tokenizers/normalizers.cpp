@@ -153,28 +153,14 @@ std::unique_ptr<Normalizer> make_normalizer(const OJson& j, const std::string& p
     std::string prepend = get_string(j, "prepend", path);
     n = make_fn([prepend](NormalizedString& s) { s.prepend(prepend); });
   } else if (type == "Replace") {
-    const OJson& pattern = need(j, "pattern", path);
     std::string content = get_string(j, "content", path);
-    std::shared_ptr<Regex> re;
-    std::string literal;
-    if (pattern.contains("Regex"))
-      re = std::make_shared<Regex>(get_string(pattern, "Regex", path + ".pattern"), path);
-    else
-      literal = get_string(pattern, "String", path + ".pattern");
+    auto [re, literal] = parse_replace_pattern(need(j, "pattern", path), path);
     n = make_fn([=](NormalizedString& s) {
       std::vector<std::pair<Offsets, bool>> matches;
       if (re) {
         matches = re->find_matches(s.normalized);
       } else if (!literal.empty()) {
-        size_t prev = 0;
-        for (size_t p = s.normalized.find(literal); p != std::string::npos;
-             p = s.normalized.find(literal, p)) {
-          if (prev < p) matches.push_back({{prev, p}, false});
-          matches.push_back({{p, p + literal.size()}, true});
-          p += literal.size();
-          prev = p;
-        }
-        if (prev < s.normalized.size()) matches.push_back({{prev, s.normalized.size()}, false});
+        matches = literal_matches(s.normalized, literal);
       }
       bool any = false;
       for (auto& m : matches) any |= m.second;

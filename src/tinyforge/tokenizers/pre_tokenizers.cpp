@@ -156,16 +156,7 @@ struct RegexSplit : PreTokenizer {
       if (re) {
         matches = re->find_matches(s.normalized);
       } else {
-        size_t prev = 0;
-        if (!literal.empty())
-          for (size_t p = s.normalized.find(literal); p != std::string::npos;
-               p = s.normalized.find(literal, p)) {
-            if (prev < p) matches.push_back({{prev, p}, false});
-            matches.push_back({{p, p + literal.size()}, true});
-            p += literal.size();
-            prev = p;
-          }
-        if (prev < s.normalized.size()) matches.push_back({{prev, s.normalized.size()}, false});
+        matches = literal_matches(s.normalized, literal);
       }
       split_by(s, std::move(matches), behavior, invert, out);
     });
@@ -235,6 +226,29 @@ struct SequencePre : PreTokenizer {
 bool numeric(char32_t c) { return unicode::is_numeric(c); }  // Rust char::is_numeric, not only ASCII
 
 }  // namespace
+
+std::vector<std::pair<Offsets, bool>> literal_matches(const std::string& s, const std::string& literal) {
+  std::vector<std::pair<Offsets, bool>> pieces;
+  size_t prev = 0;
+  if (!literal.empty())
+    for (size_t p = s.find(literal); p != std::string::npos; p = s.find(literal, p)) {
+      if (prev < p) pieces.push_back({{prev, p}, false});
+      pieces.push_back({{p, p + literal.size()}, true});
+      p += literal.size();
+      prev = p;
+    }
+  if (prev < s.size()) pieces.push_back({{prev, s.size()}, false});
+  return pieces;
+}
+
+ReplacePattern parse_replace_pattern(const OJson& pattern, const std::string& path) {
+  ReplacePattern p;
+  if (pattern.contains("Regex"))
+    p.regex = std::make_shared<Regex>(get_string(pattern, "Regex", path + ".pattern"), path);
+  else
+    p.literal = get_string(pattern, "String", path + ".pattern");
+  return p;
+}
 
 std::unique_ptr<PreTokenizer> make_pre_tokenizer(const OJson& j, const std::string& path) {
   if (!j.is_object()) throw TokenizerError(path + ": expected an object");
