@@ -6,6 +6,7 @@
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
 #include "tinyforge/tokenizers/trainers/word_counts.h"
 #include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
+#include "tinyforge/tokenizers/unicode.h"
 
 namespace tr = tinyforge::tokenizers::trainers;
 
@@ -133,6 +134,6 @@ TEST(WordCounts, ParsesTabSeparatedLinesAndRejectsBadInput) {
   EXPECT_THROW(tr::parse_word_counts("a 3\n", "x"), std::runtime_error);
   EXPECT_THROW(tr::parse_word_counts("a\tzero\n", "x"), std::runtime_error);
   EXPECT_THROW(tr::parse_word_counts("\xff\t1\n", "x"), std::runtime_error);
-  EXPECT_FALSE(tr::is_valid_utf8("\xed\xa0\x80"));  // surrogate
-  EXPECT_TRUE(tr::is_valid_utf8("é😀"));
+  EXPECT_FALSE(tinyforge::tokenizers::unicode::is_valid_utf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_TRUE(tinyforge::tokenizers::unicode::is_valid_utf8("é😀"));
 }

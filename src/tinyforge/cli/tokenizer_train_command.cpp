@@ -13,6 +13,7 @@
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
 #include "tinyforge/tokenizers/trainers/word_counts.h"
 #include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
+#include "tinyforge/tokenizers/unicode.h"
 #include "tinyforge/util/fs.h"
 
 namespace tinyforge::cli {
@@ -75,7 +76,7 @@ int run_train(const TrainArgs& args) {
     throw std::runtime_error(args.word_counts + " holds no words; give a non-empty word count file");
   std::vector<char32_t> initial_alphabet =
       args.byte_level_alphabet ? tr::byte_level_alphabet() : std::vector<char32_t>{};
-  if (!tr::is_valid_utf8(args.initial_alphabet))
+  if (!tinyforge::tokenizers::unicode::is_valid_utf8(args.initial_alphabet))
     throw std::runtime_error("--initial_alphabet is not valid UTF-8");
   for (char32_t c : tr::decode_utf8(args.initial_alphabet)) initial_alphabet.push_back(c);
 

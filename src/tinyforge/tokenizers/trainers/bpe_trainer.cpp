@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "tinyforge/tokenizers/unicode.h"
+
 namespace tinyforge::tokenizers::trainers {
 namespace {
 
@@ -107,7 +109,11 @@ BpeTrainingResult train_bpe(const WordCounts& word_counts, const BpeTrainerOptio
   std::sort(kept.begin(), kept.end());
   std::unordered_set<char32_t> alphabet;
   for (const auto& [c, count] : kept) {
-    vocab.add(encode_utf8(c));
+    {
+      std::string piece;
+      unicode::append_utf8(piece, c);
+      vocab.add(piece);
+    }
     alphabet.insert(c);
   }
 
@@ -120,7 +126,8 @@ BpeTrainingResult train_bpe(const WordCounts& word_counts, const BpeTrainerOptio
     words[w].reserve(chars.size());
     for (size_t k = 0; k < chars.size(); ++k) {
       if (!alphabet.count(chars[k])) continue;
-      std::string piece = encode_utf8(chars[k]);
+      std::string piece;
+      unicode::append_utf8(piece, chars[k]);
       if (k > 0 && options.continuing_subword_prefix) piece = *options.continuing_subword_prefix + piece;
       if (k + 1 == chars.size() && options.end_of_word_suffix) piece += *options.end_of_word_suffix;
       words[w].push_back({vocab.add(piece), 1});

@@ -5,6 +5,9 @@
 #include <map>
 #include <stdexcept>
 
+#include "tinyforge/tokenizers/components.h"
+#include "tinyforge/tokenizers/unicode.h"
+
 namespace tinyforge::tokenizers::trainers {
 
 WordCounts sorted_word_counts(const std::unordered_map<std::string, uint64_t>& counts) {
@@ -33,77 +36,23 @@ WordCounts parse_word_counts(const std::string& text, const std::string& source_
     auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), count);
     if (ec != std::errc() || ptr != number.data() + number.size() || count == 0)
       throw std::runtime_error(where + ": count `" + std::string(number) + "` is not a positive integer");
-    if (!is_valid_utf8(word))
+    if (!unicode::is_valid_utf8(word))
       throw std::runtime_error(where + ": the word is not valid UTF-8; re-encode the file");
     counts[std::string(word)] += count;
   }
   return WordCounts(counts.begin(), counts.end());
 }
 
-namespace {
-// Returns the code point at `i` and advances it, or -1 when the sequence is malformed.
-int64_t next_code_point(std::string_view s, size_t& i) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  int len = b0 < 0x80 ? 1 : (b0 >> 5) == 6 ? 2 : (b0 >> 4) == 14 ? 3 : (b0 >> 3) == 30 ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return -1;
-  uint32_t cp = len == 1 ? b0 : len == 2 ? (b0 & 0x1F) : len == 3 ? (b0 & 0x0F) : (b0 & 0x07);
-  for (int k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b >> 6) != 2) return -1;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  static constexpr uint32_t min_for_len[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < min_for_len[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
-  i += len;
-  return cp;
-}
-}  // namespace
-
-bool is_valid_utf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();)
-    if (next_code_point(text, i) < 0) return false;
-  return true;
-}
-
 std::vector<char32_t> decode_utf8(std::string_view text) {
   std::vector<char32_t> out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    const int64_t cp = next_code_point(text, i);
-    if (cp < 0) throw std::runtime_error("invalid UTF-8 in a word");
-    out.push_back(static_cast<char32_t>(cp));
-  }
-  return out;
-}
-
-std::string encode_utf8(char32_t cp) {
-  std::string out;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  for (size_t i = 0; i < text.size();) out.push_back(unicode::next_char(text, i));
   return out;
 }
 
 std::vector<char32_t> byte_level_alphabet() {
-  // GPT-2's bytes_to_unicode: printable Latin-1 bytes map to themselves, the others to 256 + n in order.
   std::vector<char32_t> out;
-  char32_t next = 256;
-  for (int b = 0; b < 256; ++b) {
-    const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-    out.push_back(printable ? static_cast<char32_t>(b) : next++);
-  }
+  for (const std::string& c : byte_to_unicode()) out.push_back(decode_utf8(c).front());
   return out;
 }
 

@@ -22,10 +22,8 @@ WordCounts sorted_word_counts(const std::unordered_map<std::string, uint64_t>& c
 // a repeated word adds up. Errors name the source and line.
 WordCounts parse_word_counts(const std::string& text, const std::string& source_name);
 
-// UTF-8 helpers shared by the trainers (input is validated before training).
-bool is_valid_utf8(std::string_view text);
+// The code points of valid UTF-8 `text` (validate with unicode::is_valid_utf8 first).
 std::vector<char32_t> decode_utf8(std::string_view text);
-std::string encode_utf8(char32_t code_point);
 
 // The 256 printable characters ByteLevel maps bytes to (HF `pre_tokenizers.ByteLevel.alphabet()`).
 std::vector<char32_t> byte_level_alphabet();
