@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "tinyforge/tokenizers/corpus/default_corpus.h"
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
 #include "tinyforge/tokenizers/trainers/word_counts.h"
 #include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
@@ -136,4 +137,22 @@ TEST(WordCounts, ParsesTabSeparatedLinesAndRejectsBadInput) {
   EXPECT_THROW(tr::parse_word_counts("\xff\t1\n", "x"), std::runtime_error);
   EXPECT_FALSE(tinyforge::tokenizers::unicode::is_valid_utf8("\xed\xa0\x80"));  // surrogate
   EXPECT_TRUE(tinyforge::tokenizers::unicode::is_valid_utf8("é😀"));
+}
+
+TEST(DefaultCorpus, SplitLinesDropsEmptyLinesAndCarriageReturns) {
+  const auto lines = tinyforge::tokenizers::corpus::split_lines("a\r\n\nb c\nlast");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "a");
+  EXPECT_EQ(lines[1], "b c");
+  EXPECT_EQ(lines[2], "last");
+}
+
+TEST(DefaultCorpus, IsEmbeddedValidUtf8AndLargeEnough) {
+  const auto& lines = tinyforge::tokenizers::corpus::default_corpus_lines();
+  size_t bytes = 0;
+  for (auto line : lines) {
+    EXPECT_TRUE(tinyforge::tokenizers::unicode::is_valid_utf8(line)) << line;
+    bytes += line.size();
+  }
+  EXPECT_GT(bytes, 100u * 1024u);  // the issue asks for at least 100 KB of text
 }
