@@ -13,30 +13,31 @@ from safetensors import safe_open
 from tinyforge_support import catalog, load_json
 
 # A second configuration per model type, given with --set: other widths, depths and head counts, so no
-# shape can be hard-coded.
+# shape can be hard-coded. A set vocab_size also sizes the repository's tokenizer: byte-level and byte-fallback
+# tokenizers need room for their 256 byte symbols, WordPiece (bert) can be as small as 120.
 SCALED = {
     "bert": ["hidden_size=48", "num_hidden_layers=3", "num_attention_heads=6", "intermediate_size=50",
              "vocab_size=120", "max_position_embeddings=64", "type_vocab_size=4"],
     "roberta": ["hidden_size=48", "num_hidden_layers=3", "num_attention_heads=6", "intermediate_size=50",
-                "vocab_size=120", "max_position_embeddings=66", "type_vocab_size=1"],
-    "gpt2": ["n_embd=48", "n_layer=3", "n_head=6", "vocab_size=120", "n_positions=64"],
+                "vocab_size=600", "max_position_embeddings=66", "type_vocab_size=1"],
+    "gpt2": ["n_embd=48", "n_layer=3", "n_head=6", "vocab_size=600", "n_positions=64"],
     "llama": ["hidden_size=64", "num_hidden_layers=3", "num_attention_heads=4", "num_key_value_heads=2",
-              "intermediate_size=50", "vocab_size=120"],
+              "intermediate_size=50", "vocab_size=600"],
     "mistral": ["hidden_size=64", "num_hidden_layers=3", "num_attention_heads=4", "num_key_value_heads=2",
-                "intermediate_size=50", "vocab_size=120"],
+                "intermediate_size=50", "vocab_size=600"],
     "qwen2": ["hidden_size=64", "num_hidden_layers=3", "num_attention_heads=4", "num_key_value_heads=2",
-              "intermediate_size=50", "vocab_size=120"],
+              "intermediate_size=50", "vocab_size=600"],
     "gemma": ["hidden_size=64", "num_hidden_layers=3", "num_attention_heads=4", "num_key_value_heads=2",
-              "head_dim=8", "intermediate_size=50", "vocab_size=120"],
+              "head_dim=8", "intermediate_size=50", "vocab_size=600"],
     "t5": ["d_model=48", "d_kv=12", "num_heads=4", "num_layers=3", "num_decoder_layers=2", "d_ff=50",
            "vocab_size=120"],
     "bart": ["d_model=24", "encoder_layers=3", "decoder_layers=2", "encoder_attention_heads=6",
-             "decoder_attention_heads=3", "encoder_ffn_dim=10", "decoder_ffn_dim=12", "vocab_size=120"],
+             "decoder_attention_heads=3", "encoder_ffn_dim=10", "decoder_ffn_dim=12", "vocab_size=600"],
     "vit": ["hidden_size=48", "num_hidden_layers=3", "num_attention_heads=6", "intermediate_size=50",
             "image_size=32", "patch_size=4"],
     "resnet": ["embedding_size=12", "hidden_sizes=[12,24,36,48]", "depths=[1,2,1,1]"],
     "clip": ["projection_dim=24", "text_config.hidden_size=48", "text_config.num_attention_heads=6",
-             "text_config.num_hidden_layers=3", "text_config.intermediate_size=50", "text_config.vocab_size=120",
+             "text_config.num_hidden_layers=3", "text_config.intermediate_size=50", "text_config.vocab_size=600",
              "vision_config.hidden_size=48", "vision_config.num_attention_heads=6",
              "vision_config.num_hidden_layers=3", "vision_config.image_size=32", "vision_config.patch_size=4"],
     "whisper": ["d_model=24", "encoder_layers=3", "decoder_layers=2", "encoder_attention_heads=6",

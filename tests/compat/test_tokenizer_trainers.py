@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from tinyforge_support import run_tinyforge  # noqa: E402
@@ -166,23 +166,114 @@ def test_unigram_parity(tmp_path, corpus):
     assert [p for p, _ in ours["model"]["vocab"]] == [p for p, _ in hf["model"]["vocab"]]
 
 
-@pytest.mark.xfail(reason="`tinyforge tokenizer retrain` needs the tokenizer.json pipeline (branch tok), not merged yet",
-                   strict=True)
-def test_retrain_gpt2_like_matches_train_new_from_iterator(tmp_path, corpus):
+def retrain_both(tmp_path, tok, corpus, vocab_size, **fast_kwargs):
+    """HF: transformers' train_new_from_iterator on `tok`; ours: `tinyforge tokenizer retrain` on the same lines."""
     from transformers import PreTrainedTokenizerFast
 
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.train_from_iterator(corpus[:200], trainers.BpeTrainer(vocab_size=400, special_tokens=["<|endoftext|>"],
-                            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|endoftext|>")
-    expected = json.loads(fast.train_new_from_iterator(corpus, vocab_size=1024)._tokenizer.to_str())
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, **fast_kwargs)
+    expected = json.loads(fast.train_new_from_iterator(corpus, vocab_size=vocab_size)._tokenizer.to_str())
     src = tmp_path / "src.json"
-    tok.save(str(src))
+    fast.backend_tokenizer.save(str(src))  # what transformers retrains (its wrapper may add a post-processor)
     corpus_file = tmp_path / "corpus.txt"
     corpus_file.write_text("\n".join(corpus), encoding="utf-8")
     out = tmp_path / "out.json"
-    run_tinyforge("tokenizer", "retrain", src, "--vocab_size", "1024", "--corpus", corpus_file, "--out", out)
+    run_tinyforge("tokenizer", "retrain", src, "--vocab_size", str(vocab_size), "--corpus", corpus_file, "--out", out)
+    return json.loads(out.read_text(encoding="utf-8")), expected
+
+
+def test_retrain_gpt2_like_matches_train_new_from_iterator(tmp_path, corpus):
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    tok.post_processor = processors.ByteLevel(trim_offsets=True)
+    tok.train_from_iterator(corpus[:200], trainers.BpeTrainer(vocab_size=400, special_tokens=["<|endoftext|>"],
+                            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    ours, expected = retrain_both(tmp_path, tok, corpus, 1024, eos_token="<|endoftext|>")
+    assert len(expected["model"]["vocab"]) == 1024
+    assert ours == expected
+
+
+def test_retrain_bert_like_remaps_template_ids(tmp_path, corpus):
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    tok.train_from_iterator(corpus[:100], trainers.WordPieceTrainer(
+        vocab_size=300, special_tokens=["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"], show_progress=False))
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
+    tok.add_tokens(["not-special"])  # dropped by the retrain, as transformers does
+    ours, expected = retrain_both(tmp_path, tok, corpus, 700, unk_token="[UNK]")
+    # WordPiece ids of "##" pieces follow HF's hash-map order: the vocabulary is compared as a set, the special
+    # tokens (first ids) and everything else exactly.
+    assert set(ours["model"].pop("vocab")) == set(vocab := expected["model"].pop("vocab"))
+    assert [vocab[t] for t in ("[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]")] == [0, 1, 2, 3, 4]
+    assert ours == expected
+    assert ours["post_processor"]["special_tokens"]["[CLS]"]["ids"] == [3]
+
+
+def test_retrain_roberta_and_wordlevel_match(tmp_path, corpus):
+    tok = Tokenizer(models.BPE(unk_token=None))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(corpus[:50], trainers.BpeTrainer(vocab_size=300, special_tokens=[
+        "<s>", "<pad>", "</s>", "<unk>", "<mask>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False))
+    tok.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0))
+    (tmp_path / "a").mkdir()
+    ours, expected = retrain_both(tmp_path / "a", tok, corpus, 900)
+    assert ours == expected
+
+    word = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    word.pre_tokenizer = pre_tokenizers.Whitespace()
+    word.train_from_iterator(corpus[:50], trainers.WordLevelTrainer(special_tokens=["<unk>", "<pad>"],
+                                                                     show_progress=False))
+    (tmp_path / "b").mkdir()
+    ours, expected = retrain_both(tmp_path / "b", word, corpus, 500)
+    assert ours == expected
+
+
+def test_retrain_default_corpus_and_bad_corpora(tmp_path):
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.add_special_tokens(["<|endoftext|>"])
+    src = tmp_path / "src.json"
+    tok.save(str(src))
+    out = tmp_path / "out.json"
+    run_tinyforge("tokenizer", "retrain", src, "--out", out)  # embedded corpus, default size
+    trained = Tokenizer.from_file(str(out))
+    assert trained.get_vocab_size() == 1024
+    assert trained.encode("Hello world").tokens  # usable by HF
+
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"good line\n\xff\xfe broken\nanother good line\n")
+    proc = run_tinyforge("tokenizer", "retrain", src, "--corpus", bad, "--out", tmp_path / "b.json", check=False)
+    assert proc.returncode == 0 and "skipped 1 corpus line" in proc.stderr and "bad.txt:2" in proc.stderr
+
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    proc = run_tinyforge("tokenizer", "retrain", src, "--corpus", empty, "--out", tmp_path / "e.json", check=False)
+    assert proc.returncode == 2 and "no text" in proc.stderr and not (tmp_path / "e.json").exists()
+
+    src.write_text('{"model": {"type": "Mystery"}}', encoding="utf-8")
+    proc = run_tinyforge("tokenizer", "retrain", src, "--out", tmp_path / "m.json", check=False)
+    assert proc.returncode == 2 and "Mystery" in proc.stderr
+
+
+def test_train_from_corpus_with_pipeline_matches_hf(tmp_path, corpus):
+    hf = Tokenizer(models.BPE())
+    hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    pipeline = tmp_path / "pipeline.json"
+    hf.save(str(pipeline))
+    hf.train_from_iterator(corpus, trainers.BpeTrainer(vocab_size=800, special_tokens=["<|endoftext|>"],
+                           initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    corpus_file = tmp_path / "corpus.txt"
+    corpus_file.write_text("\n".join(corpus), encoding="utf-8")
+    out = tmp_path / "out.json"
+    run_tinyforge("tokenizer", "train", "--corpus", corpus_file, "--pipeline", pipeline, "--vocab_size", "800",
+                  "--special_tokens", "<|endoftext|>", "--byte_level_alphabet", "--out", out)
     ours = json.loads(out.read_text(encoding="utf-8"))
-    assert ours["model"]["vocab"] == expected["model"]["vocab"]
-    assert ours["model"]["merges"] == expected["model"]["merges"]
+    theirs = json.loads(hf.to_str())
+    assert ours["model"]["vocab"] == theirs["model"]["vocab"]
+    assert ours["model"]["merges"] == theirs["model"]["merges"]

@@ -5,6 +5,7 @@
 
 #include "tinyforge/tokenizers/corpus/default_corpus.h"
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
+#include "tinyforge/tokenizers/trainers/retrain.h"
 #include "tinyforge/tokenizers/trainers/word_counts.h"
 #include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
 #include "tinyforge/tokenizers/unicode.h"
@@ -155,4 +156,75 @@ TEST(DefaultCorpus, IsEmbeddedValidUtf8AndLargeEnough) {
     bytes += line.size();
   }
   EXPECT_GT(bytes, 100u * 1024u);  // the issue asks for at least 100 KB of text
+}
+
+namespace {
+tinyforge::tokenizers::OJson small_bpe_tokenizer() {
+  return tinyforge::tokenizers::OJson::parse(R"({
+    "version": "1.0", "truncation": null, "padding": null,
+    "added_tokens": [
+      {"id": 7, "content": "<s>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+      {"id": 8, "content": "</s>", "single_word": false, "lstrip": false, "rstrip": false, "normalized": false, "special": true},
+      {"id": 9, "content": "plain", "single_word": false, "lstrip": false, "rstrip": false, "normalized": true, "special": false}],
+    "normalizer": null,
+    "pre_tokenizer": {"type": "WhitespaceSplit"},
+    "post_processor": {"type": "Sequence", "processors": [
+      {"type": "TemplateProcessing",
+       "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+       "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+       "special_tokens": {"<s>": {"id": "<s>", "ids": [7], "tokens": ["<s>"]}}}]},
+    "decoder": null,
+    "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
+              "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
+              "vocab": {"a": 0}, "merges": []}})");
+}
+}  // namespace
+
+TEST(Retrain, SpecialsFirstReservedNextAppendedLastAndNestedPostProcessorRemapped) {
+  tr::RetrainOptions o;
+  o.vocab_size = 12;
+  o.reserved_tokens = {"<0x00>"};
+  o.appended_special_tokens = {"<extra>"};
+  const std::vector<std::string_view> lines = {"ab ab ab", "ba"};
+  const auto t = tr::retrain(small_bpe_tokenizer(), lines, o);
+  EXPECT_EQ(t.token_to_id("<s>"), 0u);
+  EXPECT_EQ(t.token_to_id("</s>"), 1u);
+  EXPECT_EQ(t.token_to_id("<0x00>"), 2u);                   // a plain vocabulary entry...
+  EXPECT_EQ(t.added_tokens().size(), 3u);                   // ...not an added token; "plain" was dropped
+  EXPECT_EQ(t.token_to_id("<extra>"), t.vocab_size() - 1);  // appended after training
+  EXPECT_LE(t.vocab_size(), 12u);
+  const auto pp = t.to_json_value()["post_processor"]["processors"][0];
+  EXPECT_EQ(pp["special_tokens"]["<s>"]["ids"][0], 0);  // was 7
+  EXPECT_EQ(t.encode("ab").ids.front(), 0u);
+}
+
+TEST(Retrain, UnknownModelTypeAndMissingPostProcessorTokenAreErrors) {
+  auto j = small_bpe_tokenizer();
+  const std::vector<std::string_view> lines = {"ab"};
+  auto bad = j;
+  bad["model"] = {{"type", "Mystery"}};
+  EXPECT_THROW(tr::retrain(bad, lines, {}), tinyforge::tokenizers::TokenizerError);
+  bad = j;
+  bad["added_tokens"].erase(0);  // <s> no longer a special token: the template cannot name it
+  try {
+    tr::retrain(bad, lines, {});
+    FAIL() << "expected an error";
+  } catch (const tinyforge::tokenizers::TokenizerError& e) {
+    EXPECT_NE(std::string(e.what()).find("post_processor.processors[0].special_tokens.<s>"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(DefaultCorpus, NamedFilesOnlyAndUnknownNamesListTheFiles) {
+  namespace corpus = tinyforge::tokenizers::corpus;
+  const auto english = corpus::default_corpus_lines({"english.txt"});
+  EXPECT_FALSE(english.empty());
+  EXPECT_LT(english.size(), corpus::default_corpus_lines().size());
+  try {
+    corpus::default_corpus_lines({"klingon.txt"});
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("english.txt"), std::string::npos) << e.what();
+  }
 }

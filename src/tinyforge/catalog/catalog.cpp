@@ -8,6 +8,25 @@ namespace tinyforge {
 namespace embedded {
 const std::vector<std::pair<std::string_view, std::string_view>>& files();
 }
+namespace embedded_tokenizers {
+const std::vector<std::pair<std::string_view, std::string_view>>& files();
+}
+
+std::string_view Catalog::tokenizer_template(const std::string& name) const {
+  for (const auto& [file, text] : embedded_tokenizers::files())
+    if (file == name + ".json") return text;
+  std::string known;
+  for (const auto& n : tokenizer_templates()) known += (known.empty() ? "" : ", ") + n;
+  throw UserError("no tokenizer template '" + name + "'; known: " + known);
+}
+
+std::vector<std::string> Catalog::tokenizer_templates() const {
+  std::vector<std::string> names;
+  for (const auto& [file, text] : embedded_tokenizers::files())
+    names.emplace_back(file.substr(0, file.size() - std::string_view(".json").size()));
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 const ArchitectureEntry* ModelTypeEntry::find_architecture(const std::string& name) const {
   for (const auto& a : architectures)
@@ -32,6 +51,12 @@ Catalog::Catalog() {
     e.keep_in_fp32_modules = j.value("keep_in_fp32_modules", std::vector<std::string>{});
     for (const auto& r : j.value("in_memory_renames", Json::array()))
       e.in_memory_renames.emplace_back(r.at(0).get<std::string>(), r.at(1).get<std::string>());
+    if (j.contains("tokenizer")) {
+      const Json& t = j["tokenizer"];
+      e.tokenizer = TokenizerSpec{t.at("template").get<std::string>(), t.value("config_path", ""),
+                                  t.value("max_length_key", ""), t.value("max_length_offset", 0),
+                                  t.value("tokenizer_class", "")};
+    }
     for (const auto& a : j.at("architectures"))
       e.architectures.push_back({a.at("name"), a.value("generative", false)});
     entries_.emplace(e.model_type, std::move(e));

@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tinyforge/util/json.h"
@@ -18,6 +19,18 @@ inline constexpr const char* kTransformersVersion = "5.23.0";
 struct ArchitectureEntry {
   std::string name;
   bool generative = false;  // can_generate(): gets a generation_config.json
+};
+
+// How a model type's repositories get their tokenizer: a family template (catalog/tokenizers/<name>.json)
+// trained to the config's vocabulary, whose ids then drive the config (create_dummy_models' overrides).
+struct TokenizerSpec {
+  std::string template_name;
+  std::string config_path;     // sub-config holding the text fields ("text_config"), empty for the top level
+  std::string max_length_key;  // config field giving model_max_length; empty: transformers' "no limit" value
+  int max_length_offset = 0;   // RoBERTa reserves two positions for its padding offset
+  // The class AutoTokenizer gives for this model type when it differs from the template's (mistral's auto
+  // mapping maps to TokenizersBackend whatever tokenizer_config.json names); empty: the template's.
+  std::string tokenizer_class;
 };
 
 struct ModelTypeEntry {
@@ -33,6 +46,7 @@ struct ModelTypeEntry {
   // transformers 5's weight renamings (saved name → in-memory name), in its order; save_pretrained sorts the
   // state dict by the in-memory names, so sharding follows them.
   std::vector<std::pair<std::string, std::string>> in_memory_renames;
+  std::optional<TokenizerSpec> tokenizer;  // text and multimodal model types
   const ArchitectureEntry* find_architecture(const std::string& name) const;
 };
 
@@ -48,6 +62,9 @@ class Catalog {
   const ModelTypeEntry& get(const std::string& model_type) const;  // throws UserError with nearest names
   std::vector<std::string> model_types() const;                    // sorted
   const Json& base_defaults() const { return base_defaults_; }     // PreTrainedConfig().to_dict()
+  // The text of catalog/tokenizers/<name>.json; throws UserError naming the known templates.
+  std::string_view tokenizer_template(const std::string& name) const;
+  std::vector<std::string> tokenizer_templates() const;  // sorted
 
  private:
   Catalog();

@@ -1,6 +1,6 @@
-// cli/tokenizer_train_command: `tinyforge tokenizer train --word_counts FILE --model ...` — trains a
-// tokenizer model from precomputed `word<TAB>count` lines (the words a pre-tokenizer produced) with HF's
-// trainer semantics and writes a tokenizer.json holding the model and the special tokens as added tokens.
+// cli/tokenizer_train_command: `tinyforge tokenizer train` — trains a tokenizer model with HF's trainer
+// semantics from `word<TAB>count` lines or from corpus text (the embedded default corpus when none is given)
+// and writes a tokenizer.json; `tinyforge tokenizer retrain` — transformers' train_new_from_iterator.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -10,7 +10,10 @@
 #include <stdexcept>
 
 #include "tinyforge/cli/command.h"
+#include "tinyforge/tokenizers/corpus/default_corpus.h"
+#include "tinyforge/tokenizers/tokenizer.h"
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
+#include "tinyforge/tokenizers/trainers/retrain.h"
 #include "tinyforge/tokenizers/trainers/word_counts.h"
 #include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
 #include "tinyforge/tokenizers/unicode.h"
@@ -23,7 +26,8 @@ namespace tr = tinyforge::tokenizers::trainers;
 using OrderedJson = nlohmann::ordered_json;
 
 struct TrainArgs {
-  std::string word_counts, model = "bpe", out;
+  std::string word_counts, model = "bpe", out, pipeline;
+  std::vector<std::string> corpus;
   size_t vocab_size = 1024;
   uint64_t min_frequency = 0;
   std::string special_tokens;  // comma-separated; a plain string because CLI11 reads `[a,b]` as a list
@@ -68,12 +72,45 @@ OrderedJson optional_json(const std::optional<std::string>& value) {
   return value ? OrderedJson(*value) : OrderedJson(nullptr);
 }
 
-int run_train(const TrainArgs& args) {
-  if (args.word_counts.empty()) throw std::runtime_error("give --word_counts FILE (lines `word<TAB>count`)");
-  if (args.out.empty()) throw std::runtime_error("give --out tokenizer.json");
-  const tr::WordCounts words = tr::parse_word_counts(read_file(args.word_counts), args.word_counts);
+// Training lines: the given corpus files, or the embedded default corpus. Invalid UTF-8 lines are skipped
+// with a warning; nothing left is an error.
+std::vector<std::string_view> training_lines(const std::vector<std::string>& files,
+                                             tr::CorpusLines& storage) {
+  if (files.empty()) return tinyforge::tokenizers::corpus::default_corpus_lines();
+  storage = tr::read_corpus_files(files);
+  if (storage.skipped_invalid)
+    std::fprintf(stderr, "warning: skipped %zu corpus line(s) that are not valid UTF-8 (first: %s)\n",
+                 storage.skipped_invalid, storage.first_invalid.c_str());
+  if (storage.lines.empty())
+    throw std::runtime_error("the corpus holds no text lines; give --corpus files with UTF-8 text");
+  return storage.views();
+}
+
+// The words to train on: `word<TAB>count` lines, or corpus lines pre-tokenized by --pipeline's normalizer and
+// pre-tokenizer (whitespace split when no pipeline is given).
+tr::WordCounts training_words(const TrainArgs& args) {
+  if (!args.word_counts.empty()) {
+    if (!args.corpus.empty()) throw std::runtime_error("give either --word_counts or --corpus, not both");
+    tr::WordCounts words = tr::parse_word_counts(read_file(args.word_counts), args.word_counts);
+    if (words.empty())
+      throw std::runtime_error(args.word_counts + " holds no words; give a non-empty word count file");
+    return words;
+  }
+  namespace tk = tinyforge::tokenizers;
+  tk::Tokenizer pipeline = args.pipeline.empty()
+                               ? tk::Tokenizer::from_json(R"({"pre_tokenizer":{"type":"WhitespaceSplit"},
+                                   "model":{"type":"WordLevel","vocab":{},"unk_token":"<unk>"}})")
+                               : tk::Tokenizer::from_file(args.pipeline);
+  tr::CorpusLines storage;
+  tr::WordCounts words = tr::count_training_words(pipeline, training_lines(args.corpus, storage));
   if (words.empty())
-    throw std::runtime_error(args.word_counts + " holds no words; give a non-empty word count file");
+    throw std::runtime_error("the corpus yields no words; give text that is not only spaces");
+  return words;
+}
+
+int run_train(const TrainArgs& args) {
+  if (args.out.empty()) throw std::runtime_error("give --out tokenizer.json");
+  const tr::WordCounts words = training_words(args);
   std::vector<char32_t> initial_alphabet =
       args.byte_level_alphabet ? tr::byte_level_alphabet() : std::vector<char32_t>{};
   if (!tinyforge::tokenizers::unicode::is_valid_utf8(args.initial_alphabet))
@@ -146,6 +183,36 @@ int run_train(const TrainArgs& args) {
   return 0;
 }
 
+struct RetrainArgs {
+  std::string source, out;
+  std::vector<std::string> corpus, new_special_tokens;
+  size_t vocab_size = 1024;
+  std::optional<size_t> limit_alphabet;
+  std::optional<uint64_t> min_frequency;
+};
+
+int run_retrain(const RetrainArgs& args) {
+  namespace tk = tinyforge::tokenizers;
+  tk::OJson original;
+  try {
+    original = tk::OJson::parse(read_file(args.source));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw std::runtime_error(args.source + " is not valid JSON: " + e.what());
+  }
+  tr::RetrainOptions options;
+  options.vocab_size = args.vocab_size;
+  options.new_special_tokens = split_commas(args.new_special_tokens);
+  options.limit_alphabet = args.limit_alphabet;
+  options.min_frequency = args.min_frequency;
+  tr::CorpusLines storage;
+  const auto lines = training_lines(args.corpus, storage);
+  tk::Tokenizer trained = tr::retrain(original, lines, options);
+  write_file_atomic(args.out, trained.to_json(/*pretty=*/true));
+  std::printf("retrained %s to %zu entries on %zu lines into %s\n", args.source.c_str(), trained.vocab_size(),
+              lines.size(), args.out.c_str());
+  return 0;
+}
+
 }  // namespace
 
 std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_group) {
@@ -154,6 +221,11 @@ std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_grou
       tokenizer_group.add_subcommand("train", "Train a tokenizer model with HF trainer semantics");
   train->add_option("--word_counts,--word-counts", args->word_counts,
                     "File of `word<TAB>count` lines: pre-tokenized words and their counts");
+  train->add_option("--corpus", args->corpus,
+                    "UTF-8 text files, one sequence per line (default: the embedded corpus)");
+  train->add_option(
+      "--pipeline", args->pipeline,
+      "tokenizer.json whose normalizer and pre-tokenizer split the corpus (default: whitespace)");
   train->add_option("--model", args->model, "bpe, wordpiece or wordlevel")->capture_default_str();
   train->add_option("--vocab_size,--vocab-size", args->vocab_size, "Target vocabulary size")
       ->capture_default_str();
@@ -175,7 +247,23 @@ std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_grou
   train->add_option("--unk_token,--unk-token", args->unk_token, "The model's unknown token");
   train->add_option("--out,-o", args->out, "tokenizer.json to write");
   train->add_flag("--timing", args->timing, "Print the training time (excluding I/O)");
-  return {Subcommand{train, [args] { return run_train(*args); }}};
+
+  auto re = std::make_shared<RetrainArgs>();
+  CLI::App* retrain = tokenizer_group.add_subcommand(
+      "retrain", "Retrain a tokenizer.json on new text keeping its pipeline (train_new_from_iterator)");
+  retrain->add_option("tokenizer", re->source, "tokenizer.json to retrain")->required();
+  retrain->add_option("--out,-o", re->out, "tokenizer.json to write")->required();
+  retrain->add_option("--vocab_size,--vocab-size", re->vocab_size, "Target vocabulary size")
+      ->capture_default_str();
+  retrain->add_option("--corpus", re->corpus,
+                      "UTF-8 text files, one sequence per line (default: embedded corpus)");
+  retrain->add_option("--new_special_tokens,--new-special-tokens", re->new_special_tokens,
+                      "Special tokens to add after the tokenizer's own (a,b)");
+  retrain->add_option("--limit_alphabet,--limit-alphabet", re->limit_alphabet,
+                      "Keep at most N initial chars");
+  retrain->add_option("--min_frequency,--min-frequency", re->min_frequency, "Minimum pair/word count");
+  return {Subcommand{train, [args] { return run_train(*args); }},
+          Subcommand{retrain, [re] { return run_retrain(*re); }}};
 }
 
 }  // namespace tinyforge::cli

@@ -68,6 +68,7 @@ CreateResult run_create(const CreateOptions& options) {
         ForgedRepository forged = forge_repository(r, options.output);
         for (const auto& f : forged.files) out.files.emplace_back(f.name, f.sha256);
         out.preprocessor_class = forged.preprocessor_class;
+        out.tokenizer_class = forged.tokenizer_class;
         const fs::path base = options.output / r.entry->model_type / r.arch;
         for (const auto& kind : options.variants) {
           const std::string folder = r.arch + "-" + kind;
@@ -108,12 +109,15 @@ void write_reports(const CreateOptions& options, const CreateResult& result) {
     Json& entry = creation[config_class];
     if (!entry.contains("processor")) entry["processor"] = Json::object();
     if (!o.preprocessor_class.empty()) entry["processor"][o.preprocessor_class] = o.preprocessor_class;
+    if (!o.tokenizer_class.empty()) entry["processor"][o.tokenizer_class] = o.tokenizer_class;
     if (o.error.empty()) {
       const std::string checkpoint = (options.output / o.model_type / o.arch).string();
       entry["pytorch"][o.arch] = {{"model", o.arch}, {"checkpoint", checkpoint}};
       Json processors = Json::array();
       if (!o.preprocessor_class.empty()) processors.push_back(o.preprocessor_class);
-      summary[o.arch] = {{"tokenizer_classes", Json::array()},
+      Json tokenizers = Json::array();
+      if (!o.tokenizer_class.empty()) tokenizers.push_back(o.tokenizer_class);
+      summary[o.arch] = {{"tokenizer_classes", tokenizers},
                          {"processor_classes", processors},
                          {"model_classes", Json::array({o.arch})}};
       simple += o.arch + ": OK\n";

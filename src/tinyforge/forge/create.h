@@ -35,6 +35,7 @@ struct ArchitectureOutcome {
   std::string error;                                       // empty when forged
   std::vector<std::pair<std::string, std::string>> files;  // name, sha256
   std::string preprocessor_class;                          // image processor / feature extractor, if any
+  std::string tokenizer_class;                             // tokenizer_config.json's class, if any
   std::vector<std::pair<std::string, std::string>> variant_files;  // "{Arch}-{kind}/file", sha256
 };
 

@@ -1,6 +1,7 @@
 #include "tinyforge/forge/repository.h"
 
 #include "tinyforge/families/family.h"
+#include "tinyforge/forge/tokenizer_files.h"
 #include "tinyforge/formats/safetensors.h"
 #include "tinyforge/inputs/dummy_inputs.h"
 #include "tinyforge/tensor/rng.h"
@@ -37,12 +38,20 @@ RenderedRepository render_repository(const RepositoryRequest& request) {
     throw UserError("model type '" + entry.model_type + "' has no architecture family implemented yet");
 
   Json config = resolve_config(entry, request.arch, request.overrides);
+  std::shared_ptr<const TinyTokenizer> tokenizer;
+  if (entry.tokenizer) tokenizer = tokenize_config(*entry.tokenizer, request.overrides, config);
   family->finalize_config(config, request.arch);
 
   RenderedRepository rendered;
   RepositoryFiles& files = rendered.files;
   files["config.json"] = config_json_text(entry, request.arch, config);
   if (arch->generative) files["generation_config.json"] = generation_config_text(config);
+  if (tokenizer) {
+    add_tokenizer_files(*entry.tokenizer, *tokenizer, config, files);
+    rendered.tokenizer_class = entry.tokenizer->tokenizer_class.empty()
+                                   ? tokenizer->tokenizer_config.at("tokenizer_class").get<std::string>()
+                                   : entry.tokenizer->tokenizer_class;
+  }
   if (family->preprocessor_config) {
     Json pre = family->preprocessor_config(config);
     if (!pre.is_null()) {
@@ -77,7 +86,7 @@ ForgedRepository forge_repository(const RepositoryRequest& request, const fs::pa
   const fs::path target = root / request.entry->model_type / request.arch;
   fs::create_directories(target.parent_path());
   const fs::path staging = staging_directory_for(target);
-  ForgedRepository forged{{}, rendered.preprocessor_class};
+  ForgedRepository forged{{}, rendered.preprocessor_class, rendered.tokenizer_class};
   try {
     fs::create_directory(staging);
     for (const auto& [name, bytes] : rendered.files) {

@@ -25,6 +25,7 @@ using RepositoryFiles = std::map<std::string, std::string>;
 struct RenderedRepository {
   RepositoryFiles files;
   std::string preprocessor_class;  // image_processor_type / feature_extractor_type, if the family has one
+  std::string tokenizer_class;     // text repositories: tokenizer_config.json's tokenizer_class
 };
 RenderedRepository render_repository(const RepositoryRequest& request);
 
@@ -45,6 +46,7 @@ struct ForgedFile {
 struct ForgedRepository {
   std::vector<ForgedFile> files;
   std::string preprocessor_class;
+  std::string tokenizer_class;
 };
 ForgedRepository forge_repository(const RepositoryRequest& request, const fs::path& root);
 

@@ -258,8 +258,7 @@ std::vector<Word> Tokenizer::pre_tokenize(std::string_view text) const {
   std::string original = unicode::is_valid_utf8(text) ? std::string(text) : unicode::repair_utf8(text);
   std::vector<Word> words;
   for (auto& piece : impl_->split(original))
-    if (!piece.added_id)
-      words.push_back({piece.text.normalized, piece.text.original_offsets(0, piece.text.normalized.size())});
+    words.push_back({piece.text.normalized, piece.text.original_offsets(0, piece.text.normalized.size())});
   return words;
 }
 

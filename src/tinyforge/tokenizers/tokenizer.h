@@ -99,8 +99,8 @@ class Tokenizer {
                   bool add_special_tokens = true) const;
   std::string decode(const std::vector<uint32_t>& ids, bool skip_special_tokens = true) const;
 
-  // Normalize + pre-tokenize `text` (after splitting out added tokens, which are dropped): the words a
-  // trainer counts.
+  // Normalize + pre-tokenize `text` the way HF's `Tokenizer.train` does: added tokens are split out and kept
+  // as words of their own. The words a trainer counts.
   std::vector<Word> pre_tokenize(std::string_view text) const;
   std::string normalize(std::string_view text) const;
 

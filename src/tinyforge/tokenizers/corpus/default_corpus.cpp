@@ -1,6 +1,8 @@
 #include "tinyforge/tokenizers/corpus/default_corpus.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -34,6 +36,22 @@ const std::vector<std::string_view>& default_corpus_lines() {
     }
     return all;
   }();
+  return lines;
+}
+
+std::vector<std::string_view> default_corpus_lines(const std::vector<std::string>& file_names) {
+  std::vector<std::string_view> lines;
+  for (const auto& wanted : file_names) {
+    const auto& files = embedded_corpus::files();
+    auto it = std::find_if(files.begin(), files.end(), [&](const auto& f) { return f.first == wanted; });
+    if (it == files.end()) {
+      std::string known;
+      for (const auto& [name, text] : files) known += (known.empty() ? "" : ", ") + std::string(name);
+      throw std::invalid_argument("no corpus file '" + wanted + "' is embedded; there are: " + known);
+    }
+    const auto file_lines = split_lines(it->second);
+    lines.insert(lines.end(), file_lines.begin(), file_lines.end());
+  }
   return lines;
 }
 

@@ -1,0 +1,185 @@
+"""Oracle for the tokenizers `create` writes into text repositories: the pinned transformers loads them with the
+class tokenizer_config.json names and ends up with exactly our tokenizer.json, save_pretrained writes our bytes
+back, the config's vocab_size and *_token_id agree with the tokenizer, the model runs on what the tokenizer
+produces, and HF `tokenizers` encodes held-out text exactly as our C++ encoder does."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from tinyforge_support import catalog, run_tinyforge  # noqa: E402
+from tokenizer_oracle import ADVERSARIAL, fortunes, parity_mismatches, requests_for  # noqa: E402
+
+# model type → (config sub-object holding the text fields or None, architecture to run)
+TEXT_TYPES = {
+    "bert": (None, "BertModel"),
+    "gpt2": (None, "GPT2Model"),
+    "roberta": (None, "RobertaModel"),
+    "bart": (None, "BartModel"),
+    "clip": ("text_config", "CLIPModel"),
+    "llama": (None, "LlamaModel"),
+    "mistral": (None, "MistralModel"),
+    "gemma": (None, "GemmaModel"),
+    "qwen2": (None, "Qwen2Model"),
+    "whisper": (None, "WhisperForConditionalGeneration"),
+}
+SAMPLES = ["Hello world, this is a tiny model.", "Ünïcödé déjà vu — 日本語のテキスト and emoji 👍🏽", "x" * 300]
+
+
+# from_pretrained(local_dir) records these loader arguments in init_kwargs and save_pretrained writes them out; they
+# describe how the files were loaded, not the tokenizer, so they are not expected in a repository.
+LOADER_LINES = ['  "is_local": true,\n', '  "local_files_only": false,\n']
+
+
+def assert_saved_back(saved, directory, names):
+    """save_pretrained wrote exactly `names`, byte for byte ours (minus the loader's own lines)."""
+    assert sorted(p.name for p in saved.iterdir()) == names
+    for name in names:
+        lines = (saved / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        back = "".join(line for line in lines if line not in LOADER_LINES)
+        assert back == (directory / name).read_text(encoding="utf-8"), name
+
+
+def repo(forge_cache, model_type):
+    return Path(forge_cache(model_type)) / model_type / TEXT_TYPES[model_type][1]
+
+
+def text_config(model_type, directory):
+    config = json.loads((directory / "config.json").read_text())
+    sub = TEXT_TYPES[model_type][0]
+    return config[sub] if sub else config
+
+
+@pytest.mark.parametrize("model_type", list(TEXT_TYPES))
+def test_tokenizer_loads_exactly_as_written_and_round_trips(model_type, forge_cache, tmp_path):
+    from transformers import AutoTokenizer
+
+    directory = repo(forge_cache, model_type)
+    ours_config = json.loads((directory / "tokenizer_config.json").read_text())
+    tok = AutoTokenizer.from_pretrained(directory)
+    assert type(tok).__name__ == ours_config["tokenizer_class"]
+    assert json.loads(tok.backend_tokenizer.to_str()) == json.loads((directory / "tokenizer.json").read_text())
+    tok.save_pretrained(tmp_path)
+    assert_saved_back(tmp_path, directory, ["tokenizer.json", "tokenizer_config.json"])
+
+
+@pytest.mark.parametrize("model_type", list(TEXT_TYPES))
+def test_config_follows_the_tokenizer(model_type, forge_cache):
+    from transformers import AutoTokenizer
+
+    directory = repo(forge_cache, model_type)
+    tok = AutoTokenizer.from_pretrained(directory)
+    config = text_config(model_type, directory)
+    assert config["vocab_size"] == len(tok) <= 1024
+    checked = 0
+    for key, value in config.items():
+        token = getattr(tok, key[: -len("_id")], None) if key.endswith("_token_id") else None
+        if isinstance(token, str):
+            assert value == tok.convert_tokens_to_ids(token), key
+            checked += 1
+    assert checked >= 1
+    max_positions = json.loads((directory / "tokenizer_config.json").read_text())["model_max_length"]
+    assert max_positions == tok.model_max_length <= 10**6
+    # Every architecture of the type ships the same tokenizer.
+    for other in (directory.parent).iterdir():
+        if other.is_dir():
+            assert (other / "tokenizer.json").read_bytes() == (directory / "tokenizer.json").read_bytes()
+
+
+@pytest.mark.parametrize("model_type", list(TEXT_TYPES))
+def test_model_runs_on_tokenizer_output(model_type, forge_cache):
+    import torch
+    import transformers
+    from transformers import AutoTokenizer
+
+    directory = repo(forge_cache, model_type)
+    tok = AutoTokenizer.from_pretrained(directory)
+    model = getattr(transformers, TEXT_TYPES[model_type][1]).from_pretrained(directory).eval()
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    batch = tok(SAMPLES, padding=True, truncation=True, max_length=64, return_tensors="pt")
+    assert int(batch["input_ids"].max()) < text_config(model_type, directory)["vocab_size"]
+    inputs = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask")}
+    if model_type == "bart":
+        inputs["decoder_input_ids"] = batch["input_ids"][:, :4]
+    if model_type == "whisper":  # the tokenizer's ids are the decoder's
+        config = model.config
+        features = torch.randn(1, config.num_mel_bins, 2 * config.max_source_positions)
+        inputs = {"input_features": features, "decoder_input_ids": batch["input_ids"][:1]}
+    if model_type == "clip":  # the text tower is what the tokenizer feeds
+        model = model.text_model
+    with torch.no_grad():
+        out = model(**inputs)
+    hidden = out.logits if model_type == "whisper" else out.last_hidden_state
+    assert torch.isfinite(hidden).all()
+    # Decoding gives the text back, up to spacing around punctuation (clean-up rules differ per class).
+    decoded = tok.decode(tok(SAMPLES[0])["input_ids"], skip_special_tokens=True).replace("</w>", " ")
+    assert "".join(decoded.split()).lower() == "".join(SAMPLES[0].split()).lower()
+
+
+@pytest.mark.parametrize("model_type", list(TEXT_TYPES))
+def test_hf_tokenizers_encode_as_we_do(model_type, forge_cache, tmp_path):
+    from tokenizers import Tokenizer
+
+    path = repo(forge_cache, model_type) / "tokenizer.json"
+    texts = fortunes()
+    held = texts[:: max(1, len(texts) // 500)] + ADVERSARIAL
+    mismatches, first = parity_mismatches(Tokenizer.from_file(str(path)), path, requests_for(held), tmp_path)
+    assert not any(mismatches.values()), f"{mismatches}; first: {json.dumps(first, ensure_ascii=False)[:3000]}"
+
+
+def test_vocab_size_set_by_the_user_sizes_the_tokenizer(tmp_path):
+    run_tinyforge("create", tmp_path / "a", "--model_types", "bert", "--set", "vocab_size=300",
+                  "--models_to_skip", ",".join(a for a in catalog()["bert"] if a != "BertModel"))
+    from transformers import AutoTokenizer
+
+    directory = tmp_path / "a" / "bert" / "BertModel"
+    assert json.loads((directory / "config.json").read_text())["vocab_size"] == 300
+    assert len(AutoTokenizer.from_pretrained(directory)) <= 300
+
+    proc = run_tinyforge("create", tmp_path / "b", "--model_types", "gpt2", "--set", "vocab_size=100", check=False)
+    assert proc.returncode != 0
+    report = json.loads((tmp_path / "b" / "reports" / "failed_report.json").read_text())
+    assert "too small" in json.dumps(report) and "at least" in json.dumps(report)
+    assert not (tmp_path / "b" / "gpt2" / "GPT2Model").exists()
+
+
+def test_whisper_prefix_and_generation_ids(forge_cache):
+    from transformers import AutoTokenizer
+
+    directory = repo(forge_cache, "whisper")
+    tok = AutoTokenizer.from_pretrained(directory)
+    config = json.loads((directory / "config.json").read_text())
+    start = tok.convert_tokens_to_ids("<|startoftranscript|>")
+    assert config["decoder_start_token_id"] == start
+    ids = tok("hello").input_ids
+    assert ids[:2] == [start, tok.convert_tokens_to_ids("<|notimestamps|>")] and ids[-1] == tok.eos_token_id
+    # Language tokens follow <|startoftranscript|> in Whisper's order, as the tokenizer's prefix logic assumes.
+    tok.set_prefix_tokens(language="french", task="transcribe")
+    prefixed = tok("bonjour").input_ids
+    assert tok.convert_ids_to_tokens(prefixed[:3]) == ["<|startoftranscript|>", "<|fr|>", "<|transcribe|>"]
+    assert config["begin_suppress_tokens"] == [tok.convert_tokens_to_ids("\u0120"), tok.eos_token_id]
+
+
+def test_wav2vec2_ctc_vocabulary(forge_cache, tmp_path):
+    import torch
+    from transformers import AutoProcessor, AutoTokenizer, Wav2Vec2ForCTC
+
+    directory = Path(forge_cache("wav2vec2")) / "wav2vec2" / "Wav2Vec2ForCTC"
+    tok = AutoTokenizer.from_pretrained(directory)
+    assert type(tok).__name__ == "Wav2Vec2CTCTokenizer"
+    tok.save_pretrained(tmp_path)
+    assert_saved_back(tmp_path, directory, ["tokenizer_config.json", "vocab.json"])
+    config = json.loads((directory / "config.json").read_text())
+    assert config["vocab_size"] == len(tok)
+    assert (config["pad_token_id"], config["bos_token_id"], config["eos_token_id"]) == (
+        tok.pad_token_id, tok.bos_token_id, tok.eos_token_id)
+    ids = tok("HELLO WORLD").input_ids
+    assert tok.unk_token_id not in ids and tok.decode(ids, group_tokens=False) == "HELLO WORLD"
+    assert type(AutoProcessor.from_pretrained(directory)).__name__ == "Wav2Vec2Processor"
+    model = Wav2Vec2ForCTC.from_pretrained(directory).eval()
+    with torch.no_grad():
+        logits = model(torch.randn(1, 16000)).logits
+    assert logits.shape[-1] == len(tok)

@@ -1,0 +1,90 @@
+"""Shared by the tokenizer oracle tests: held-out text, and the comparison of `tinyforge tokenizer encode --jsonl`
+with HF `tokenizers` field by field."""
+import json
+import pathlib
+import subprocess
+
+from tinyforge_support import tinyforge_binary
+
+FORTUNES = pathlib.Path("/usr/share/games/fortunes")
+
+ADVERSARIAL = [
+    "",
+    " ",
+    "   leading and trailing   ",
+    "tabs\tand\nnewlines\r\nmixed \u00a0nbsp\u2003em-space",
+    "e\u0301le\u0300ve cafe\u0301 n\u0303 a\u0308\u0308",  # combining marks
+    "\U0001F468\u200D\U0001F469\u200D\U0001F467 family \U0001F44D\U0001F3FD ok \u2764\ufe0f",  # ZWJ emoji
+    "\u0627\u0644\u0633\u0644\u0627\u0645 \u0639\u0644\u064a\u0643\u0645 \u05e9\u05dc\u05d5\u05dd (RTL) \u200f",
+    "\u4f60\u597d\u4e16\u754c\u3002\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8 \ud55c\uad6d\uc5b4",
+    "x" * 10000,
+    "ab" * 3000 + " end",
+    "unknown \U0001D11E \U0010FFFF \u0000 \ufffd \u2028 chars",
+    "ALL CAPS Ünïcödé ĞİŞ ß ﬁ ½ Ⅻ ①",
+    "numbers 1234567890 3.14159 1,000,000 ٣٤٥",
+    "code: def f(x): return x**2 # comment\n\tif a != b && c || d { return; }",
+    "it's I'm we'll they've she'd don't",
+    "[CLS] [SEP] [MASK] <s> </s> <unk> <pad> <|endoftext|> inside text",
+    "    ",
+    "a\u0300\u0301\u0302\u0303\u0304",
+]
+
+FIELDS = ["ids", "type_ids", "tokens", "offsets", "special_tokens_mask", "attention_mask", "decoded",
+          "decoded_keep_special"]
+
+
+def fortunes():
+    """Debian's fortunes in several languages (installed by scripts/install-deps.sh --test): text no tokenizer of
+    ours was trained on."""
+    if not FORTUNES.is_dir():
+        raise AssertionError("Debian fortunes are missing: run scripts/install-deps.sh --test")
+    texts = []
+    for path in sorted(FORTUNES.rglob("*")):
+        if path.is_dir() or path.suffix in (".dat", ".u8") or path.is_symlink():
+            continue
+        try:
+            data = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        texts.extend(t.strip("\n") for t in data.split("\n%\n") if t.strip())
+    return texts
+
+
+def requests_for(texts):
+    reqs = [{"text": t} for t in texts]
+    reqs += [{"text": t, "add_special_tokens": False} for t in texts[:100]]
+    reqs += [{"text": a, "pair": b} for a, b in zip(texts[:150], texts[1:151])]
+    return reqs
+
+
+def hf_result(tok, req):
+    """What HF `tokenizers.Tokenizer` gives for one request, in the fields `tokenizer encode --jsonl` prints."""
+    args = (req["text"], req["pair"]) if "pair" in req else (req["text"],)
+    e = tok.encode(*args, add_special_tokens=req.get("add_special_tokens", True))
+    return {
+        "ids": e.ids, "type_ids": e.type_ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets],
+        "special_tokens_mask": e.special_tokens_mask, "attention_mask": e.attention_mask,
+        "decoded": tok.decode(e.ids, skip_special_tokens=True),
+        "decoded_keep_special": tok.decode(e.ids, skip_special_tokens=False),
+    }
+
+
+def parity_mismatches(tok, tokenizer_json_path, reqs, tmp_path):
+    """Runs our encoder on `reqs` and returns ({field: mismatch count}, first mismatch per field)."""
+    req_path = tmp_path / "requests.jsonl"
+    req_path.write_text("".join(json.dumps(r) + "\n" for r in reqs))
+    out = subprocess.run([str(tinyforge_binary()), "tokenizer", "encode", str(tokenizer_json_path), "--jsonl",
+                          str(req_path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    ours = [json.loads(line) for line in out.stdout.split("\n") if line]
+    assert len(ours) == len(reqs)
+    mismatches = {f: 0 for f in FIELDS}
+    first = {}
+    for req, mine in zip(reqs, ours):
+        ref = hf_result(tok, req)
+        for f in FIELDS:
+            if mine.get(f) != ref[f]:
+                mismatches[f] += 1
+                first.setdefault(f, (req, ref[f] if f.startswith("decoded") else ref[f][:40],
+                                     mine.get(f) if f.startswith("decoded") else mine.get(f)[:40]))
+    return mismatches, first
