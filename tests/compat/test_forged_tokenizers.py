@@ -183,3 +183,44 @@ def test_wav2vec2_ctc_vocabulary(forge_cache, tmp_path):
     with torch.no_grad():
         logits = model(torch.randn(1, 16000)).logits
     assert logits.shape[-1] == len(tok)
+
+
+PIPELINES = [
+    ("fill-mask", "bert", "BertForMaskedLM", "Paris is the [MASK] of France."),
+    ("text-generation", "gpt2", "GPT2LMHeadModel", "Once upon a time"),
+    ("text-generation", "llama", "LlamaForCausalLM", "Once upon a time"),
+    ("text-generation", "qwen2", "Qwen2ForCausalLM", "Once upon a time"),
+    ("text-classification", "roberta", "RobertaForSequenceClassification", "What a lovely day."),
+    ("token-classification", "bert", "BertForTokenClassification", "Ada Lovelace lived in London."),
+    ("feature-extraction", "bart", "BartModel", "Summarize this sentence."),
+    ("zero-shot-image-classification", "clip", "CLIPModel", None),
+    ("automatic-speech-recognition", "whisper", "WhisperForConditionalGeneration", None),
+    ("automatic-speech-recognition", "wav2vec2", "Wav2Vec2ForCTC", None),
+]
+
+
+@pytest.mark.parametrize("task,model_type,arch,text", PIPELINES, ids=[f"{p[0]}-{p[1]}" for p in PIPELINES])
+def test_transformers_pipelines_run_on_forged_repositories(task, model_type, arch, text, forge_cache):
+    """The repository alone (model + tokenizer + processor files) is enough for transformers.pipeline."""
+    from transformers import pipeline
+
+    directory = str(Path(forge_cache(model_type)) / model_type / arch)
+    pipe = pipeline(task, model=directory)
+    if task == "zero-shot-image-classification":
+        from PIL import Image
+
+        out = pipe(Image.new("RGB", (40, 40), "red"), candidate_labels=["a red square", "a cat"])
+        assert sorted(o["label"] for o in out) == ["a cat", "a red square"]
+        return
+    if task == "automatic-speech-recognition":
+        import numpy as np
+
+        audio = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+        kwargs = {"generate_kwargs": {"max_new_tokens": 4}} if model_type == "whisper" else {}
+        assert isinstance(pipe({"raw": audio, "sampling_rate": 16000}, **kwargs)["text"], str)
+        return
+    kwargs = {"max_new_tokens": 4, "do_sample": False} if "generation" in task else {}
+    out = pipe(text, **kwargs)
+    assert out, f"{task} gave nothing"
+    if task == "fill-mask":
+        assert len(out) == 5 and all(o["token_str"] for o in out)
