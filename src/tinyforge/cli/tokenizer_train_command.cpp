@@ -11,6 +11,7 @@
 
 #include "tinyforge/cli/command.h"
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
+#include "tinyforge/tokenizers/trainers/unigram_trainer.h"
 #include "tinyforge/tokenizers/trainers/word_counts.h"
 #include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
 #include "tinyforge/tokenizers/unicode.h"
@@ -31,6 +32,10 @@ struct TrainArgs {
   std::string initial_alphabet;
   bool byte_level_alphabet = false;
   std::optional<std::string> continuing_subword_prefix, end_of_word_suffix, unk_token;
+  // Unigram only (HF's defaults).
+  uint32_t n_sub_iterations = 2;
+  double shrinking_factor = 0.75;
+  size_t max_piece_length = 16, seed_size = 1'000'000;
   bool timing = false;
 };
 
@@ -81,7 +86,9 @@ int run_train(const TrainArgs& args) {
   for (char32_t c : tr::decode_utf8(args.initial_alphabet)) initial_alphabet.push_back(c);
 
   const auto start = std::chrono::steady_clock::now();
+  // vocab: token -> id (for a Unigram list, a token listed twice maps to its last id, as HF's lookup).
   OrderedJson model, vocab = OrderedJson::object();
+  size_t entries = 0;
   std::vector<std::string> specials;
   if (args.model == "bpe") {
     tr::BpeTrainerOptions o;
@@ -134,14 +141,38 @@ int run_train(const TrainArgs& args) {
     for (const auto& [piece, id] : trained.vocab) vocab[piece] = id;
     model = {{"type", "WordLevel"}, {"vocab", vocab}, {"unk_token", args.unk_token.value_or("<unk>")}};
     specials = trained.special_tokens;
+  } else if (args.model == "unigram") {
+    tr::UnigramTrainerOptions o;
+    o.vocab_size = args.vocab_size;
+    o.n_sub_iterations = args.n_sub_iterations;
+    o.shrinking_factor = args.shrinking_factor;
+    o.special_tokens = split_commas({args.special_tokens});
+    o.initial_alphabet = initial_alphabet;
+    o.unk_token = args.unk_token;
+    o.max_piece_length = args.max_piece_length;
+    o.seed_size = args.seed_size;
+    const auto trained = tr::train_unigram(words, o);
+    OrderedJson pieces = OrderedJson::array();
+    for (size_t i = 0; i < trained.vocab.size(); ++i) {
+      pieces.push_back({trained.vocab[i].first, trained.vocab[i].second});
+      vocab[trained.vocab[i].first] = i;
+    }
+    entries = trained.vocab.size();
+    model = {{"type", "Unigram"},
+             {"unk_id", trained.unk_id ? OrderedJson(*trained.unk_id) : OrderedJson(nullptr)},
+             {"vocab", pieces},
+             {"byte_fallback", false}};
+    specials = trained.special_tokens;
   } else {
-    throw std::runtime_error("--model " + args.model + " is not supported; use bpe, wordpiece or wordlevel");
+    throw std::runtime_error("--model " + args.model +
+                             " is not supported; use bpe, wordpiece, wordlevel or unigram");
   }
+  if (entries == 0) entries = vocab.size();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   write_file_atomic(args.out,
                     tokenizer_json(model, added_tokens_json(specials, vocab)).dump(2, ' ', false) + "\n");
   if (args.timing) std::printf("train_seconds %.6f\n", seconds);
-  std::printf("trained %s with %zu entries from %zu words into %s\n", args.model.c_str(), vocab.size(),
+  std::printf("trained %s with %zu entries from %zu words into %s\n", args.model.c_str(), entries,
               words.size(), args.out.c_str());
   return 0;
 }
@@ -154,7 +185,7 @@ std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_grou
       tokenizer_group.add_subcommand("train", "Train a tokenizer model with HF trainer semantics");
   train->add_option("--word_counts,--word-counts", args->word_counts,
                     "File of `word<TAB>count` lines: pre-tokenized words and their counts");
-  train->add_option("--model", args->model, "bpe, wordpiece or wordlevel")->capture_default_str();
+  train->add_option("--model", args->model, "bpe, wordpiece, wordlevel or unigram")->capture_default_str();
   train->add_option("--vocab_size,--vocab-size", args->vocab_size, "Target vocabulary size")
       ->capture_default_str();
   train->add_option("--min_frequency,--min-frequency", args->min_frequency, "Minimum pair/word count");
@@ -173,6 +204,20 @@ std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_grou
   train->add_option("--max_token_length,--max-token-length", args->max_token_length,
                     "Max chars per BPE token");
   train->add_option("--unk_token,--unk-token", args->unk_token, "The model's unknown token");
+  train
+      ->add_option("--n_sub_iterations,--n-sub-iterations", args->n_sub_iterations,
+                   "Unigram: EM iterations between prunings")
+      ->capture_default_str();
+  train
+      ->add_option("--shrinking_factor,--shrinking-factor", args->shrinking_factor,
+                   "Unigram: share of pieces kept by each pruning")
+      ->capture_default_str();
+  train
+      ->add_option("--max_piece_length,--max-piece-length", args->max_piece_length,
+                   "Unigram: max chars per piece")
+      ->capture_default_str();
+  train->add_option("--seed_size,--seed-size", args->seed_size, "Unigram: initial pieces (chars included)")
+      ->capture_default_str();
   train->add_option("--out,-o", args->out, "tokenizer.json to write");
   train->add_flag("--timing", args->timing, "Print the training time (excluding I/O)");
   return {Subcommand{train, [args] { return run_train(*args); }}};
