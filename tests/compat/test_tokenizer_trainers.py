@@ -162,7 +162,7 @@ def corpus_files(*names):
     return [line for line in lines if line.strip()]
 
 
-def unigram_differences(ours, theirs, n_specials, rel_tol=1e-9):
+def unigram_differences(ours, theirs, n_specials, rel_tol=1e-10):
     """How two trained Unigram vocabularies ([piece, score] lists) differ, up to what HF leaves to hash-map order:
     the order of pieces with exactly equal scores, and which char EM dropped gets which of the penalty scores
     min_score + k * 1e-4 (k counts the dropped chars in hash-set order)."""

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "tinyforge/cli/command.h"
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
@@ -86,7 +87,8 @@ int run_train(const TrainArgs& args) {
   for (char32_t c : tr::decode_utf8(args.initial_alphabet)) initial_alphabet.push_back(c);
 
   const auto start = std::chrono::steady_clock::now();
-  // vocab: token -> id (for a Unigram list, a token listed twice maps to its last id, as HF's lookup).
+  // vocab: token -> id; for Unigram only the special tokens, at their last id (HF's lookup of a repeated
+  // piece).
   OrderedJson model, vocab = OrderedJson::object();
   size_t entries = 0;
   std::vector<std::string> specials;
@@ -153,10 +155,12 @@ int run_train(const TrainArgs& args) {
     o.seed_size = args.seed_size;
     const auto trained = tr::train_unigram(words, o);
     OrderedJson pieces = OrderedJson::array();
+    std::unordered_map<std::string, size_t> last_id;
     for (size_t i = 0; i < trained.vocab.size(); ++i) {
       pieces.push_back({trained.vocab[i].first, trained.vocab[i].second});
-      vocab[trained.vocab[i].first] = i;
+      last_id[trained.vocab[i].first] = i;
     }
+    for (const auto& token : trained.special_tokens) vocab[token] = last_id.at(token);
     entries = trained.vocab.size();
     model = {{"type", "Unigram"},
              {"unk_id", trained.unk_id ? OrderedJson(*trained.unk_id) : OrderedJson(nullptr)},

@@ -8,13 +8,30 @@
 namespace tinyforge::tokenizers::trainers {
 
 PieceTrie::PieceTrie(const std::vector<std::string>& pieces) {
+  size_t bytes = 0;
+  for (const auto& piece : pieces) bytes += piece.size();
+  size_t capacity = 16;
+  shift_ = 60;
+  while (capacity < 2 * bytes) {
+    capacity *= 2;
+    --shift_;
+  }
+  keys_.assign(capacity, 0);
+  children_.assign(capacity, kNone);
+  mask_ = capacity - 1;
   ids_.push_back(kNone);
   for (size_t id = 0; id < pieces.size(); ++id) {
     uint32_t node = 0;
     for (unsigned char byte : pieces[id]) {
-      auto [it, inserted] = edges_.emplace(edge_key(node, byte), static_cast<uint32_t>(ids_.size()));
-      if (inserted) ids_.push_back(kNone);
-      node = it->second;
+      const uint64_t key = edge_key(node, byte);
+      size_t i = slot(key);
+      while (keys_[i] != 0 && keys_[i] != key) i = (i + 1) & mask_;
+      if (keys_[i] == 0) {
+        keys_[i] = key;
+        children_[i] = static_cast<uint32_t>(ids_.size());
+        ids_.push_back(kNone);
+      }
+      node = children_[i];
     }
     if (node != 0) ids_[node] = static_cast<uint32_t>(id);
   }
@@ -49,10 +66,10 @@ void Lattice::build(std::string_view text, const PieceTrie& trie, const std::vec
   for (size_t k = 2; k < nodes_.size(); ++k) ++end_offsets_[nodes_[k].pos + nodes_[k].length + 1];
   for (size_t p = 1; p < end_offsets_.size(); ++p) end_offsets_[p] += end_offsets_[p - 1];
   end_list_.resize(end_offsets_.back());
-  std::vector<size_t> fill(end_offsets_.begin(), end_offsets_.end() - 1);
-  end_list_[fill[0]++] = kBos;
+  fill_.assign(end_offsets_.begin(), end_offsets_.end() - 1);
+  end_list_[fill_[0]++] = kBos;
   for (size_t k = 2; k < nodes_.size(); ++k)
-    end_list_[fill[nodes_[k].pos + nodes_[k].length]++] = static_cast<uint32_t>(k);
+    end_list_[fill_[nodes_[k].pos + nodes_[k].length]++] = static_cast<uint32_t>(k);
 }
 
 std::vector<uint32_t> Lattice::viterbi() {

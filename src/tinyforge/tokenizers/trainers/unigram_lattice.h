@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace tinyforge::tokenizers::trainers {
@@ -25,17 +24,29 @@ class PieceTrie {
   void for_each_prefix(std::string_view text, size_t start, F&& f) const {
     uint32_t node = 0;
     for (size_t i = start; i < text.size(); ++i) {
-      auto it = edges_.find(edge_key(node, static_cast<unsigned char>(text[i])));
-      if (it == edges_.end()) return;
-      node = it->second;
+      node = child(node, static_cast<unsigned char>(text[i]));
+      if (node == kNone) return;
       if (ids_[node] != kNone) f(i + 1 - start, ids_[node]);
     }
   }
 
  private:
   static constexpr uint32_t kNone = UINT32_MAX;
-  static uint64_t edge_key(uint32_t node, unsigned char byte) { return (uint64_t{node} << 8) | byte; }
-  std::unordered_map<uint64_t, uint32_t> edges_;
+  // Edges in an open-addressing table keyed by (node, byte) + 1 (0 marks a free slot): the lookups are the
+  // hot loop of training.
+  static uint64_t edge_key(uint32_t node, unsigned char byte) { return ((uint64_t{node} << 8) | byte) + 1; }
+  size_t slot(uint64_t key) const { return (key * 0x9E3779B97F4A7C15ull) >> shift_; }
+  uint32_t child(uint32_t node, unsigned char byte) const {
+    const uint64_t key = edge_key(node, byte);
+    for (size_t i = slot(key);; i = (i + 1) & mask_) {
+      if (keys_[i] == key) return children_[i];
+      if (keys_[i] == 0) return kNone;
+    }
+  }
+  std::vector<uint64_t> keys_;
+  std::vector<uint32_t> children_;
+  size_t mask_ = 0;
+  unsigned shift_ = 64;
   std::vector<uint32_t> ids_;  // per trie node: the piece ending there, or kNone
 };
 
@@ -80,7 +91,7 @@ class Lattice {
 
   size_t len_ = 0;
   std::vector<Node> nodes_;
-  std::vector<size_t> begin_offsets_, end_offsets_;
+  std::vector<size_t> begin_offsets_, end_offsets_, fill_;
   std::vector<uint32_t> end_list_;
   std::vector<double> alpha_, beta_, backtrace_;
   std::vector<int64_t> prev_;
