@@ -297,6 +297,43 @@ def test_unigram_vocab_smaller_than_alphabet_is_a_clear_error(tmp_path, corpus):
     assert not out.exists()
 
 
+def test_unigram_trained_tokenizer_encodes_like_hf(tmp_path, corpus):
+    """Our trained tokenizer.json loads in HF and both encoders give the same ids, also when a piece is listed
+    twice (HF resolves it to its last id and score)."""
+    pre = pre_tokenizers.Metaspace()
+    ours = train_ours(tmp_path, count_words(pre, corpus), "--model", "unigram", "--vocab_size", "3000",
+                      "--special_tokens", "<unk>", "--unk_token", "<unk>")
+    lines = corpus[::25]
+    for variant in ("as trained", "repeated pieces"):
+        tok_json = json.loads(json.dumps(ours))
+        tok_json["pre_tokenizer"] = json.loads(pre.__getstate__())
+        if variant == "repeated pieces":
+            vocab = tok_json["model"]["vocab"]
+            vocab += [[piece, score + 1.5] for piece, score in vocab[5:400:7]]
+        path = tmp_path / "tok.json"
+        path.write_text(json.dumps(tok_json, ensure_ascii=False), encoding="utf-8")
+        hf_ids = [" ".join(map(str, e.ids)) for e in Tokenizer.from_file(str(path)).encode_batch(lines)]
+        text_file = tmp_path / "lines.txt"
+        text_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out = run_tinyforge("tokenizer", "encode", path, "--file", text_file).stdout.splitlines()
+        assert out == hf_ids, variant
+
+
+def test_unigram_word_holding_the_training_unk_piece_is_a_clear_error(tmp_path):
+    """A word containing HF's training-time piece "<UNK>" (score NaN) makes HF panic; ours names the word."""
+    words = ["hello", "hello", "<UNK>x", "world", "world"]
+    with pytest.raises(BaseException, match="NAN"):
+        train_hf(models.Unigram(), pre_tokenizers.WhitespaceSplit(),
+                 trainers.UnigramTrainer(vocab_size=100, show_progress=False), words)
+    out = tmp_path / "t.json"
+    word_file = tmp_path / "words.tsv"
+    word_file.write_text("hello\t2\n<UNK>x\t1\nworld\t2\n", encoding="utf-8")
+    proc = run_tinyforge("tokenizer", "train", "--word_counts", word_file, "--model", "unigram", "--vocab_size", "100",
+                         "--out", out, check=False)
+    assert proc.returncode == 2 and "`<UNK>x`" in proc.stderr and "NaN" in proc.stderr
+    assert not out.exists()
+
+
 @pytest.mark.xfail(reason="`tinyforge tokenizer retrain` needs the tokenizer.json pipeline (branch tok), not merged yet",
                    strict=True)
 def test_retrain_gpt2_like_matches_train_new_from_iterator(tmp_path, corpus):

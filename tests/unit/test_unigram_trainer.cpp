@@ -74,7 +74,7 @@ TEST(UnigramSeeds, MaxPieceLengthAndSeedSize) {
 TEST(UnigramLattice, ViterbiNbestAndMarginals) {
   const std::vector<std::string> pieces{"<UNK>", "a", "b", "ab"};
   const std::vector<double> scores{0.0, std::log(0.5), std::log(0.25), std::log(0.25)};
-  const tr::PieceTrie trie(pieces);
+  const tinyforge::tokenizers::PieceTrie trie(pieces);
   tr::Lattice lattice;
   lattice.build("ab", trie, scores, -20.0, 0, 5, 6);
   const auto ids = [&](const std::vector<uint32_t>& path) {
@@ -97,7 +97,7 @@ TEST(UnigramLattice, ViterbiNbestAndMarginals) {
 
 TEST(UnigramLattice, UnknownCharsAndTies) {
   const std::vector<std::string> pieces{"<UNK>", "a", "aa"};
-  const tr::PieceTrie trie(pieces);
+  const tinyforge::tokenizers::PieceTrie trie(pieces);
   tr::Lattice lattice;
   // 'é' (two bytes) has no piece: one unknown node over the whole char, with the given unk score.
   lattice.build("aé", trie, {0.0, -1.0, -1.5}, -11.5, 0, 4, 5);
