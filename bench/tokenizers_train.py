@@ -4,7 +4,7 @@ few-MB corpus.
 HF runs with RAYON_NUM_THREADS=1. Our trainers are fed precomputed word counts (`--word_counts`). To compare like
 with like, HF is fed the same pre-tokenized words (no pre-tokenizer: each item is one word) and timed with the
 target vocab_size and with vocab_size 1 (counting + alphabet + pair counting, no merges); HF's training time is
-the difference. Each timing is the best of --repeat runs. HF's end-to-end time on raw text is shown for scale. Usage: bench/tokenizers_train.py --bin build/release/tinyforge [--mb 4]
+the difference. Each timing is the best of --repeat runs. HF's end-to-end time on raw text is shown for scale. Usage: bench/tokenizers_train.py --bin build/release/tinyforge [--mb 4] [--only unigram]
 """
 import argparse
 import os
@@ -69,6 +69,7 @@ def main():
     ap.add_argument("--mb", type=float, default=4)
     ap.add_argument("--vocab_size", type=int, default=8000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", help="comma-separated trainer names to run (default: all)")
     a = ap.parse_args()
     lines = make_corpus(a.mb)
     print(f"corpus: {len(lines)} lines, {sum(len(x.encode()) + 1 for x in lines) / 1e6:.1f} MB; vocab_size {a.vocab_size}")
@@ -93,6 +94,8 @@ def main():
     ]
     print(f"{'trainer':16} {'HF e2e s':>10} {'HF train s':>11} {'ours train s':>12} {'ours total s':>12} "
           f"{'ratio':>12} {'vocab overlap':>13}")
+    if a.only:
+        cases = [c for c in cases if c[0] in a.only.split(",")]
     for name, pre, make, args in cases:
         model, trainer = make(n)
         hf_total, _ = hf_train(model, pre, trainer, lines)

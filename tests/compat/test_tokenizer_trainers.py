@@ -234,6 +234,9 @@ UNIGRAM_EXACT_CASES = {
                                       initial_alphabet="0123456789\u2603\u2654\ua66e")),
     "english-300-options": (["english"], dict(vocab_size=300, specials=("<unk>",), unk="<unk>", n_sub_iterations=1,
                                               shrinking_factor=0.5, max_piece_length=4, seed_size=300)),
+    # No EM at all: seed scores, one pruning straight to the target (no sums whose order could matter).
+    "english-250-no-em": (["english"], dict(vocab_size=250, specials=("<unk>",), unk="<unk>", n_sub_iterations=0,
+                                            shrinking_factor=0.0)),
     # vocab_size beyond what EM keeps: no pruning, every surviving seed is kept.
     "all-scripts-unreachable": (["arabic_hebrew", "cjk", "code", "cyrillic", "emoji_symbols", "english", "european",
                                  "indic_other", "numbers"],

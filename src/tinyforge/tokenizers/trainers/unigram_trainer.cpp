@@ -329,12 +329,9 @@ UnigramTrainingResult finalize(const std::vector<Piece>& model_pieces, double mi
 }  // namespace
 
 UnigramTrainingResult train_unigram(const WordCounts& words, const UnigramTrainerOptions& options) {
-  if (options.n_sub_iterations == 0)
-    throw std::invalid_argument("unigram training: n_sub_iterations must be >= 1");
-  if (!(options.shrinking_factor > 0.0 && options.shrinking_factor < 1.0))
-    throw std::invalid_argument("unigram training: shrinking_factor must be in (0, 1)");
-  if (options.max_piece_length == 0)
-    throw std::invalid_argument("unigram training: max_piece_length must be >= 1");
+  // At 1 or more pruning keeps every candidate, and HF never finishes.
+  if (!(options.shrinking_factor >= 0.0 && options.shrinking_factor < 1.0))
+    throw std::invalid_argument("unigram training: shrinking_factor must be in [0, 1); HF's default is 0.75");
 
   std::vector<Piece> pieces{{"<UNK>", std::numeric_limits<double>::quiet_NaN()}};
   for (auto& seed : unigram_detail::seed_pieces(words, options)) pieces.push_back(std::move(seed));
@@ -356,8 +353,8 @@ UnigramTrainingResult train_unigram(const WordCounts& words, const UnigramTraine
     if (pieces.size() <= desired) break;
     pieces = prune(*model, pieces, words, options);
     model = std::make_unique<Model>(pieces);
-    // HF would loop forever here; a round that removes nothing cannot shrink the next one differently enough
-    // to matter, so stop.
+    // A round that removed nothing means more pieces have no alternative segmentation than pruning may keep
+    // (only possible for a vocab_size of a few entries): HF loops forever there; stop instead.
     if (pieces.size() == size_before) break;
   }
   return finalize(pieces, model->min_score(), chars, options);
