@@ -1,9 +1,10 @@
-"""Training time, single-threaded: tinyforge trainers vs HF `tokenizers` on the same few-MB corpus.
+"""Training time, single-threaded: tinyforge trainers (BPE, WordPiece, Unigram) vs HF `tokenizers` on the same
+few-MB corpus.
 
 HF runs with RAYON_NUM_THREADS=1. Our trainers are fed precomputed word counts (`--word_counts`). To compare like
 with like, HF is fed the same pre-tokenized words (no pre-tokenizer: each item is one word) and timed with the
 target vocab_size and with vocab_size 1 (counting + alphabet + pair counting, no merges); HF's training time is
-the difference. Each timing is the best of --repeat runs. HF's end-to-end time on raw text is shown for scale. Usage: bench/tokenizers_train.py --bin build/release/tinyforge [--mb 4]
+the difference. Each timing is the best of --repeat runs. HF's end-to-end time on raw text is shown for scale. Usage: bench/tokenizers_train.py --bin build/release/tinyforge [--mb 4] [--only unigram]
 """
 import argparse
 import os
@@ -57,12 +58,18 @@ def ours(binary, counts, args, tmp):
     return train, total, json.loads(out.read_text(encoding="utf-8"))
 
 
+def pieces(tok_json):
+    vocab = tok_json["model"]["vocab"]
+    return {p for p, _ in vocab} if isinstance(vocab, list) else set(vocab)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="build/release/tinyforge")
     ap.add_argument("--mb", type=float, default=4)
     ap.add_argument("--vocab_size", type=int, default=8000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", help="comma-separated trainer names to run (default: all)")
     a = ap.parse_args()
     lines = make_corpus(a.mb)
     print(f"corpus: {len(lines)} lines, {sum(len(x.encode()) + 1 for x in lines) / 1e6:.1f} MB; vocab_size {a.vocab_size}")
@@ -76,9 +83,19 @@ def main():
          lambda v: (models.WordPiece(unk_token="[UNK]"), trainers.WordPieceTrainer(
              vocab_size=v, show_progress=False, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])),
          ["--model", "wordpiece", "--special_tokens", "[PAD],[UNK],[CLS],[SEP],[MASK]"]),
+        # Unigram cannot train at vocab_size 1 (fewer entries than chars), so its baseline is HF's word counting
+        # alone (WordLevel at vocab_size 1): "HF train" includes the seed pieces, as "ours train" does.
+        ("unigram", pre_tokenizers.Metaspace(),
+         lambda v: (models.Unigram(), trainers.UnigramTrainer(
+             vocab_size=v, show_progress=False, special_tokens=["<pad>", "</s>", "<unk>"], unk_token="<unk>"))
+         if v > 1 else (models.WordLevel(unk_token="<unk>"), trainers.WordLevelTrainer(vocab_size=1,
+                                                                                      show_progress=False)),
+         ["--model", "unigram", "--special_tokens", "<pad>,</s>,<unk>", "--unk_token", "<unk>"]),
     ]
     print(f"{'trainer':16} {'HF e2e s':>10} {'HF train s':>11} {'ours train s':>12} {'ours total s':>12} "
           f"{'ratio':>12} {'vocab overlap':>13}")
+    if a.only:
+        cases = [c for c in cases if c[0] in a.only.split(",")]
     for name, pre, make, args in cases:
         model, trainer = make(n)
         hf_total, _ = hf_train(model, pre, trainer, lines)
@@ -101,7 +118,7 @@ def main():
         our_train = min(r[0] for r in runs)
         our_total = min(r[1] for r in runs)
         our_json = runs[0][2]
-        ov, hv = set(our_json["model"]["vocab"]), set(hf_json["model"]["vocab"])
+        ov, hv = pieces(our_json), pieces(hf_json)
         same = f"{100 * len(ov & hv) / len(hv):.1f}%"
         print(f"{name:16} {hf_total:10.3f} {hf_merges:11.3f} {our_train:12.3f} {our_total:12.3f} "
               f"{hf_merges / our_train:11.2f}x {same:>13}")

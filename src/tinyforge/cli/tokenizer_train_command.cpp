@@ -8,12 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "tinyforge/cli/command.h"
 #include "tinyforge/tokenizers/corpus/default_corpus.h"
 #include "tinyforge/tokenizers/tokenizer.h"
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
 #include "tinyforge/tokenizers/trainers/retrain.h"
+#include "tinyforge/tokenizers/trainers/unigram_trainer.h"
 #include "tinyforge/tokenizers/trainers/word_counts.h"
 #include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
 #include "tinyforge/tokenizers/unicode.h"
@@ -35,6 +37,10 @@ struct TrainArgs {
   std::string initial_alphabet;
   bool byte_level_alphabet = false;
   std::optional<std::string> continuing_subword_prefix, end_of_word_suffix, unk_token;
+  // Unigram only (HF's defaults).
+  uint32_t n_sub_iterations = 2;
+  double shrinking_factor = 0.75;
+  size_t max_piece_length = 16, seed_size = 1'000'000;
   bool timing = false;
 };
 
@@ -118,7 +124,10 @@ int run_train(const TrainArgs& args) {
   for (char32_t c : tr::decode_utf8(args.initial_alphabet)) initial_alphabet.push_back(c);
 
   const auto start = std::chrono::steady_clock::now();
+  // vocab: token -> id; for Unigram only the special tokens, at their last id (HF's lookup of a repeated
+  // piece).
   OrderedJson model, vocab = OrderedJson::object();
+  size_t entries = 0;
   std::vector<std::string> specials;
   if (args.model == "bpe") {
     tr::BpeTrainerOptions o;
@@ -171,14 +180,40 @@ int run_train(const TrainArgs& args) {
     for (const auto& [piece, id] : trained.vocab) vocab[piece] = id;
     model = {{"type", "WordLevel"}, {"vocab", vocab}, {"unk_token", args.unk_token.value_or("<unk>")}};
     specials = trained.special_tokens;
+  } else if (args.model == "unigram") {
+    tr::UnigramTrainerOptions o;
+    o.vocab_size = args.vocab_size;
+    o.n_sub_iterations = args.n_sub_iterations;
+    o.shrinking_factor = args.shrinking_factor;
+    o.special_tokens = split_commas({args.special_tokens});
+    o.initial_alphabet = initial_alphabet;
+    o.unk_token = args.unk_token;
+    o.max_piece_length = args.max_piece_length;
+    o.seed_size = args.seed_size;
+    const auto trained = tr::train_unigram(words, o);
+    OrderedJson pieces = OrderedJson::array();
+    std::unordered_map<std::string, size_t> last_id;
+    for (size_t i = 0; i < trained.vocab.size(); ++i) {
+      pieces.push_back({trained.vocab[i].first, trained.vocab[i].second});
+      last_id[trained.vocab[i].first] = i;
+    }
+    for (const auto& token : trained.special_tokens) vocab[token] = last_id.at(token);
+    entries = trained.vocab.size();
+    model = {{"type", "Unigram"},
+             {"unk_id", trained.unk_id ? OrderedJson(*trained.unk_id) : OrderedJson(nullptr)},
+             {"vocab", pieces},
+             {"byte_fallback", false}};
+    specials = trained.special_tokens;
   } else {
-    throw std::runtime_error("--model " + args.model + " is not supported; use bpe, wordpiece or wordlevel");
+    throw std::runtime_error("--model " + args.model +
+                             " is not supported; use bpe, wordpiece, wordlevel or unigram");
   }
+  if (entries == 0) entries = vocab.size();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   write_file_atomic(args.out,
                     tokenizer_json(model, added_tokens_json(specials, vocab)).dump(2, ' ', false) + "\n");
   if (args.timing) std::printf("train_seconds %.6f\n", seconds);
-  std::printf("trained %s with %zu entries from %zu words into %s\n", args.model.c_str(), vocab.size(),
+  std::printf("trained %s with %zu entries from %zu words into %s\n", args.model.c_str(), entries,
               words.size(), args.out.c_str());
   return 0;
 }
@@ -226,7 +261,7 @@ std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_grou
   train->add_option(
       "--pipeline", args->pipeline,
       "tokenizer.json whose normalizer and pre-tokenizer split the corpus (default: whitespace)");
-  train->add_option("--model", args->model, "bpe, wordpiece or wordlevel")->capture_default_str();
+  train->add_option("--model", args->model, "bpe, wordpiece, wordlevel or unigram")->capture_default_str();
   train->add_option("--vocab_size,--vocab-size", args->vocab_size, "Target vocabulary size")
       ->capture_default_str();
   train->add_option("--min_frequency,--min-frequency", args->min_frequency, "Minimum pair/word count");
@@ -245,6 +280,20 @@ std::vector<Subcommand> add_tokenizer_train_subcommands(CLI::App& tokenizer_grou
   train->add_option("--max_token_length,--max-token-length", args->max_token_length,
                     "Max chars per BPE token");
   train->add_option("--unk_token,--unk-token", args->unk_token, "The model's unknown token");
+  train
+      ->add_option("--n_sub_iterations,--n-sub-iterations", args->n_sub_iterations,
+                   "Unigram: EM iterations between prunings")
+      ->capture_default_str();
+  train
+      ->add_option("--shrinking_factor,--shrinking-factor", args->shrinking_factor,
+                   "Unigram: share of pieces kept by each pruning")
+      ->capture_default_str();
+  train
+      ->add_option("--max_piece_length,--max-piece-length", args->max_piece_length,
+                   "Unigram: max chars per piece")
+      ->capture_default_str();
+  train->add_option("--seed_size,--seed-size", args->seed_size, "Unigram: initial pieces (chars included)")
+      ->capture_default_str();
   train->add_option("--out,-o", args->out, "tokenizer.json to write");
   train->add_flag("--timing", args->timing, "Print the training time (excluding I/O)");
 

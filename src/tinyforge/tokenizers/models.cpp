@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "tinyforge/tokenizers/components.h"
+#include "tinyforge/tokenizers/piece_trie.h"
 #include "tinyforge/tokenizers/unicode.h"
 
 namespace tinyforge::tokenizers {
@@ -337,7 +338,7 @@ class Unigram : public Model {
   Vocab vocab;
   std::optional<uint32_t> unk_id;
   bool byte_fallback = false;
-  size_t max_piece_len = 0;
+  PieceTrie trie;  // ids as HF's token-to-id map: a repeated piece resolves to its last id
   double min_score = 0;
   WordCache cache;
 
@@ -354,21 +355,16 @@ class Unigram : public Model {
     };
     const double unk_score = min_score - 10.0;
     std::vector<Node> best(s.size() + 1);
-    std::string key;
     for (size_t start = 0; start < s.size();) {
       double base = best[start].score;
       size_t mblen = std::min(unicode::char_len(static_cast<unsigned char>(s[start])), s.size() - start);
       bool single = false;
-      for (size_t len = 1; len <= max_piece_len && start + len <= s.size(); ++len) {
-        if (start + len < s.size() && (static_cast<unsigned char>(s[start + len]) & 0xC0) == 0x80) continue;
-        key.assign(s, start, len);
-        auto it = vocab.find(key);
-        if (it == vocab.end()) continue;
-        double cand = pieces[it->second].second + base;
+      trie.for_each_prefix(s, start, [&](size_t len, uint32_t id) {
+        double cand = pieces[id].second + base;
         Node& n = best[start + len];
-        if (!n.starts_at || cand > n.score) n = {it->second, cand, start};
+        if (!n.starts_at || cand > n.score) n = {id, cand, start};
         if (len == mblen) single = true;
-      }
+      });
       if (!single) {
         double cand = unk_score + base;
         Node& n = best[start + mblen];
@@ -448,17 +444,19 @@ std::unique_ptr<Model> make_unigram(const OJson& j, const std::string& path) {
   const OJson& v = need(j, "vocab", path);
   if (!v.is_array()) throw TokenizerError(path + ".vocab: expected an array of [piece, score]");
   m->min_score = std::numeric_limits<double>::infinity();
+  std::vector<std::string> strings;
   for (size_t i = 0; i < v.size(); ++i) {
     const OJson& e = v[i];
     if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_number())
       throw TokenizerError(path + ".vocab[" + std::to_string(i) + "]: expected [piece, score]");
     std::string p = e[0].get<std::string>();
     double sc = e[1].get<double>();
-    m->vocab.emplace(p, static_cast<uint32_t>(i));
+    m->vocab[p] = static_cast<uint32_t>(i);
     m->pieces.push_back({p, sc});
-    m->max_piece_len = std::max(m->max_piece_len, p.size());
+    strings.push_back(std::move(p));
     m->min_score = std::min(m->min_score, sc);
   }
+  m->trie = PieceTrie(strings);
   if (m->pieces.empty()) m->min_score = 0;
   if (j.contains("unk_id") && !j["unk_id"].is_null()) {
     if (!j["unk_id"].is_number_unsigned())
