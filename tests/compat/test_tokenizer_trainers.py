@@ -448,3 +448,19 @@ def test_train_from_corpus_with_pipeline_matches_hf(tmp_path, corpus):
     theirs = json.loads(hf.to_str())
     assert ours["model"]["vocab"] == theirs["model"]["vocab"]
     assert ours["model"]["merges"] == theirs["model"]["merges"]
+
+
+def test_retrain_t5_like_unigram_matches_train_new_from_iterator(tmp_path):
+    """Unigram retraining keeps the unknown piece, all added tokens as specials and the post-processor: equal to
+    transformers up to what HF leaves to hash-map order (see unigram_differences)."""
+    lines = corpus_files("english", "code")
+    tok = Tokenizer(models.Unigram())
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    tok.train_from_iterator(lines[:100], trainers.UnigramTrainer(
+        vocab_size=200, special_tokens=["<pad>", "</s>", "<unk>"], unk_token="<unk>", show_progress=False))
+    tok.post_processor = processors.TemplateProcessing(single="$A </s>", pair="$A </s> $B </s>",
+                                                       special_tokens=[("</s>", tok.token_to_id("</s>"))])
+    ours, expected = retrain_both(tmp_path, tok, lines, 700, eos_token="</s>", unk_token="<unk>", pad_token="<pad>")
+    assert unigram_differences(ours["model"].pop("vocab"), expected["model"].pop("vocab"), 3) == []
+    assert ours == expected

@@ -7,6 +7,7 @@
 
 #include "tinyforge/tokenizers/added_vocabulary.h"
 #include "tinyforge/tokenizers/components.h"
+#include "tinyforge/tokenizers/json_text.h"
 #include "tinyforge/tokenizers/unicode.h"
 
 namespace tinyforge::tokenizers {
@@ -437,6 +438,6 @@ OJson Tokenizer::to_json_value() const {
   return j;
 }
 
-std::string Tokenizer::to_json(bool pretty) const { return to_json_value().dump(pretty ? 2 : -1); }
+std::string Tokenizer::to_json(bool pretty) const { return serde_json_text(to_json_value(), pretty); }
 
 }  // namespace tinyforge::tokenizers

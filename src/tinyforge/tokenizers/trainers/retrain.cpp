@@ -1,10 +1,13 @@
 #include "tinyforge/tokenizers/trainers/retrain.h"
 
 #include <algorithm>
+#include <optional>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "tinyforge/tokenizers/corpus/default_corpus.h"
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
+#include "tinyforge/tokenizers/trainers/unigram_trainer.h"
 #include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
 #include "tinyforge/tokenizers/unicode.h"
 #include "tinyforge/util/fs.h"
@@ -98,13 +101,22 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
                           options.reserved_tokens.end());
 
   // The pipeline without a vocabulary is what counts the words.
+  std::optional<std::string> unk_token;  // Unigram's
   if (type == "BPE") {
     model["vocab"] = OJson::object();
     model["merges"] = OJson::array();
   } else if (type == "WordPiece" || type == "WordLevel") {
     model["vocab"] = OJson::object();
   } else if (type == "Unigram") {
-    throw TokenizerError("model.type: retraining a Unigram model needs the Unigram trainer, not built yet");
+    // transformers keeps the unknown piece (as the only entry, id 0) and tells the trainer about it.
+    if (model.contains("unk_id") && model["unk_id"].is_number_unsigned()) {
+      const auto unk_id = model["unk_id"].get<size_t>();
+      if (!model.contains("vocab") || unk_id >= model["vocab"].size())
+        throw TokenizerError("model.unk_id: " + std::to_string(unk_id) + " is not an index of model.vocab");
+      unk_token = model["vocab"][unk_id].at(0).get<std::string>();
+      model["unk_id"] = 0;
+      model["vocab"] = OJson::array({OJson::array({*unk_token, 0.0})});
+    }
   } else {
     throw TokenizerError("model.type: cannot retrain a \"" + type +
                          "\" model; only BPE, WordPiece, WordLevel and Unigram can be trained");
@@ -116,6 +128,7 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
                                   ? options.vocab_size - options.appended_special_tokens.size()
                                   : 0;
   if (words.empty()) throw TokenizerError("the corpus yields no words to train on; give non-empty text");
+  const bool byte_level = byte_level_pre_tokenizer(json.value("pre_tokenizer", OJson(nullptr)));
 
   if (type == "BPE") {
     BpeTrainerOptions o;
@@ -123,8 +136,7 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
     o.special_tokens = special_contents;
     o.limit_alphabet = options.limit_alphabet;
     if (options.min_frequency) o.min_frequency = *options.min_frequency;
-    if (byte_level_pre_tokenizer(json.value("pre_tokenizer", OJson(nullptr))))
-      o.initial_alphabet = byte_level_alphabet();
+    if (byte_level) o.initial_alphabet = byte_level_alphabet();
     if (model.contains("continuing_subword_prefix") && model["continuing_subword_prefix"].is_string())
       o.continuing_subword_prefix = model["continuing_subword_prefix"].get<std::string>();
     if (model.contains("end_of_word_suffix") && model["end_of_word_suffix"].is_string())
@@ -140,9 +152,26 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
     o.special_tokens = special_contents;
     o.limit_alphabet = options.limit_alphabet;
     if (options.min_frequency) o.min_frequency = *options.min_frequency;
+    if (byte_level) o.initial_alphabet = byte_level_alphabet();
     const auto trained = train_wordpiece(words, o);
     model["continuing_subword_prefix"] = trained.continuing_subword_prefix;
     model["vocab"] = vocab_object(trained.vocab);
+  } else if (type == "Unigram") {
+    UnigramTrainerOptions o;
+    o.vocab_size = trained_size;
+    o.special_tokens = special_contents;
+    o.unk_token = unk_token;
+    if (byte_level) o.initial_alphabet = byte_level_alphabet();
+    UnigramTrainingResult trained;
+    try {
+      trained = train_unigram(words, o);
+    } catch (const std::invalid_argument& e) {
+      throw TokenizerError(std::string("Unigram training: ") + e.what());
+    }
+    OJson vocab = OJson::array();
+    for (const auto& [piece, score] : trained.vocab) vocab.push_back({piece, score});
+    model["unk_id"] = trained.unk_id ? OJson(*trained.unk_id) : OJson(nullptr);
+    model["vocab"] = vocab;
   } else {
     WordLevelTrainerOptions o;
     o.vocab_size = trained_size;
