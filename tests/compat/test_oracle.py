@@ -14,7 +14,8 @@ from tinyforge_support import catalog, load_json
 
 # A second configuration per model type, given with --set: other widths, depths and head counts, so no
 # shape can be hard-coded. A set vocab_size also sizes the repository's tokenizer: byte-level and byte-fallback
-# tokenizers need room for their 256 byte symbols, WordPiece (bert) can be as small as 120.
+# tokenizers need room for their 256 byte symbols, T5's Unigram for every character of its corpus and its 100
+# sentinels; WordPiece (bert) can be as small as 120.
 SCALED = {
     "bert": ["hidden_size=48", "num_hidden_layers=3", "num_attention_heads=6", "intermediate_size=50",
              "vocab_size=120", "max_position_embeddings=64", "type_vocab_size=4"],
@@ -30,7 +31,7 @@ SCALED = {
     "gemma": ["hidden_size=64", "num_hidden_layers=3", "num_attention_heads=4", "num_key_value_heads=2",
               "head_dim=8", "intermediate_size=50", "vocab_size=600"],
     "t5": ["d_model=48", "d_kv=12", "num_heads=4", "num_layers=3", "num_decoder_layers=2", "d_ff=50",
-           "vocab_size=120"],
+           "vocab_size=600"],
     "bart": ["d_model=24", "encoder_layers=3", "decoder_layers=2", "encoder_attention_heads=6",
              "decoder_attention_heads=3", "encoder_ffn_dim=10", "decoder_ffn_dim=12", "vocab_size=600"],
     "vit": ["hidden_size=48", "num_hidden_layers=3", "num_attention_heads=6", "intermediate_size=50",

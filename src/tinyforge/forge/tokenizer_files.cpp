@@ -46,7 +46,16 @@ tk::Tokenizer retrain_template(const tk::OJson& tmpl, size_t vocab_size) {
       tmpl.contains("corpus_files")
           ? tk::corpus::default_corpus_lines(tmpl["corpus_files"].get<std::vector<std::string>>())
           : tk::corpus::default_corpus_lines();
-  return tr::retrain(tmpl.at("tokenizer"), lines, options);
+  try {
+    return tr::retrain(tmpl.at("tokenizer"), lines, options);
+  } catch (const tk::TokenizerError& e) {
+    std::string reserved;
+    if (!options.appended_special_tokens.empty())
+      reserved = " (" + std::to_string(options.appended_special_tokens.size()) +
+                 " entries are its appended special tokens)";
+    throw UserError("cannot train the tokenizer to vocab_size " + std::to_string(vocab_size) + reserved +
+                    ": " + e.what());
+  }
 }
 
 // A CTC character vocabulary (Wav2Vec2CTCTokenizer's vocab.json): the template's special tokens, then its

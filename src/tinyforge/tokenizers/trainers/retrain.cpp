@@ -166,7 +166,7 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
     try {
       trained = train_unigram(words, o);
     } catch (const std::invalid_argument& e) {
-      throw TokenizerError(std::string("Unigram training: ") + e.what());
+      throw TokenizerError(e.what());
     }
     OJson vocab = OJson::array();
     for (const auto& [piece, score] : trained.vocab) vocab.push_back({piece, score});
