@@ -27,6 +27,9 @@ Subcommand add_serve_command(CLI::App& app) {
                    "Largest file clients upload inline in the commit rather than by LFS (huggingface_hub "
                    "with hf_xet can only upload these)")
       ->capture_default_str();
+  serve->add_option("--threads", options->threads, "Worker threads (one per open connection)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   serve->add_option("--seed", options->seed, "Seed of on-demand forged weights")->capture_default_str();
   return {serve, [options] {
             if (options->token.empty())

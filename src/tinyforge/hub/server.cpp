@@ -651,6 +651,11 @@ int run_server(const ServeOptions& options) {
   HubServer hub(options);
   httplib::Server server;
   server.set_payload_max_length(options.max_body_bytes);
+  // A keep-alive connection holds a worker until it closes: size the pool for many concurrent clients, and
+  // let a connection serve many requests (httplib's default closes it after 5).
+  const size_t threads = static_cast<size_t>(std::max(1, options.threads));
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_keep_alive_max_count(1000);
   server.set_tcp_nodelay(true);  // small responses: without it delayed ACKs add ~40 ms per keep-alive request
   auto handler = [&hub](const httplib::Request& req, httplib::Response& res) { hub.handle(req, res); };
   server.Get(".*", handler);

@@ -19,7 +19,7 @@ struct ServeOptions {
   size_t max_body_bytes = 1024u * 1024 * 1024;
   // Files up to this size are uploaded inline ("regular") even where the Hub would use LFS (see preupload).
   uint64_t max_inline_bytes = 100u * 1024 * 1024;
-  int threads = 8;
+  int threads = 32;  // worker threads; each open keep-alive connection occupies one
 };
 
 // Blocks until SIGINT/SIGTERM. Throws UserError when the port cannot be bound.
