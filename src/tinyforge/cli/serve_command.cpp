@@ -24,8 +24,8 @@ Subcommand add_serve_command(CLI::App& app) {
       ->capture_default_str();
   serve
       ->add_option("--max_inline_bytes,--max-inline-bytes", options->max_inline_bytes,
-                   "Largest file clients upload inline in the commit rather than by LFS (huggingface_hub "
-                   "with hf_xet can only upload these)")
+                   "Largest file clients upload inline in the commit rather than by LFS or Xet (0: only "
+                   "what the Hub itself takes inline)")
       ->capture_default_str();
   serve->add_option("--threads", options->threads, "Worker threads (one per open connection)")
       ->capture_default_str()

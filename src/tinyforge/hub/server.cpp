@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -17,17 +18,12 @@
 #include "tinyforge/forge/repository.h"
 #include "tinyforge/hub/cache.h"
 #include "tinyforge/hub/store.h"
+#include "tinyforge/hub/xet.h"
 #include "tinyforge/util/json.h"
 
 namespace tinyforge::hub {
 
 namespace {
-
-// What a client with hf_xet is told when a file must go by LFS.
-constexpr const char* kXetAdvice =
-    "tinyforge serve does not implement Xet storage, and huggingface_hub with hf_xet installed uploads LFS "
-    "files only through Xet: set HF_HUB_DISABLE_XET=1 in the client, or restart serve with a larger "
-    "--max_inline_bytes";
 
 // Files up to this size are answered from memory; larger ones stream from disk.
 constexpr uint64_t kInMemoryBytes = 64 * 1024;
@@ -220,6 +216,13 @@ class HubServer {
     auto seg = split_target(req.target);
     for (const auto& s : seg)
       if (s.find('\0') != std::string::npos) return send_error(res, 400, "", "NUL byte in the path");
+    // The Xet CAS API and hf_xet's telemetry carry the Xet token, not the Hub token.
+    if (seg.size() >= 4 && seg[0] == "xet-cas")
+      return xet_cas(req, res, seg[1] + "/" + seg[2], {seg.begin() + 3, seg.end()});
+    if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "telemetry" && req.method == "POST") {
+      res.status = 204;  // accepted and dropped: nothing leaves the machine
+      return;
+    }
     if (auth(req) == -1) return send_error(res, 401, "", "Invalid credentials in Authorization header");
     const std::string& m = req.method;
     const bool read = m == "GET" || m == "HEAD";
@@ -249,8 +252,7 @@ class HubServer {
       if (read && seg.size() >= 6 && seg[4] == "tree") return tree(req, res, repo_id, seg);
       if (m == "POST" && seg.size() >= 6 && seg[4] == "preupload") return preupload(req, res, repo_id, rev);
       if (m == "POST" && seg.size() >= 6 && seg[4] == "commit") return commit(req, res, repo_id, rev);
-      if (read && seg.size() >= 5 && (seg[4] == "xet-write-token" || seg[4] == "xet-read-token"))
-        return xet_token(res);
+      if (read && seg.size() >= 5 && seg[4] == "xet-write-token") return xet_write_token(req, res, repo_id);
       if (m == "POST" && seg.size() == 5 && seg[4] == "discussions")
         return open_pull_request(req, res, repo_id);
       if (read && seg.size() == 6 && seg[4] == "discussions")
@@ -410,14 +412,13 @@ class HubServer {
     auto id = store_.resolve(repo_id, rev);
     std::shared_ptr<const Commit> head;
     if (id) head = store_.read_commit(repo_id, *id);
-    // Upload modes. huggingface_hub (with hf_xet installed) sends every "lfs" file through Xet storage,
-    // which this server does not implement, so files the Hub would store in LFS go "regular" (inline in
-    // the commit) up to --max_inline_bytes each and while the commit body stays within --max_body_bytes.
-    // The store still keeps them as LFS files: the upload mode is transport only.
+    // Upload modes. Files the Hub would store in LFS go "regular" (inline in the commit) up to
+    // --max_inline_bytes each while the commit body stays within --max_body_bytes: one request instead of
+    // LFS or Xet transfers (huggingface_hub with hf_xet sends every "lfs" file through Xet). The store still
+    // keeps them as LFS files: the upload mode is transport only.
     uint64_t inline_budget = options_.max_body_bytes / 4 * 3;
     inline_budget = inline_budget > (1u << 20) ? inline_budget - (1u << 20) : 0;  // headers, JSON framing
     Json files = Json::array();
-    size_t by_lfs = 0;
     for (const auto& f : body["files"]) {
       if (!f.is_object() || !f.contains("path") || !f["path"].is_string())
         return send_error(res, 400, "", "each file needs a \"path\"");
@@ -428,7 +429,6 @@ class HubServer {
       const bool regular =
           !is_lfs_file(path, size) || (size <= options_.max_inline_bytes && inline_size <= inline_budget);
       if (regular) inline_budget -= std::min(inline_budget, inline_size);
-      by_lfs += !regular;
       Json out = {{"path", path}, {"uploadMode", regular ? "regular" : "lfs"}, {"shouldIgnore", false}};
       // The remote oid lets clients skip unchanged files: sha256 for LFS uploads, git blob sha1 otherwise.
       if (const FileEntry* e = head ? head->find(path) : nullptr) {
@@ -441,20 +441,69 @@ class HubServer {
       }
       files.push_back(out);
     }
-    // huggingface_hub logs X-HF-Warning ("topic; message"); hf_xet itself shows only the status of its
-    // failed token request, so this is where a Xet client learns why and what to do.
-    if (by_lfs)
-      res.set_header("X-HF-Warning", "tinyforge-xet; " + std::to_string(by_lfs) + " file(s) over " +
-                                         std::to_string(options_.max_inline_bytes) +
-                                         " bytes (serve --max_inline_bytes) go by LFS. " + kXetAdvice);
     send_json(res, {{"files", files}, {"commitOid", id ? *id : ""}});
   }
 
-  // Xet storage (hf_xet's CAS protocol) is not implemented: say so, and how to get an upload through.
-  void xet_token(httplib::Response& res) {
-    send_error(res, 501, "",
-               "files over serve --max_inline_bytes (" + std::to_string(options_.max_inline_bytes) +
-                   " bytes) go by LFS. " + kXetAdvice);
+  // --- Xet storage (hub/xet.h): uploads only; downloads are plain resolve requests (no X-Xet-Hash). ---
+
+  // A CAS token names its repository and is signed with the server token, like the LFS upload hrefs.
+  std::string xet_token_for(const std::string& repo_id) const {
+    return sha256_hex("tinyforge-xet-write\n" + options_.token + "\n" + repo_id);
+  }
+
+  // GET /api/models/{repo}/xet-write-token/{rev}: where the CAS API is (/xet-cas/{repo}) and its token.
+  void xet_write_token(const httplib::Request& req, httplib::Response& res, const std::string& repo_id) {
+    if (!require_write(req, res)) return;
+    if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
+    const auto exp = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(1))
+                         .count();
+    send_json(res, {{"accessToken", xet_token_for(repo_id)},
+                    {"exp", exp},
+                    {"casUrl", base_url(req) + "/xet-cas/" + repo_id}});
+  }
+
+  // The CAS API under /xet-cas/{repo}/: xorb and shard uploads. Global deduplication, upload grants and
+  // streamed (v2) shard uploads answer 404, on which hf_xet uploads directly and uses v1 shards.
+  void xet_cas(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
+               const std::vector<std::string>& api) {
+    if (options_.token.empty() || !valid_repo_id(repo_id) ||
+        req.get_header_value("Authorization") != "Bearer " + xet_token_for(repo_id))
+      return send_error(res, 401, "", "missing or wrong Xet token; ask /api/models/{repo}/xet-write-token");
+    const std::string& m = req.method;
+    if (m == "POST" && api.size() == 4 && api[0] == "v1" && api[1] == "xorbs") {
+      if (!xet::valid_hash_hex(api[3])) return send_error(res, 400, "", "malformed xorb hash");
+      try {
+        xet::Xorb parsed(req.body);  // refuse what could never be reconstructed
+      } catch (const std::invalid_argument& e) {
+        return send_error(res, 400, "", std::string("malformed xorb: ") + e.what());
+      }
+      return send_json(res, {{"was_inserted", store_.put_xorb(api[3], req.body)}});
+    }
+    if (m == "POST" && api.size() == 2 && api[0] == "v1" && api[1] == "shards")
+      return xet_shard(req, res, repo_id);
+    send_error(res, 404, "", "not served by tinyforge: " + m + " " + req.path);
+  }
+
+  // POST /v1/shards: every file the shard lists is rebuilt from its xorbs, checked against its sha256 and
+  // stored as a blob, so the commit that follows can name it as an lfsFile.
+  void xet_shard(const httplib::Request& req, httplib::Response& res, const std::string& repo_id) {
+    try {
+      for (const auto& file : xet::parse_shard(req.body)) {
+        std::string bytes = xet::reconstruct(file, [&](const std::string& hash) {
+          const fs::path p = store_.xorb_path(hash);
+          if (!fs::exists(p)) throw std::invalid_argument("xorb " + hash + " was never uploaded");
+          return xet::Xorb(read_file(p));
+        });
+        const std::string sha = sha256_hex(bytes);
+        if (!file.sha256.empty() && file.sha256 != sha)
+          return send_error(res, 400, "", "file " + file.file_hash + " does not rebuild to its sha256");
+        store_.put_blob(repo_id, sha, bytes);
+      }
+    } catch (const std::invalid_argument& e) {
+      return send_error(res, 400, "", std::string("shard rejected: ") + e.what());
+    }
+    send_json(res, {{"result", 1}});
   }
 
   // POST /api/models/{repo}/discussions with pullRequest=true opens refs/pr/N at main's head (what

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tinyforge/hub/xet.h"
 #include "tinyforge/util/json.h"
 
 namespace tinyforge::hub {
@@ -112,6 +113,19 @@ bool RepoStore::put_blob(const std::string& repo_id, const std::string& sha256, 
     fs::create_directories(p.parent_path());
     write_file_atomic(p, bytes);
   }
+  return true;
+}
+
+fs::path RepoStore::xorb_path(const std::string& hash_hex) const {
+  if (!xet::valid_hash_hex(hash_hex)) throw std::invalid_argument("invalid xorb hash");
+  return root_ / "xet" / "xorbs" / hash_hex;
+}
+
+bool RepoStore::put_xorb(const std::string& hash_hex, const std::string& bytes) {
+  const fs::path p = xorb_path(hash_hex);
+  if (fs::exists(p)) return false;
+  fs::create_directories(p.parent_path());
+  write_file_atomic(p, bytes);
   return true;
 }
 

@@ -1,7 +1,7 @@
 // hub/store: the server's repositories on disk. Per repository: blobs/{sha256}, commits/{id}.json (the full
 // file list of that revision), refs/heads/{branch}, refs/pr/N and prs/N.json (a pull request's title and
-// base). A commit writes blobs, then its manifest, then moves the ref (each an atomic rename), so a crash at
-// any point leaves the previous revision intact.
+// base); {root}/xet/xorbs holds Xet uploads. A commit writes blobs, then its manifest, then moves the ref
+// (each an atomic rename), so a crash at any point leaves the previous revision intact.
 #pragma once
 #include <map>
 #include <memory>
@@ -78,6 +78,12 @@ class RepoStore {
                            const std::string& message);
 
   std::mutex& repo_mutex(const std::string& repo_id);
+
+  // Xet xorbs (hub/xet.h) are content-addressed and shared by all repositories, as on the Hub's CAS (a
+  // shard may name a xorb uploaded for another repository): {root}/xet/xorbs/{hash}. put_xorb is false
+  // when it was there already.
+  fs::path xorb_path(const std::string& hash_hex) const;
+  bool put_xorb(const std::string& hash_hex, const std::string& bytes);
 
  private:
   fs::path repo_dir(const std::string& repo_id) const;
