@@ -65,7 +65,8 @@ class Server:
         return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
 
     def env(self, cache):
-        return {"HF_ENDPOINT": self.url, "HF_HUB_CACHE": str(cache), "HF_TOKEN": TOKEN}
+        # HF_HOME too: hf_xet keeps its chunk and shard caches there.
+        return {"HF_ENDPOINT": self.url, "HF_HUB_CACHE": str(cache), "HF_HOME": f"{cache}-home", "HF_TOKEN": TOKEN}
 
 
 @pytest.fixture
@@ -341,49 +342,47 @@ def test_upload_side_and_restart(tmp_path):
 
 
 XET_OVER_LIMIT = """
-import json, os
+import hashlib, json, os
 from huggingface_hub import HfApi, hf_hub_download
 api = HfApi()
-api.create_repo("me/x", exist_ok=True)
-try:
-    api.upload_file(path_or_fileobj=os.environ["FILE"], path_in_repo="w.safetensors", repo_id="me/x")
-    error = None
-except Exception as e:
-    error = repr(e) + repr(e.__cause__)
-files = api.list_repo_files("me/x")
-data = open(hf_hub_download("me/x", "w.safetensors"), "rb").read().hex() if "w.safetensors" in files else None
-print(json.dumps({"error": error, "w": data}))
+folder = os.environ["FOLDER"]
+api.create_repo("me/x")
+api.upload_folder(repo_id="me/x", folder_path=folder)
+api.create_repo("me/y")  # the same bytes again, into another repository: the same xorb
+api.upload_file(path_or_fileobj=os.path.join(folder, "big.safetensors"), path_in_repo="copy.safetensors",
+                repo_id="me/y")
+print(json.dumps({name: hashlib.sha256(open(hf_hub_download(repo, name), "rb").read()).hexdigest()
+                  for repo, name in [("me/x", "big.safetensors"), ("me/x", "floats.safetensors"),
+                                     ("me/y", "copy.safetensors")]}))
 """
 
 
-def test_files_over_the_inline_limit_use_lfs(tmp_path):
-    """Above --max_inline_bytes serve asks for LFS: a client with Xet disabled uploads by LFS batch + PUT; with
-    Xet enabled the client asks for Xet storage and gets an error that names the two ways out."""
-    weights = os.urandom(5000)
-    (tmp_path / "w.safetensors").write_bytes(weights)
+@pytest.mark.parametrize("xet", [True, False], ids=["xet", "lfs"])
+def test_files_over_the_inline_limit(tmp_path, xet):
+    """Above --max_inline_bytes preupload answers "lfs" as the Hub does: a client with hf_xet uploads through
+    serve's Xet CAS API (xorbs of LZ4 / byte-grouped LZ4 chunks, then a shard), one without by LFS batch + PUT;
+    either way the bytes come back whole."""
+    import random
+    import struct
+    folder = tmp_path / "up"
+    folder.mkdir()
+    big = os.urandom(300_000)  # several chunks, stored uncompressed
+    rng = random.Random(0)
+    floats = b"".join(struct.pack("<f", rng.gauss(0, 0.02)) for _ in range(100_000)) + b"tiny " * 40_000
+    (folder / "big.safetensors").write_bytes(big)
+    (folder / "floats.safetensors").write_bytes(floats)
+    (folder / "config.json").write_text("{}")
     server = Server(tmp_path / "root", "--token", TOKEN, "--max_inline_bytes", "1000")
     try:
-        env = {**server.env(tmp_path / "dl"), "FILE": str(tmp_path / "w.safetensors")}
-        with_xet, log = run_py(XET_OVER_LIMIT, env, stderr=True)
-        without_xet = run_py(XET_OVER_LIMIT, {**env, "HF_HUB_DISABLE_XET": "1"})
+        env = {**server.env(tmp_path / "dl"), "FOLDER": str(folder), **({} if xet else {"HF_HUB_DISABLE_XET": "1"})}
+        result = run_py(XET_OVER_LIMIT, env)
     finally:
         server.stop()
-    # hf_xet reports only the status of its token request; huggingface_hub logs serve's X-HF-Warning.
-    assert with_xet["w"] is None and "501" in with_xet["error"] and "xet-write-token" in with_xet["error"]
-    assert "HF_HUB_DISABLE_XET=1" in log and "--max_inline_bytes" in log
-    assert without_xet["error"] is None and bytes.fromhex(without_xet["w"]) == weights
-
-
-@pytest.mark.xfail(reason="Xet storage (hf_xet's CAS protocol) is not implemented: a client with hf_xet uploads "
-                          "every file serve marks 'lfs' (over --max_inline_bytes) through Xet only", strict=True)
-def test_upload_over_inline_limit_with_xet_enabled(tmp_path):
-    (tmp_path / "w.safetensors").write_bytes(os.urandom(5000))
-    server = Server(tmp_path / "root", "--token", TOKEN, "--max_inline_bytes", "1000")
-    try:
-        result = run_py(XET_OVER_LIMIT, {**server.env(tmp_path / "dl"), "FILE": str(tmp_path / "w.safetensors")})
-    finally:
-        server.stop()
-    assert result["error"] is None
+    assert result == {"big.safetensors": hashlib.sha256(big).hexdigest(),
+                      "floats.safetensors": hashlib.sha256(floats).hexdigest(),
+                      "copy.safetensors": hashlib.sha256(big).hexdigest()}
+    xorbs = list((tmp_path / "root" / "xet" / "xorbs").glob("*")) if xet else []
+    assert bool(xorbs) == xet
 
 
 # ---- 4. security and limits -------------------------------------------------------------------------
@@ -412,6 +411,23 @@ def test_adversarial_requests(tmp_path):
         def add(i):
             line = json.dumps({"key": "file", "value": {"path": f"f{i}.txt", "content": "aGk=", "encoding": "base64"}})
             request(commit, "POST", f"{header}\n{line}\n".encode(), nd)
+
+        # Xet CAS: its own token from the token endpoint; malformed xorbs and shards naming unknown xorbs get 400.
+        assert request(f"{server.url}/api/models/me/x/xet-write-token/main")[0] == 401
+        status, body, _ = request(f"{server.url}/api/models/me/x/xet-write-token/main", headers=auth)
+        cas = json.loads(body)
+        xet_auth = {"Authorization": f"Bearer {cas['accessToken']}", "Content-Type": "application/octet-stream"}
+        xorb_url = f"{cas['casUrl']}/v1/xorbs/default/{'ab' * 32}"
+        assert request(xorb_url, "POST", bytes(8) + b"x", {"Content-Type": "application/octet-stream"})[0] == 401
+        assert request(xorb_url, "POST", bytes(8) + b"x", xet_auth)[0] == 400
+        assert request(f"{cas['casUrl']}/v1/xorbs/default/{'AB' * 32}", "POST", bytes(8), xet_auth)[0] == 400
+        import struct
+        shard = (bytes(32) + struct.pack("<QQ", 2, 0) + b"\x01" * 32 + struct.pack("<II", 0, 1) + bytes(8)
+                 + b"\x02" * 32 + struct.pack("<IIII", 0, 10, 0, 1) + b"\xff" * 32 + bytes(16))
+        status, body, _ = request(f"{cas['casUrl']}/v1/shards", "POST", shard, xet_auth)
+        assert status == 400 and b"never uploaded" in body
+        assert request(f"{cas['casUrl']}/v1/shards", "POST", shard[:60], xet_auth)[0] == 400
+        assert not (tmp_path / "root" / "xet").exists()
 
         threads = [threading.Thread(target=add, args=(i,)) for i in range(8)]
         [t.start() for t in threads]
