@@ -187,10 +187,11 @@ TEST(HubXet, ShardFileInfoAndReconstruction) {
   EXPECT_EQ(files[0].terms[0].size, 10u);
   EXPECT_EQ(files[0].sha256, "0404040404040404040404040404040404040404040404040404040404040404");
   auto header = [](size_t n) { return std::string(1, '\0') + le(n, 3) + std::string(1, '\0') + le(n, 3); };
-  const std::string xorb = header(4) + "0123" + header(6) + "456789" + header(2) + "ab";
-  EXPECT_EQ(xet::reconstruct(files[0], [&](const std::string&) { return xet::Xorb(xorb); }), "0123456789");
+  const xet::Xorb parsed(header(4) + "0123" + header(6) + "456789" + header(2) + "ab");
+  EXPECT_EQ(xet::reconstruct(files[0], [&](const std::string&) -> const xet::Xorb& { return parsed; }),
+            "0123456789");
   files[0].terms[0].size = 11;
-  EXPECT_THROW(xet::reconstruct(files[0], [&](const std::string&) { return xet::Xorb(xorb); }),
+  EXPECT_THROW(xet::reconstruct(files[0], [&](const std::string&) -> const xet::Xorb& { return parsed; }),
                std::invalid_argument);
   EXPECT_THROW(xet::parse_shard(shard.substr(0, 100)), std::invalid_argument);
   EXPECT_THROW(xet::parse_shard(std::string(32, '\0') + le(3, 8) + le(0, 8)), std::invalid_argument);

@@ -488,12 +488,18 @@ class HubServer {
   // POST /v1/shards: every file the shard lists is rebuilt from its xorbs, checked against its sha256 and
   // stored as a blob, so the commit that follows can name it as an lfsFile.
   void xet_shard(const httplib::Request& req, httplib::Response& res, const std::string& repo_id) {
+    if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
+    std::map<std::string, std::unique_ptr<xet::Xorb>> xorbs;  // each read once per shard
     try {
       for (const auto& file : xet::parse_shard(req.body)) {
-        std::string bytes = xet::reconstruct(file, [&](const std::string& hash) {
-          const fs::path p = store_.xorb_path(hash);
-          if (!fs::exists(p)) throw std::invalid_argument("xorb " + hash + " was never uploaded");
-          return xet::Xorb(read_file(p));
+        std::string bytes = xet::reconstruct(file, [&](const std::string& hash) -> const xet::Xorb& {
+          auto& xorb = xorbs[hash];
+          if (!xorb) {
+            const fs::path p = store_.xorb_path(hash);
+            if (!fs::exists(p)) throw std::invalid_argument("xorb " + hash + " was never uploaded");
+            xorb = std::make_unique<xet::Xorb>(read_file(p));
+          }
+          return *xorb;
         });
         const std::string sha = sha256_hex(bytes);
         if (!file.sha256.empty() && file.sha256 != sha)

@@ -180,10 +180,10 @@ std::vector<FileReconstruction> parse_shard(std::string_view shard) {
 }
 
 std::string reconstruct(const FileReconstruction& file,
-                        const std::function<Xorb(const std::string&)>& load_xorb) {
+                        const std::function<const Xorb&(const std::string&)>& load_xorb) {
   std::string out;
   for (const Term& t : file.terms) {
-    const Xorb xorb = load_xorb(t.xorb);
+    const Xorb& xorb = load_xorb(t.xorb);
     if (t.end > xorb.chunks()) malformed("a term names chunks xorb " + t.xorb + " does not have");
     const size_t before = out.size();
     for (uint32_t i = t.first; i < t.end; ++i) out += xorb.chunk(i);

@@ -52,6 +52,6 @@ std::vector<FileReconstruction> parse_shard(std::string_view shard);
 // The file's bytes: every term's chunks in order. `load_xorb(hash_hex)` returns a stored xorb (throws if
 // missing); a term whose chunks do not exist or do not add up to its size is std::invalid_argument.
 std::string reconstruct(const FileReconstruction& file,
-                        const std::function<Xorb(const std::string&)>& load_xorb);
+                        const std::function<const Xorb&(const std::string&)>& load_xorb);
 
 }  // namespace tinyforge::hub::xet
