@@ -9,10 +9,10 @@ seconds="${1:-10}"
 connections="${2:-32}"
 threads="${3:-2}"
 bin="${TINYFORGE_BIN:-$PWD/build/release/tinyforge}"
-if ! command -v wrk >/dev/null; then
+if ! command -v wrk >/dev/null || ! command -v curl >/dev/null; then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-  $sudo_cmd apt-get install -y -qq wrk >/dev/null
+  $sudo_cmd apt-get install -y -qq wrk curl >/dev/null 2>&1
 fi
 root="$(mktemp -d)"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
