@@ -1,6 +1,9 @@
 """Oracle for hub/: the HF cache layout and `tinyforge serve`, checked with the real huggingface_hub and
-transformers, each in a fresh process (they read HF_* variables at import time)."""
+transformers, each in a fresh process (they read HF_* variables at import time). Clients run as installed
+(hf_xet present, Xet enabled) unless a test says otherwise."""
 import hashlib
+import http.client
+import http.server
 import json
 import os
 import socket
@@ -19,12 +22,14 @@ from tinyforge_support import run_tinyforge, tinyforge_binary
 TOKEN = "test-token-123"
 
 
-def run_py(code, env, timeout=240):
-    """Runs `code` in a fresh Python with `env` added; returns the JSON it prints on its last line."""
+def run_py(code, env, timeout=240, stderr=False):
+    """Runs `code` in a fresh Python with `env` added; returns the JSON it prints on its last line (and its
+    stderr when asked)."""
     full = {**os.environ, "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", **env}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return (result, proc.stderr) if stderr else result
 
 
 def free_port():
@@ -55,8 +60,13 @@ class Server:
         self.log.seek(0)
         return self.log.read()
 
+    def rss_kb(self):
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
+
     def env(self, cache):
-        return {"HF_ENDPOINT": self.url, "HF_HUB_CACHE": str(cache), "HF_TOKEN": TOKEN, "HF_HUB_DISABLE_XET": "1"}
+        # HF_HOME too: hf_xet keeps its chunk and shard caches there.
+        return {"HF_ENDPOINT": self.url, "HF_HUB_CACHE": str(cache), "HF_HOME": f"{cache}-home", "HF_TOKEN": TOKEN}
 
 
 @pytest.fixture
@@ -75,33 +85,77 @@ def request(url, method="GET", data=None, headers=None):
         return e.code, e.read(), dict(e.headers)
 
 
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def create_repo(url, repo_id):
+    org, name = repo_id.split("/")
+    return request(f"{url}/api/repos/create", "POST", json.dumps({"name": name, "organization": org}).encode(), AUTH)[0]
+
+
+def commit_lines(url, repo_id, lines, summary="s", parent=None):
+    """POSTs an NDJSON commit to main; returns (status, parsed body)."""
+    header = {"summary": summary, **({"parentCommit": parent} if parent else {})}
+    body = "".join(json.dumps(x) + "\n" for x in [{"key": "header", "value": header}, *lines]).encode()
+    status, data, _ = request(f"{url}/api/models/{repo_id}/commit/main", "POST", body,
+                              {**AUTH, "Content-Type": "application/x-ndjson"})
+    return status, json.loads(data or b"{}")
+
+
+def inline_file(path, data):
+    import base64
+    return {"key": "file", "value": {"path": path, "content": base64.b64encode(data).decode(), "encoding": "base64"}}
+
+
+def lfs_upload(url, repo_id, data):
+    """LFS batch + PUT of `data` the way the basic transfer does; returns the oid."""
+    oid = hashlib.sha256(data).hexdigest()
+    batch = {"operation": "upload", "transfers": ["basic"], "objects": [{"oid": oid, "size": len(data)}]}
+    status, body, _ = request(f"{url}/{repo_id}.git/info/lfs/objects/batch", "POST", json.dumps(batch).encode(),
+                              {**AUTH, "Content-Type": "application/vnd.git-lfs+json"})
+    assert status == 200, body
+    href = json.loads(body)["objects"][0]["actions"]["upload"]["href"]
+    assert request(href, "PUT", data, {"Content-Type": "application/octet-stream"})[0] == 200
+    return oid
+
+
 # ---- 1. cache layout -------------------------------------------------------------------------------
 
 def test_hf_cache_offline_load_and_scan(tmp_path):
     cache = tmp_path / "cache"
-    run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--hf_cache", cache, "--organization", "tf")
+    run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--variants", "sharded,subfolder,variant,bin",
+                  "--hf_cache", cache, "--organization", "tf")
     result = run_py("""
-import json, os
+import json, os, torch
 from transformers import AutoConfig, AutoModel
 from huggingface_hub import scan_cache_dir
 from huggingface_hub.utils.sha import git_hash, sha_fileobj
 m = AutoModel.from_pretrained("tf/tiny-random-BertModel")
 c = AutoConfig.from_pretrained("tf/tiny-random-BertModel")
+# Each --variants fixture is its own repository, loaded by repo id the way its packaging needs.
+base = m.state_dict()
+variants = {}
+for kind, kwargs in [("sharded", {}), ("subfolder", {"subfolder": "bert"}), ("variant", {"variant": "v2"}),
+                     ("bin", {})]:
+    v = AutoModel.from_pretrained("tf/tiny-random-BertModel-" + kind, **kwargs).state_dict()
+    variants[kind] = set(v) == set(base) and all(torch.equal(v[k], base[k]) for k in base)
 info = scan_cache_dir()
 etag_ok = []
 for repo in info.repos:
     for rev in repo.revisions:
         for f in rev.files:
             data = open(f.blob_path, "rb").read()
-            lfs = f.file_name.endswith(".safetensors")
+            lfs = f.file_name.endswith((".safetensors", ".bin"))
             want = sha_fileobj(open(f.blob_path, "rb")).hex() if lfs else git_hash(data)
             etag_ok.append(f.blob_path.name == want and not os.path.isabs(os.readlink(f.file_path)))
 print(json.dumps({"cls": type(m).__name__, "mt": c.model_type, "warnings": [str(w) for w in info.warnings],
                   "repos": sorted(r.repo_id for r in info.repos),
                   "refs": sorted(sorted(rev.refs) for r in info.repos for rev in r.revisions),
-                  "etag_ok": etag_ok}))
+                  "etag_ok": etag_ok, "variants": variants}))
 """, {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache)})
     assert result["cls"] == "BertModel" and result["mt"] == "bert"
+    assert result["variants"] == {"sharded": True, "subfolder": True, "variant": True, "bin": True}
+    assert {"tf/tiny-random-BertModel-sharded", "tf/tiny-random-BertForMaskedLM-subfolder"} <= set(result["repos"])
     assert result["warnings"] == []
     assert "tf/tiny-random-BertModel" in result["repos"]
     assert all(r == ["main"] for r in result["refs"])
@@ -127,17 +181,18 @@ def test_hf_cache_needs_organization(tmp_path):
 # ---- 2. download side ------------------------------------------------------------------------------
 
 def test_download_side_matches_forged_bytes(server, tmp_path):
-    run_tinyforge("create", tmp_path / "out", "--model_types", "bert")
+    run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--variants", "sharded")
     result = run_py("""
 import json
 from huggingface_hub import hf_hub_download, snapshot_download, model_info, get_hf_file_metadata, hf_hub_url
 from transformers import AutoModelForCausalLM
 p = hf_hub_download("tf/tiny-random-BertModel", "config.json")
 snap = snapshot_download("tf/tiny-random-BertModel")
+sharded = snapshot_download("tf/tiny-random-BertModel-sharded")  # a --variants fixture, forged on demand
 info = model_info("tf/tiny-random-BertModel", files_metadata=True)
 meta = get_hf_file_metadata(hf_hub_url("tf/tiny-random-BertModel", "model.safetensors"))
 m = AutoModelForCausalLM.from_pretrained("tf/tiny-random-GPT2LMHeadModel")
-print(json.dumps({"config": open(p).read(), "snap": snap, "sha": info.sha,
+print(json.dumps({"config": open(p).read(), "snap": snap, "sharded": sharded, "sha": info.sha,
                   "siblings": sorted((s.rfilename, s.size, s.lfs.sha256 if s.lfs else None) for s in info.siblings),
                   "meta": [meta.commit_hash, meta.etag, meta.size], "cls": type(m).__name__}))
 """, server.env(tmp_path / "dl"))
@@ -145,6 +200,10 @@ print(json.dumps({"config": open(p).read(), "snap": snap, "sha": info.sha,
     assert result["config"] == (forged / "config.json").read_text()
     for f in forged.iterdir():
         assert (Path(result["snap"]) / f.name).read_bytes() == f.read_bytes()
+    fixture = tmp_path / "out" / "bert" / "BertModel-sharded"
+    assert sorted(p.name for p in Path(result["sharded"]).iterdir()) == sorted(p.name for p in fixture.iterdir())
+    for f in fixture.iterdir():
+        assert (Path(result["sharded"]) / f.name).read_bytes() == f.read_bytes()
     weights = (forged / "model.safetensors").read_bytes()
     assert ["model.safetensors", len(weights), hashlib.sha256(weights).hexdigest()] in [list(s) for s in result["siblings"]]
     assert result["meta"] == [result["sha"], hashlib.sha256(weights).hexdigest(), len(weights)]
@@ -161,6 +220,47 @@ def test_range_and_missing_entries(server):
     assert status == 404 and headers.get("X-Error-Code") == "EntryNotFound"
     status, _, headers = request(f"{server.url}/tf/not-a-model/resolve/main/config.json")
     assert status == 404 and headers.get("X-Error-Code") == "RepoNotFound"
+
+
+def test_resolve_streams_large_files(tmp_path):
+    server = Server(tmp_path / "root", "--token", TOKEN)
+    data = os.urandom(40 << 20)
+    try:
+        assert create_repo(server.url, "me/big") == 200
+        oid = lfs_upload(server.url, "me/big", data)
+        status, out = commit_lines(server.url, "me/big", [
+            {"key": "lfsFile", "value": {"path": "big.safetensors", "algo": "sha256", "oid": oid, "size": len(data)}}])
+        assert status == 200, out
+        path = "/me/big/resolve/main/big.safetensors"
+        status, body, headers = request(server.url + path, "HEAD")
+        assert status == 200 and body == b"" and headers["Content-Length"] == str(len(data))
+        assert headers["ETag"] == f'"{oid}"' and headers["X-Linked-Etag"] == f'"{oid}"'
+        assert headers["X-Linked-Size"] == str(len(data)) and headers["X-Repo-Commit"] == out["commitOid"]
+        # A slow reader holds a 40 MiB download open: the server's memory must not grow by the file's size.
+        baseline = server.rss_kb()
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request("GET", path)
+        r = conn.getresponse()
+        assert r.status == 200 and r.getheader("Content-Length") == str(len(data))
+        first = r.read(1 << 20)
+        time.sleep(0.3)
+        during = server.rss_kb()
+        assert first + r.read() == data
+        conn.close()
+        assert during - baseline < 16 * 1024, (baseline, during)
+        size = len(data)
+        for spec, expected, content_range in [
+                ("bytes=1000000-1999999", data[1000000:2000000], f"bytes 1000000-1999999/{size}"),
+                ("bytes=-100", data[-100:], f"bytes {size - 100}-{size - 1}/{size}"),
+                (f"bytes={size - 10}-", data[-10:], f"bytes {size - 10}-{size - 1}/{size}")]:
+            status, body, headers = request(server.url + path, headers={"Range": spec})
+            assert status == 206 and body == expected, spec
+            assert headers["Content-Range"] == content_range and headers["Content-Length"] == str(len(expected))
+            assert headers["ETag"] == f'"{oid}"'
+        status, _, headers = request(server.url + path, headers={"Range": f"bytes={size}-"})
+        assert status == 416 and headers["Content-Range"] == f"bytes */{size}"
+    finally:
+        server.stop()
 
 
 def test_on_demand_forges_once_under_concurrency(server):
@@ -180,35 +280,58 @@ def test_on_demand_forges_once_under_concurrency(server):
 # ---- 3. upload side --------------------------------------------------------------------------------
 
 UPLOAD = """
-import json, os
+import hashlib, json, os
 from huggingface_hub import HfApi, hf_hub_download, CommitOperationAdd, CommitOperationDelete
+from huggingface_hub.errors import HfHubHTTPError
 api = HfApi()
 folder = os.environ["FOLDER"]
 api.create_repo("me/up")
 api.create_repo("me/up", exist_ok=True)
 c1 = api.upload_folder(repo_id="me/up", folder_path=folder)
+again = api.upload_folder(repo_id="me/up", folder_path=folder)  # nothing changed: no new commit
 c2 = api.create_commit("me/up", [CommitOperationDelete("a.txt")], commit_message="delete a")
 c3 = api.create_commit("me/up", [CommitOperationAdd("b.txt", b"bee")], commit_message="pr", create_pr=True)
-print(json.dumps({"files": sorted(api.list_repo_files("me/up")), "pr": c3.pr_num,
+try:  # main moved on since c1
+    api.create_commit("me/up", [CommitOperationAdd("c.txt", b"c")], commit_message="stale", parent_commit=c1.oid)
+    stale = None
+except HfHubHTTPError as e:
+    stale = [e.response.status_code, str(e)]
+# With create_pr, parent_commit is where the pull request starts.
+c4 = api.create_commit("me/up", [CommitOperationAdd("c.txt", b"c")], commit_message="from c1", create_pr=True,
+                       parent_commit=c1.oid)
+# upload_folder(create_pr=True) opens the PR through the discussions API, then commits to refs/pr/N.
+c5 = api.upload_folder(repo_id="me/up", folder_path=folder, path_in_repo="sub", create_pr=True)
+print(json.dumps({"files": sorted(api.list_repo_files("me/up")), "pr": c3.pr_num, "same": again.oid == c1.oid,
                   "pr_b": open(hf_hub_download("me/up", "b.txt", revision="refs/pr/1")).read(),
-                  "w": open(hf_hub_download("me/up", "w.safetensors"), "rb").read().hex()}))
+                  "stale": stale, "c4": [c4.pr_num, sorted(api.list_repo_files("me/up", revision=c4.pr_revision))],
+                  "c5": [c5.pr_num, sorted(api.list_repo_files("me/up", revision=c5.pr_revision))],
+                  "w": hashlib.sha256(open(hf_hub_download("me/up", "w.safetensors"), "rb").read()).hexdigest()}))
 """
 
 
 def test_upload_side_and_restart(tmp_path):
+    """The client as installed (hf_xet, Xet enabled): serve answers uploadMode "regular", so it never asks
+    for Xet storage, and the store still keeps w.safetensors as an LFS file."""
     folder = tmp_path / "up"
     folder.mkdir()
     (folder / "a.txt").write_text("hello")
-    weights = os.urandom(3000)
+    weights = os.urandom(6 << 20)
     (folder / "w.safetensors").write_bytes(weights)
     server = Server(tmp_path / "root", "--token", TOKEN)
     try:
         result = run_py(UPLOAD, {**server.env(tmp_path / "dl"), "FOLDER": str(folder)})
+        status, body, _ = request(f"{server.url}/api/models/me/up?blobs=true")
+        siblings = {s["rfilename"]: s for s in json.loads(body)["siblings"]}
     finally:
-        server.stop()
-    assert result["files"] == ["w.safetensors"]
+        log = server.stop()
+    assert "xet" not in log.lower()
+    assert result["files"] == ["w.safetensors"] and result["same"]
+    assert siblings["w.safetensors"]["lfs"]["sha256"] == hashlib.sha256(weights).hexdigest()
     assert result["pr"] == 1 and result["pr_b"] == "bee"
-    assert bytes.fromhex(result["w"]) == weights
+    assert result["stale"][0] == 412 and "A commit has happened since" in result["stale"][1]
+    assert result["c4"] == [2, ["a.txt", "c.txt", "w.safetensors"]]
+    assert result["c5"] == [3, ["sub/a.txt", "sub/w.safetensors", "w.safetensors"]]
+    assert result["w"] == hashlib.sha256(weights).hexdigest()
     # Storage survives a restart.
     server = Server(tmp_path / "root")
     try:
@@ -218,7 +341,51 @@ def test_upload_side_and_restart(tmp_path):
         server.stop()
 
 
-# ---- 5. adversarial requests -----------------------------------------------------------------------
+XET_OVER_LIMIT = """
+import hashlib, json, os
+from huggingface_hub import HfApi, hf_hub_download
+api = HfApi()
+folder = os.environ["FOLDER"]
+api.create_repo("me/x")
+api.upload_folder(repo_id="me/x", folder_path=folder)
+api.create_repo("me/y")  # the same bytes again, into another repository: the same xorb
+api.upload_file(path_or_fileobj=os.path.join(folder, "big.safetensors"), path_in_repo="copy.safetensors",
+                repo_id="me/y")
+print(json.dumps({name: hashlib.sha256(open(hf_hub_download(repo, name), "rb").read()).hexdigest()
+                  for repo, name in [("me/x", "big.safetensors"), ("me/x", "floats.safetensors"),
+                                     ("me/y", "copy.safetensors")]}))
+"""
+
+
+@pytest.mark.parametrize("xet", [True, False], ids=["xet", "lfs"])
+def test_files_over_the_inline_limit(tmp_path, xet):
+    """Above --max_inline_bytes preupload answers "lfs" as the Hub does: a client with hf_xet uploads through
+    serve's Xet CAS API (xorbs of LZ4 / byte-grouped LZ4 chunks, then a shard), one without by LFS batch + PUT;
+    either way the bytes come back whole."""
+    import random
+    import struct
+    folder = tmp_path / "up"
+    folder.mkdir()
+    big = os.urandom(300_000)  # several chunks, stored uncompressed
+    rng = random.Random(0)
+    floats = b"".join(struct.pack("<f", rng.gauss(0, 0.02)) for _ in range(100_000)) + b"tiny " * 40_000
+    (folder / "big.safetensors").write_bytes(big)
+    (folder / "floats.safetensors").write_bytes(floats)
+    (folder / "config.json").write_text("{}")
+    server = Server(tmp_path / "root", "--token", TOKEN, "--max_inline_bytes", "1000")
+    try:
+        env = {**server.env(tmp_path / "dl"), "FOLDER": str(folder), **({} if xet else {"HF_HUB_DISABLE_XET": "1"})}
+        result = run_py(XET_OVER_LIMIT, env)
+    finally:
+        server.stop()
+    assert result == {"big.safetensors": hashlib.sha256(big).hexdigest(),
+                      "floats.safetensors": hashlib.sha256(floats).hexdigest(),
+                      "copy.safetensors": hashlib.sha256(big).hexdigest()}
+    xorbs = list((tmp_path / "root" / "xet" / "xorbs").glob("*")) if xet else []
+    assert bool(xorbs) == xet
+
+
+# ---- 4. security and limits -------------------------------------------------------------------------
 
 def test_adversarial_requests(tmp_path):
     server = Server(tmp_path / "root", "--token", TOKEN, "--max_body_bytes", "100000")
@@ -245,6 +412,23 @@ def test_adversarial_requests(tmp_path):
             line = json.dumps({"key": "file", "value": {"path": f"f{i}.txt", "content": "aGk=", "encoding": "base64"}})
             request(commit, "POST", f"{header}\n{line}\n".encode(), nd)
 
+        # Xet CAS: its own token from the token endpoint; malformed xorbs and shards naming unknown xorbs get 400.
+        assert request(f"{server.url}/api/models/me/x/xet-write-token/main")[0] == 401
+        status, body, _ = request(f"{server.url}/api/models/me/x/xet-write-token/main", headers=auth)
+        cas = json.loads(body)
+        xet_auth = {"Authorization": f"Bearer {cas['accessToken']}", "Content-Type": "application/octet-stream"}
+        xorb_url = f"{cas['casUrl']}/v1/xorbs/default/{'ab' * 32}"
+        assert request(xorb_url, "POST", bytes(8) + b"x", {"Content-Type": "application/octet-stream"})[0] == 401
+        assert request(xorb_url, "POST", bytes(8) + b"x", xet_auth)[0] == 400
+        assert request(f"{cas['casUrl']}/v1/xorbs/default/{'AB' * 32}", "POST", bytes(8), xet_auth)[0] == 400
+        import struct
+        shard = (bytes(32) + struct.pack("<QQ", 2, 0) + b"\x01" * 32 + struct.pack("<II", 0, 1) + bytes(8)
+                 + b"\x02" * 32 + struct.pack("<IIII", 0, 10, 0, 1) + b"\xff" * 32 + bytes(16))
+        status, body, _ = request(f"{cas['casUrl']}/v1/shards", "POST", shard, xet_auth)
+        assert status == 400 and b"never uploaded" in body
+        assert request(f"{cas['casUrl']}/v1/shards", "POST", shard[:60], xet_auth)[0] == 400
+        assert not (tmp_path / "root" / "xet").exists()
+
         threads = [threading.Thread(target=add, args=(i,)) for i in range(8)]
         [t.start() for t in threads]
         [t.join() for t in threads]
@@ -255,53 +439,104 @@ def test_adversarial_requests(tmp_path):
         server.stop()
 
 
-# ---- known gaps ------------------------------------------------------------------------------------
+# ---- 5. our upload client ----------------------------------------------------------------------------
 
 def test_create_upload_to_serve(tmp_path):
-    server = Server(tmp_path / "root", "--token", TOKEN)
+    # --max_inline_bytes 0: preupload answers as the Hub does (safetensors by LFS), so the LFS path runs.
+    server = Server(tmp_path / "root", "--token", TOKEN, "--max_inline_bytes", "0")
     env = {**os.environ, "HF_ENDPOINT": server.url, "HF_TOKEN": TOKEN}
     try:
         proc = run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--upload", "--organization", "tf",
-                             env=env)
+                             "--variants", "sharded", env=env)
         assert TOKEN not in proc.stdout + proc.stderr
         summary = json.loads((tmp_path / "out" / "reports" / "tiny_model_summary.json").read_text())
         assert json.loads((tmp_path / "out" / "reports" / "failed_uploads.json").read_text()) == {}
         result = run_py("""
 import json
 from huggingface_hub import snapshot_download, model_info
-snap = snapshot_download("tf/tiny-random-BertModel")
-print(json.dumps({"snap": snap, "sha": model_info("tf/tiny-random-BertModel").sha}))
+print(json.dumps({"snap": snapshot_download("tf/tiny-random-BertModel"),
+                  "sharded": snapshot_download("tf/tiny-random-BertModel-sharded"),
+                  "sha": model_info("tf/tiny-random-BertModel").sha,
+                  "sharded_sha": model_info("tf/tiny-random-BertModel-sharded").sha}))
 """, server.env(tmp_path / "dl"))
         assert result["sha"] == summary["BertModel"]["sha"]
-        forged = tmp_path / "out" / "bert" / "BertModel"
-        for f in forged.iterdir():
-            assert (Path(result["snap"]) / f.name).read_bytes() == f.read_bytes()
-        # Second upload: the repository exists, so a PR is opened and main is untouched.
+        assert result["sharded_sha"] == summary["BertModel"]["variant_shas"]["sharded"]
+        for name, folder in [("snap", "BertModel"), ("sharded", "BertModel-sharded")]:
+            forged = tmp_path / "out" / "bert" / folder
+            assert sorted(p.name for p in Path(result[name]).iterdir()) == sorted(p.name for p in forged.iterdir())
+            for f in forged.iterdir():
+                assert (Path(result[name]) / f.name).read_bytes() == f.read_bytes()
+        # Second upload of other weights: the repository exists, so a PR is opened and main is untouched.
         run_tinyforge("create", tmp_path / "out2", "--model_types", "bert", "--seed", "7", "--upload",
                       "--organization", "tf", "--token", TOKEN, env={**os.environ, "HF_ENDPOINT": server.url})
         assert request(f"{server.url}/api/models/tf/tiny-random-BertModel/revision/refs%2Fpr%2F1")[0] == 200
         status, body, _ = request(f"{server.url}/api/models/tf/tiny-random-BertModel")
         assert json.loads(body)["sha"] == summary["BertModel"]["sha"]
+        # Third upload of the same bytes: preupload reports every file unchanged, so no commit and no PR.
+        run_tinyforge("create", tmp_path / "out3", "--model_types", "bert", "--upload", "--organization", "tf",
+                      env=env)
+        again = json.loads((tmp_path / "out3" / "reports" / "tiny_model_summary.json").read_text())
+        assert again["BertModel"]["sha"] == summary["BertModel"]["sha"]
+        assert request(f"{server.url}/api/models/tf/tiny-random-BertModel/revision/refs%2Fpr%2F2")[0] == 404
     finally:
         server.stop()
 
 
-@pytest.mark.xfail(reason="serve speaks classic LFS only; huggingface_hub with hf_xet asks for a Xet write token",
-                   strict=True)
-def test_upload_folder_with_xet_enabled(tmp_path):
-    folder = tmp_path / "up"
-    folder.mkdir()
-    (folder / "w.safetensors").write_bytes(os.urandom(100))
+class ConcurrentChangeProxy:
+    """Forwards every request to `upstream`; before the first preupload it commits `concurrent.txt` to that
+    repository itself, the way another writer racing the upload would."""
+
+    def __init__(self, upstream):
+        proxy = self
+        self.injected_into = None
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if self.command not in ("GET", "HEAD") else None
+                parts = self.path.split("/")
+                if "preupload" in parts and proxy.injected_into is None:
+                    proxy.injected_into = f"{parts[3]}/{parts[4]}"
+                    assert commit_lines(upstream, proxy.injected_into, [inline_file("concurrent.txt", b"x")])[0] == 200
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                status, data, reply = request(upstream + self.path, self.command, body, headers)
+                self.send_response(status)
+                for k, v in reply.items():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = forward
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_upload_with_stale_parent_commit_fails_clearly(tmp_path):
     server = Server(tmp_path / "root", "--token", TOKEN)
+    proxy = ConcurrentChangeProxy(server.url)
     try:
-        env = server.env(tmp_path / "dl")
-        del env["HF_HUB_DISABLE_XET"]
-        run_py(f"""
-import json
-from huggingface_hub import HfApi
-HfApi().create_repo("me/x")
-HfApi().upload_folder(repo_id="me/x", folder_path={str(folder)!r})
-print(json.dumps(1))
-""", env)
+        proc = run_tinyforge("create", tmp_path / "out", "--model_types", "gpt2", "--upload", "--organization", "tf",
+                             "--token", TOKEN, check=False, env={**os.environ, "HF_ENDPOINT": proxy.url})
+        failed = json.loads((tmp_path / "out" / "reports" / "failed_uploads.json").read_text())
+        status, body, _ = request(f"{server.url}/api/models/{proxy.injected_into}")
+        files = sorted(s["rfilename"] for s in json.loads(body)["siblings"])
     finally:
+        proxy.close()
         server.stop()
+    assert proc.returncode != 0 and TOKEN not in proc.stdout + proc.stderr
+    arch = proxy.injected_into.split("tiny-random-")[1]
+    assert list(failed) == [arch]
+    assert "412" in failed[arch]["error"] and "main moved" in failed[arch]["error"]
+    assert f"tf/tiny-random-{arch}" in proc.stderr and "run the upload again" in proc.stderr
+    assert files == ["concurrent.txt"]  # the concurrent change survives, nothing half-committed on top

@@ -22,6 +22,14 @@ Subcommand add_serve_command(CLI::App& app) {
       ->add_option("--max_body_bytes,--max-body-bytes", options->max_body_bytes,
                    "Largest accepted request body")
       ->capture_default_str();
+  serve
+      ->add_option("--max_inline_bytes,--max-inline-bytes", options->max_inline_bytes,
+                   "Largest file clients upload inline in the commit rather than by LFS or Xet (0: only "
+                   "what the Hub itself takes inline)")
+      ->capture_default_str();
+  serve->add_option("--threads", options->threads, "Worker threads (one per open connection)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   serve->add_option("--seed", options->seed, "Seed of on-demand forged weights")->capture_default_str();
   return {serve, [options] {
             if (options->token.empty())

@@ -12,9 +12,31 @@
 namespace tinyforge::hub {
 
 namespace {
-// Uploads every forged repository; failures go to reports/failed_uploads.json, commit shas into
-// tiny_model_summary.json (as create_dummy_models.py records them).
-size_t upload_all(const CreateOptions& options, const CreateResult& result) {
+
+// One repository to hand on: a forged architecture, or one of its --variants fixtures.
+struct Delivery {
+  const ArchitectureOutcome* outcome;
+  std::string kind;  // empty for the architecture itself
+  std::string repo_id;
+  fs::path folder;
+};
+
+// ORG/tiny-random-{Arch} and, per --variants kind, ORG/tiny-random-{Arch}-{kind}.
+std::vector<Delivery> deliveries(const CreateOptions& options, const CreateResult& result) {
+  std::vector<Delivery> out;
+  for (const auto& o : result.outcomes) {
+    if (!o.error.empty()) continue;
+    const std::string name = options.organization + "/tiny-random-" + o.arch;
+    out.push_back({&o, "", name, options.output / o.model_type / o.arch});
+    for (const auto& kind : options.variants)
+      out.push_back({&o, kind, name + "-" + kind, options.output / o.model_type / (o.arch + "-" + kind)});
+  }
+  return out;
+}
+
+// Uploads every delivery; failures go to reports/failed_uploads.json, commit shas into
+// tiny_model_summary.json (`sha` as create_dummy_models.py records it; `variant_shas` per fixture kind).
+size_t upload_all(const CreateOptions& options, const std::vector<Delivery>& list) {
   const UploadTarget target = resolve_upload_target(options.token);
   if (target.token.empty())
     throw UserError("--upload needs a token: pass --token, set HF_TOKEN or log in (HF token file)");
@@ -22,17 +44,18 @@ size_t upload_all(const CreateOptions& options, const CreateResult& result) {
   Json summary = parse_json(read_file(summary_path), summary_path.string());
   Json failed = Json::object();
   size_t uploaded = 0;
-  for (const auto& o : result.outcomes) {
-    if (!o.error.empty()) continue;
-    const std::string repo_id = options.organization + "/tiny-random-" + o.arch;
+  for (const auto& d : list) {
+    const std::string& arch = d.outcome->arch;
     try {
-      UploadOutcome u =
-          upload_repository(target, repo_id, read_repository_folder(options.output / o.model_type / o.arch));
-      summary[o.arch]["sha"] = u.commit;
+      UploadOutcome u = upload_repository(target, d.repo_id, read_repository_folder(d.folder));
+      if (d.kind.empty())
+        summary[arch]["sha"] = u.commit;
+      else
+        summary[arch]["variant_shas"][d.kind] = u.commit;
       ++uploaded;
     } catch (const std::exception& e) {
-      std::cerr << "error: upload: " << repo_id << ": " << e.what() << "\n";
-      failed[o.arch] = {{"error", e.what()}};
+      std::cerr << "error: upload: " << d.repo_id << ": " << e.what() << "\n";
+      failed[d.kind.empty() ? arch : arch + "-" + d.kind] = {{"error", e.what()}};
     }
   }
   const PyDumpOptions indent4{4, true};
@@ -41,26 +64,25 @@ size_t upload_all(const CreateOptions& options, const CreateResult& result) {
   std::printf("uploaded %zu repositories to %s\n", uploaded, target.endpoint.c_str());
   return failed.size();
 }
+
 }  // namespace
 
 size_t deliver(const CreateOptions& options, const CreateResult& result) {
-  size_t upload_failed = options.upload ? upload_all(options, result) : 0;
-  if (!options.hf_cache) return upload_failed;
-  if (options.organization.empty())
-    throw UserError("--hf_cache needs --organization ORG: repositories are named ORG/tiny-random-{Arch}");
+  if (!options.hf_cache && !options.upload) return 0;
   if (!valid_repo_id(options.organization + "/x"))
     throw UserError("invalid --organization '" + options.organization +
                     "': use letters, digits, '.', '_', '-'");
+  const std::vector<Delivery> list = deliveries(options, result);
+  size_t upload_failed = options.upload ? upload_all(options, list) : 0;
+  if (!options.hf_cache) return upload_failed;
   const fs::path cache = options.hf_cache->empty() ? default_hub_cache() : *options.hf_cache;
   size_t failed = 0, written = 0;
-  for (const auto& o : result.outcomes) {
-    if (!o.error.empty()) continue;
-    const std::string repo_id = options.organization + "/tiny-random-" + o.arch;
+  for (const auto& d : list) {
     try {
-      write_to_hf_cache(cache, repo_id, read_repository_folder(options.output / o.model_type / o.arch));
+      write_to_hf_cache(cache, d.repo_id, read_repository_folder(d.folder));
       ++written;
     } catch (const std::exception& e) {
-      std::cerr << "error: HF cache: " << repo_id << ": " << e.what() << "\n";
+      std::cerr << "error: HF cache: " << d.repo_id << ": " << e.what() << "\n";
       ++failed;
     }
   }

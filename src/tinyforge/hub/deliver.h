@@ -1,5 +1,6 @@
-// hub/deliver: after `create` forged its repositories, hands them on as ORG/tiny-random-{Arch}
-// (into the HF cache with --hf_cache).
+// hub/deliver: after `create` forged its repositories, hands them on (into the HF cache with --hf_cache,
+// to HF_ENDPOINT with --upload) as ORG/tiny-random-{Arch}, and each --variants fixture {Arch}-{kind} as
+// ORG/tiny-random-{Arch}-{kind}.
 #pragma once
 #include "tinyforge/forge/create.h"
 

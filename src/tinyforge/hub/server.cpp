@@ -1,8 +1,12 @@
 #include "tinyforge/hub/server.h"
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -10,14 +14,19 @@
 #include <thread>
 
 #include "tinyforge/catalog/catalog.h"
+#include "tinyforge/checkpoint/variants.h"
 #include "tinyforge/forge/repository.h"
 #include "tinyforge/hub/cache.h"
 #include "tinyforge/hub/store.h"
+#include "tinyforge/hub/xet.h"
 #include "tinyforge/util/json.h"
 
 namespace tinyforge::hub {
 
 namespace {
+
+// Files up to this size are answered from memory; larger ones stream from disk.
+constexpr uint64_t kInMemoryBytes = 64 * 1024;
 
 std::string percent_decode(const std::string& s) {
   std::string out;
@@ -130,24 +139,49 @@ class HubServer {
     return true;
   }
 
-  // With --on_demand, ORG/tiny-random-{Arch} for a catalog architecture is forged on first request.
+  // With --on_demand, ORG/tiny-random-{Arch} for a catalog architecture (and ORG/tiny-random-{Arch}-{kind}
+  // for a --variants fixture kind) is forged on first request.
   bool ensure_repo(const std::string& repo_id) {
     if (store_.exists(repo_id)) return true;
     if (!options_.on_demand || !valid_repo_id(repo_id)) return false;
     const std::string name = repo_id.substr(repo_id.find('/') + 1);
     const std::string prefix = "tiny-random-";
     if (name.rfind(prefix, 0) != 0) return false;
-    auto it = archs_.find(name.substr(prefix.size()));
+    std::string arch = name.substr(prefix.size()), kind;
+    if (!archs_.count(arch) && arch.rfind('-') != std::string::npos) {
+      kind = arch.substr(arch.rfind('-') + 1);
+      arch.resize(arch.rfind('-'));
+      const auto& kinds = variant_kinds();
+      if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) return false;
+    }
+    auto it = archs_.find(arch);
     if (it == archs_.end()) return false;
     std::lock_guard lock(forge_mutex_);  // one forge at a time, so one per repository
     if (store_.exists(repo_id)) return true;
-    RenderedRepository rendered = render_repository({it->second, it->first, {}, options_.seed});
-    std::string id = store_.import_files(repo_id, rendered.files, kForgeCommitMessage);
+    const RepositoryRequest request{it->second, arch, {}, options_.seed};
+    RepositoryFiles files;
+    if (kind.empty()) {
+      files = render_repository(request).files;
+    } else {
+      // Fixtures are derived from a repository on disk, as `create --variants` does.
+      const fs::path scratch = staging_directory_for(options_.root / ".on_demand");
+      try {
+        forge_repository(request, scratch);
+        const fs::path base = scratch / it->second->model_type / arch;
+        forge_variant(base, it->second->model_type, kind);
+        files = read_repository_folder(base.parent_path() / (arch + "-" + kind));
+      } catch (...) {
+        fs::remove_all(scratch);
+        throw;
+      }
+      fs::remove_all(scratch);
+    }
+    std::string id = store_.import_files(repo_id, files, kForgeCommitMessage);
     std::cerr << "on_demand: forged " << repo_id << " at " << id << std::endl;
     return true;
   }
 
-  Json repo_info(const httplib::Request& req, const std::string& repo_id, const Commit& c) {
+  Json repo_info(const httplib::Request& req, const std::string& repo_id, const Commit& c) const {
     const bool blobs = req.has_param("blobs") && req.get_param_value("blobs") != "false";
     Json siblings = Json::array();
     for (const auto& f : c.files) {
@@ -161,7 +195,6 @@ class HubServer {
       }
       siblings.push_back(s);
     }
-    (void)base_url(req);
     return {{"_id", c.id.substr(0, 24)},
             {"id", repo_id},
             {"modelId", repo_id},
@@ -183,6 +216,13 @@ class HubServer {
     auto seg = split_target(req.target);
     for (const auto& s : seg)
       if (s.find('\0') != std::string::npos) return send_error(res, 400, "", "NUL byte in the path");
+    // The Xet CAS API and hf_xet's telemetry carry the Xet token, not the Hub token.
+    if (seg.size() >= 4 && seg[0] == "xet-cas")
+      return xet_cas(req, res, seg[1] + "/" + seg[2], {seg.begin() + 3, seg.end()});
+    if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "telemetry" && req.method == "POST") {
+      res.status = 204;  // accepted and dropped: nothing leaves the machine
+      return;
+    }
     if (auth(req) == -1) return send_error(res, 401, "", "Invalid credentials in Authorization header");
     const std::string& m = req.method;
     const bool read = m == "GET" || m == "HEAD";
@@ -212,6 +252,11 @@ class HubServer {
       if (read && seg.size() >= 6 && seg[4] == "tree") return tree(req, res, repo_id, seg);
       if (m == "POST" && seg.size() >= 6 && seg[4] == "preupload") return preupload(req, res, repo_id, rev);
       if (m == "POST" && seg.size() >= 6 && seg[4] == "commit") return commit(req, res, repo_id, rev);
+      if (read && seg.size() >= 5 && seg[4] == "xet-write-token") return xet_write_token(req, res, repo_id);
+      if (m == "POST" && seg.size() == 5 && seg[4] == "discussions")
+        return open_pull_request(req, res, repo_id);
+      if (read && seg.size() == 6 && seg[4] == "discussions")
+        return pull_request_details(res, repo_id, seg[5]);
     }
     if (seg.size() == 6 && seg[2] == "info" && seg[3] == "lfs" && seg[4] == "objects" && seg[5] == "batch" &&
         m == "POST") {
@@ -247,7 +292,7 @@ class HubServer {
     if (!ensure_repo(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
     auto id = store_.resolve(repo_id, rev);
     if (!id) return send_error(res, 404, "RevisionNotFound", "Invalid rev id: " + rev);
-    send_json(res, repo_info(req, repo_id, store_.read_commit(repo_id, *id)));
+    send_json(res, repo_info(req, repo_id, *store_.read_commit(repo_id, *id)));
   }
 
   // GET /api/models/{repo}/tree/{rev}[/{folder}][?recursive=true]: files and folders, one page.
@@ -269,7 +314,7 @@ class HubServer {
     const std::string prefix = folder.empty() ? "" : folder + "/";
     Json entries = Json::array();
     std::set<std::string> dirs;
-    for (const auto& f : store_.read_commit(repo_id, *id).files) {
+    for (const auto& f : store_.read_commit(repo_id, *id)->files) {
       if (f.path.rfind(prefix, 0) != 0) continue;
       std::string rest = f.path.substr(prefix.size());
       // Every folder between `folder` and the file (only the first level unless recursive).
@@ -289,16 +334,16 @@ class HubServer {
     send_json(res, entries);
   }
 
-  void resolve_file(const httplib::Request&, httplib::Response& res, const std::string& repo_id,
+  void resolve_file(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
                     const std::string& rev, const std::string& path) {
     if (!valid_repo_id(repo_id) || !ensure_repo(repo_id))
       return send_error(res, 404, "RepoNotFound", "Repository not found");
     if (!valid_repo_path(path)) return send_error(res, 400, "", "invalid file path '" + path + "'");
     auto id = store_.resolve(repo_id, rev);
     if (!id) return send_error(res, 404, "RevisionNotFound", "Invalid rev id: " + rev);
-    Commit c = store_.read_commit(repo_id, *id);
+    std::shared_ptr<const Commit> c = store_.read_commit(repo_id, *id);
     res.set_header("X-Repo-Commit", *id);
-    const FileEntry* f = c.find(path);
+    const FileEntry* f = c->find(path);
     if (!f) return send_error(res, 404, "EntryNotFound", "Entry not found");
     res.set_header("ETag", "\"" + f->etag() + "\"");
     if (f->lfs) {
@@ -306,7 +351,25 @@ class HubServer {
       res.set_header("X-Linked-Size", std::to_string(f->size));
     }
     res.set_header("Accept-Ranges", "bytes");
-    res.set_content(read_file(store_.blob_path(repo_id, f->sha256)), "application/octet-stream");
+    for (const auto& [first, last] : req.ranges)
+      if (first >= 0 && static_cast<uint64_t>(first) >= f->size) {
+        res.set_header("Content-Range", "bytes */" + std::to_string(f->size));
+        return send_error(res, 416, "", "range starts beyond the end of the file");
+      }
+    const fs::path blob = store_.blob_path(repo_id, f->sha256);
+    if (f->size <= kInMemoryBytes) return res.set_content(read_file(blob), "application/octet-stream");
+    // Larger files stream from disk: httplib asks for the (ranged) bytes piece by piece.
+    const int fd = ::open(blob.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return send_error(res, 500, "", "cannot open the stored content of '" + path + "'");
+    res.set_content_provider(
+        f->size, "application/octet-stream",
+        [fd](size_t offset, size_t length, httplib::DataSink& sink) {
+          char buffer[1 << 16];
+          const ssize_t got =
+              ::pread(fd, buffer, std::min(length, sizeof buffer), static_cast<off_t>(offset));
+          return got > 0 && sink.write(buffer, static_cast<size_t>(got));
+        },
+        [fd](bool) { ::close(fd); });
   }
 
   void create_repo(const httplib::Request& req, httplib::Response& res) {
@@ -347,8 +410,14 @@ class HubServer {
     if (!body.is_object() || !body.contains("files") || !body["files"].is_array())
       return send_error(res, 400, "", "missing \"files\"");
     auto id = store_.resolve(repo_id, rev);
-    std::optional<Commit> head;
+    std::shared_ptr<const Commit> head;
     if (id) head = store_.read_commit(repo_id, *id);
+    // Upload modes. Files the Hub would store in LFS go "regular" (inline in the commit) up to
+    // --max_inline_bytes each while the commit body stays within --max_body_bytes: one request instead of
+    // LFS or Xet transfers (huggingface_hub with hf_xet sends every "lfs" file through Xet). The store still
+    // keeps them as LFS files: the upload mode is transport only.
+    uint64_t inline_budget = options_.max_body_bytes / 4 * 3;
+    inline_budget = inline_budget > (1u << 20) ? inline_budget - (1u << 20) : 0;  // headers, JSON framing
     Json files = Json::array();
     for (const auto& f : body["files"]) {
       if (!f.is_object() || !f.contains("path") || !f["path"].is_string())
@@ -356,13 +425,133 @@ class HubServer {
       const std::string path = f["path"];
       if (!valid_repo_path(path)) return send_error(res, 400, "", "invalid file path '" + path + "'");
       uint64_t size = f.contains("size") && f["size"].is_number_unsigned() ? f["size"].get<uint64_t>() : 0;
-      const bool lfs = is_lfs_file(path, size);
-      Json out = {{"path", path}, {"uploadMode", lfs ? "lfs" : "regular"}, {"shouldIgnore", false}};
-      if (head)
-        if (const FileEntry* e = head->find(path)) out["oid"] = e->lfs ? e->sha256 : e->blob_id;
+      const uint64_t inline_size = (size + 2) / 3 * 4;
+      const bool regular =
+          !is_lfs_file(path, size) || (size <= options_.max_inline_bytes && inline_size <= inline_budget);
+      if (regular) inline_budget -= std::min(inline_budget, inline_size);
+      Json out = {{"path", path}, {"uploadMode", regular ? "regular" : "lfs"}, {"shouldIgnore", false}};
+      // The remote oid lets clients skip unchanged files: sha256 for LFS uploads, git blob sha1 otherwise.
+      if (const FileEntry* e = head ? head->find(path) : nullptr) {
+        if (!regular)
+          out["oid"] = e->sha256;
+        else if (!e->lfs)
+          out["oid"] = e->blob_id;
+        else if (e->size == size)
+          out["oid"] = git_blob_sha1(read_file(store_.blob_path(repo_id, e->sha256)));
+      }
       files.push_back(out);
     }
     send_json(res, {{"files", files}, {"commitOid", id ? *id : ""}});
+  }
+
+  // --- Xet storage (hub/xet.h): uploads only; downloads are plain resolve requests (no X-Xet-Hash). ---
+
+  // A CAS token names its repository and is signed with the server token, like the LFS upload hrefs.
+  std::string xet_token_for(const std::string& repo_id) const {
+    return sha256_hex("tinyforge-xet-write\n" + options_.token + "\n" + repo_id);
+  }
+
+  // GET /api/models/{repo}/xet-write-token/{rev}: where the CAS API is (/xet-cas/{repo}) and its token.
+  void xet_write_token(const httplib::Request& req, httplib::Response& res, const std::string& repo_id) {
+    if (!require_write(req, res)) return;
+    if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
+    const auto exp = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch() + std::chrono::hours(1))
+                         .count();
+    send_json(res, {{"accessToken", xet_token_for(repo_id)},
+                    {"exp", exp},
+                    {"casUrl", base_url(req) + "/xet-cas/" + repo_id}});
+  }
+
+  // The CAS API under /xet-cas/{repo}/: xorb and shard uploads. Global deduplication, upload grants and
+  // streamed (v2) shard uploads answer 404, on which hf_xet uploads directly and uses v1 shards.
+  void xet_cas(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
+               const std::vector<std::string>& api) {
+    if (options_.token.empty() || !valid_repo_id(repo_id) ||
+        req.get_header_value("Authorization") != "Bearer " + xet_token_for(repo_id))
+      return send_error(res, 401, "", "missing or wrong Xet token; ask /api/models/{repo}/xet-write-token");
+    const std::string& m = req.method;
+    if (m == "POST" && api.size() == 4 && api[0] == "v1" && api[1] == "xorbs") {
+      if (!xet::valid_hash_hex(api[3])) return send_error(res, 400, "", "malformed xorb hash");
+      try {
+        xet::Xorb parsed(req.body);  // refuse what could never be reconstructed
+      } catch (const std::invalid_argument& e) {
+        return send_error(res, 400, "", std::string("malformed xorb: ") + e.what());
+      }
+      return send_json(res, {{"was_inserted", store_.put_xorb(api[3], req.body)}});
+    }
+    if (m == "POST" && api.size() == 2 && api[0] == "v1" && api[1] == "shards")
+      return xet_shard(req, res, repo_id);
+    send_error(res, 404, "", "not served by tinyforge: " + m + " " + req.path);
+  }
+
+  // POST /v1/shards: every file the shard lists is rebuilt from its xorbs, checked against its sha256 and
+  // stored as a blob, so the commit that follows can name it as an lfsFile.
+  void xet_shard(const httplib::Request& req, httplib::Response& res, const std::string& repo_id) {
+    if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
+    std::map<std::string, std::unique_ptr<xet::Xorb>> xorbs;  // each read once per shard
+    try {
+      for (const auto& file : xet::parse_shard(req.body)) {
+        std::string bytes = xet::reconstruct(file, [&](const std::string& hash) -> const xet::Xorb& {
+          auto& xorb = xorbs[hash];
+          if (!xorb) {
+            const fs::path p = store_.xorb_path(hash);
+            if (!fs::exists(p)) throw std::invalid_argument("xorb " + hash + " was never uploaded");
+            xorb = std::make_unique<xet::Xorb>(read_file(p));
+          }
+          return *xorb;
+        });
+        const std::string sha = sha256_hex(bytes);
+        if (!file.sha256.empty() && file.sha256 != sha)
+          return send_error(res, 400, "", "file " + file.file_hash + " does not rebuild to its sha256");
+        store_.put_blob(repo_id, sha, bytes);
+      }
+    } catch (const std::invalid_argument& e) {
+      return send_error(res, 400, "", std::string("shard rejected: ") + e.what());
+    }
+    send_json(res, {{"result", 1}});
+  }
+
+  // POST /api/models/{repo}/discussions with pullRequest=true opens refs/pr/N at main's head (what
+  // huggingface_hub's create_pull_request and upload_folder(create_pr=True) use).
+  void open_pull_request(const httplib::Request& req, httplib::Response& res, const std::string& repo_id) {
+    if (!require_write(req, res)) return;
+    if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
+    Json body;
+    try {
+      body = Json::parse(req.body);
+    } catch (const std::exception&) {
+      return send_error(res, 400, "", "request body is not JSON");
+    }
+    if (!body.is_object() || !body.value("pullRequest", false))
+      return send_error(res, 400, "",
+                        "only pull requests are served (\"pullRequest\": true), not discussions");
+    const std::string title = body.contains("title") && body["title"].is_string() ? body["title"] : "";
+    const std::string description =
+        body.contains("description") && body["description"].is_string() ? body["description"] : "";
+    if (title.empty()) return send_error(res, 400, "", "a pull request needs a non-empty \"title\"");
+    const int n = store_.open_pull_request(repo_id, "main", title, description);
+    send_json(res, {{"num", n},
+                    {"pullRequest", true},
+                    {"url", base_url(req) + "/" + repo_id + "/discussions/" + std::to_string(n)}});
+  }
+
+  void pull_request_details(httplib::Response& res, const std::string& repo_id, const std::string& number) {
+    const bool numeric =
+        !number.empty() && number.size() <= 9 && number.find_first_not_of("0123456789") == std::string::npos;
+    auto pr = numeric ? store_.pull_request(repo_id, std::stoi(number)) : std::nullopt;
+    if (!pr) return send_error(res, 404, "", "no pull request " + number + " in " + repo_id);
+    send_json(res, {{"num", pr->number},
+                    {"title", pr->title},
+                    {"status", "open"},
+                    {"isPullRequest", true},
+                    {"createdAt", "2026-01-01T00:00:00.000Z"},
+                    {"author", {{"name", "tinyforge"}}},
+                    {"repo", {{"name", repo_id}, {"type", "model"}}},
+                    {"changes", {{"base", "refs/heads/" + pr->base}}},
+                    {"filesWithConflicts", Json::array()},
+                    {"events", Json::array()},
+                    {"diff", ""}});
   }
 
   void lfs_batch(const httplib::Request& req, httplib::Response& res, const std::string& repo_id) {
@@ -493,7 +682,7 @@ class HubServer {
         out["pullRequestUrl"] = base_url(req) + "/" + repo_id + "/discussions/" + std::to_string(r.pr_number);
       send_json(res, out);
     } catch (const CommitConflict& e) {
-      send_error(res, 412, "", e.what());
+      send_error(res, 412, "", e.what());  // the Hub's status for a stale parentCommit
     } catch (const std::invalid_argument& e) {
       send_error(res, 400, "", e.what());
     }
@@ -513,9 +702,15 @@ int run_server(const ServeOptions& options) {
   if (ec || !fs::is_directory(options.root))
     throw UserError("cannot use --root '" + options.root.string() + "': " + ec.message() +
                     "; give a writable folder");
+  remove_stale_staging(options.root);  // scratch folders of on-demand fixtures a killed server left
   HubServer hub(options);
   httplib::Server server;
   server.set_payload_max_length(options.max_body_bytes);
+  // A keep-alive connection holds a worker until it closes: size the pool for many concurrent clients, and
+  // let a connection serve many requests (httplib's default closes it after 5).
+  const size_t threads = static_cast<size_t>(std::max(1, options.threads));
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_keep_alive_max_count(1000);
   server.set_tcp_nodelay(true);  // small responses: without it delayed ACKs add ~40 ms per keep-alive request
   auto handler = [&hub](const httplib::Request& req, httplib::Response& res) { hub.handle(req, res); };
   server.Get(".*", handler);

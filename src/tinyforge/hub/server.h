@@ -17,7 +17,10 @@ struct ServeOptions {
   bool on_demand = false;
   uint64_t seed = 0;
   size_t max_body_bytes = 1024u * 1024 * 1024;
-  int threads = 8;
+  // Files up to this size are uploaded inline ("regular") even where the Hub would use LFS or Xet
+  // (preupload).
+  uint64_t max_inline_bytes = 10u * 1024 * 1024;
+  int threads = 32;  // worker threads; each open keep-alive connection occupies one
 };
 
 // Blocks until SIGINT/SIGTERM. Throws UserError when the port cannot be bound.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "tinyforge/hub/xet.h"
 #include "tinyforge/util/json.h"
 
 namespace tinyforge::hub {
@@ -77,15 +78,23 @@ std::optional<std::string> RepoStore::resolve(const std::string& repo_id, const 
   return read_file(ref);
 }
 
-Commit RepoStore::read_commit(const std::string& repo_id, const std::string& id) const {
+std::shared_ptr<const Commit> RepoStore::read_commit(const std::string& repo_id, const std::string& id) {
+  const std::string key = repo_id + "@" + id;
+  {
+    std::lock_guard lock(cache_guard_);
+    if (auto it = commit_cache_.find(key); it != commit_cache_.end()) return it->second;
+  }
   Json j = parse_json(read_file(repo_dir(repo_id) / "commits" / (id + ".json")), "commit " + id);
-  Commit c;
-  c.id = j["id"];
-  c.parent = j["parent"];
-  c.message = j["message"];
+  auto c = std::make_shared<Commit>();
+  c->id = j["id"];
+  c->parent = j["parent"];
+  c->message = j["message"];
   for (const auto& f : j["files"])
-    c.files.push_back(
+    c->files.push_back(
         {f["path"], f["size"].get<uint64_t>(), f["lfs"].get<bool>(), f["sha256"], f["blob_id"]});
+  std::lock_guard lock(cache_guard_);
+  if (commit_cache_.size() >= 4096) commit_cache_.clear();  // a bound, not an LRU: manifests are cheap
+  commit_cache_.emplace(key, c);
   return c;
 }
 
@@ -107,6 +116,19 @@ bool RepoStore::put_blob(const std::string& repo_id, const std::string& sha256, 
   return true;
 }
 
+fs::path RepoStore::xorb_path(const std::string& hash_hex) const {
+  if (!xet::valid_hash_hex(hash_hex)) throw std::invalid_argument("invalid xorb hash");
+  return root_ / "xet" / "xorbs" / hash_hex;
+}
+
+bool RepoStore::put_xorb(const std::string& hash_hex, const std::string& bytes) {
+  const fs::path p = xorb_path(hash_hex);
+  if (fs::exists(p)) return false;
+  fs::create_directories(p.parent_path());
+  write_file_atomic(p, bytes);
+  return true;
+}
+
 bool RepoStore::create(const std::string& repo_id) {
   std::lock_guard lock(repo_mutex(repo_id));
   if (exists(repo_id)) return false;
@@ -124,18 +146,60 @@ bool RepoStore::create(const std::string& repo_id) {
   return true;
 }
 
+namespace {
+bool is_pr_ref(const std::string& revision) { return revision.rfind("refs/pr/", 0) == 0; }
+}  // namespace
+
+int RepoStore::write_pull_request(const std::string& repo_id, const std::string& commit,
+                                  const PullRequest& pr) {
+  const fs::path dir = repo_dir(repo_id);
+  fs::create_directories(dir / "refs" / "pr");
+  fs::create_directories(dir / "prs");
+  int n = 1;
+  while (fs::exists(dir / "refs" / "pr" / std::to_string(n))) ++n;
+  const Json record = {
+      {"number", n}, {"title", pr.title}, {"description", pr.description}, {"base", pr.base}};
+  write_file_atomic(dir / "prs" / (std::to_string(n) + ".json"), py_json_dumps(record, {-1, true}));
+  write_file_atomic(dir / "refs" / "pr" / std::to_string(n), commit);
+  return n;
+}
+
+int RepoStore::open_pull_request(const std::string& repo_id, const std::string& base,
+                                 const std::string& title, const std::string& description) {
+  std::lock_guard lock(repo_mutex(repo_id));
+  auto head = is_pr_ref(base) ? std::nullopt : resolve(repo_id, base);
+  if (!head) throw std::invalid_argument("branch '" + base + "' not found");
+  return write_pull_request(repo_id, *head, {0, title, description, base});
+}
+
+std::optional<PullRequest> RepoStore::pull_request(const std::string& repo_id, int number) const {
+  const fs::path record = repo_dir(repo_id) / "prs" / (std::to_string(number) + ".json");
+  if (!exists(repo_id) || !fs::exists(record)) return std::nullopt;
+  Json j = parse_json(read_file(record), record.string());
+  return PullRequest{number, j["title"], j["description"], j["base"]};
+}
+
 CommitResult RepoStore::commit(const std::string& repo_id, const std::string& revision,
                                const std::string& message, const std::vector<Change>& changes, bool create_pr,
                                const std::string& parent_commit) {
   std::lock_guard lock(repo_mutex(repo_id));
   auto head = resolve(repo_id, revision);
   if (!head) throw std::invalid_argument("revision '" + revision + "' not found");
-  if (!parent_commit.empty() && head->rfind(parent_commit, 0) != 0)
-    throw CommitConflict("parent commit " + parent_commit + " is not the head of " + revision + " (" + *head +
-                         ")");
-  Commit base = read_commit(repo_id, *head);
+  std::string base_id = *head;
+  if (!parent_commit.empty()) {
+    if (create_pr) {
+      // As on the Hub: the pull request starts from parent_commit, wherever the branch is now.
+      auto parent = resolve(repo_id, parent_commit);
+      if (!parent) throw std::invalid_argument("parent commit " + parent_commit + " not found");
+      base_id = *parent;
+    } else if (head->rfind(parent_commit, 0) != 0) {
+      throw CommitConflict("A commit has happened since. Please refresh and try again. (parentCommit " +
+                           parent_commit + " is not the head of " + revision + ", " + *head + ")");
+    }
+  }
+  std::shared_ptr<const Commit> base = read_commit(repo_id, base_id);
   std::map<std::string, FileEntry> files;
-  for (auto& f : base.files) files[f.path] = f;
+  for (const auto& f : base->files) files[f.path] = f;
   for (const auto& ch : changes) {
     if (!valid_repo_path(ch.path)) throw std::invalid_argument("invalid path '" + ch.path + "'");
     if (ch.kind == Change::kAdd) {
@@ -152,7 +216,7 @@ CommitResult RepoStore::commit(const std::string& repo_id, const std::string& re
     }
   }
   Commit c;
-  c.parent = *head;
+  c.parent = base_id;
   c.message = message;
   for (auto& [p, f] : files) c.files.push_back(f);
   c.id = commit_id(c.parent, c.message, c.files);
@@ -160,12 +224,11 @@ CommitResult RepoStore::commit(const std::string& repo_id, const std::string& re
   write_file_atomic(dir / "commits" / (c.id + ".json"), py_json_dumps(commit_to_json(c), {-1, true}));
   CommitResult result{c.id, "", 0};
   if (create_pr) {
-    int n = 1;
-    fs::create_directories(dir / "refs" / "pr");
-    while (fs::exists(dir / "refs" / "pr" / std::to_string(n))) ++n;
-    result.pr_number = n;
-    result.pr_ref = "refs/pr/" + std::to_string(n);
-    write_file_atomic(dir / "refs" / "pr" / std::to_string(n), c.id);
+    const std::string title = message.substr(0, message.find('\n'));
+    result.pr_number = write_pull_request(repo_id, c.id, {0, title, "", revision});
+    result.pr_ref = "refs/pr/" + std::to_string(result.pr_number);
+  } else if (is_pr_ref(revision)) {
+    write_file_atomic(dir / revision, c.id);
   } else {
     write_file_atomic(dir / "refs" / "heads" / revision, c.id);
   }

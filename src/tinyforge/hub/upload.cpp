@@ -2,10 +2,12 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "tinyforge/hub/objects.h"
 #include "tinyforge/util/fs.h"
@@ -42,6 +44,9 @@ size_t collect(char* data, size_t size, size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
   return size * n;
 }
+
+// URLs in messages lose their query: an LFS upload href may carry a signature.
+std::string without_query(const std::string& url) { return url.substr(0, url.find('?')); }
 
 struct Response {
   long status = 0;
@@ -85,13 +90,93 @@ Response http(const std::string& method, const std::string& url, const std::stri
     }
     return r;
   }
-  throw std::runtime_error(method + " " + url + " failed after retries: " + last_error);
+  throw std::runtime_error(method + " " + without_query(url) + " failed after retries: " + last_error);
 }
 
 void check(const Response& r, const std::string& what) {
   if (r.status < 200 || r.status >= 300)
     throw std::runtime_error(what + " failed: HTTP " + std::to_string(r.status) + ": " +
                              r.body.substr(0, 300));
+}
+
+// What preupload says about one file.
+struct UploadPlan {
+  std::string path;
+  const std::string* bytes = nullptr;
+  std::string sha256;
+  bool lfs = false;
+  bool skip = false;  // ignored by the repo's .gitignore, or unchanged
+};
+
+// Asks the Hub, 256 files at a time as huggingface_hub does, how to send each file (inline or LFS), which
+// to ignore, and which are unchanged (the remote oid equals ours).
+std::vector<UploadPlan> plan_upload(const std::string& url, const std::map<std::string, std::string>& files,
+                                    const std::string& token) {
+  std::vector<UploadPlan> plans;
+  for (const auto& [path, bytes] : files) plans.push_back({path, &bytes, sha256_hex(bytes)});
+  for (size_t start = 0; start < plans.size(); start += 256) {
+    Json request = {{"files", Json::array()}};
+    const size_t end = std::min(plans.size(), start + 256);
+    for (size_t i = start; i < end; ++i)
+      request["files"].push_back({{"path", plans[i].path},
+                                  {"size", plans[i].bytes->size()},
+                                  {"sample", base64_encode(plans[i].bytes->substr(0, 512))}});
+    Response r = http("POST", url, request.dump(), "application/json", token);
+    check(r, "preupload");
+    const Json answer = parse_json(r.body, "preupload response");
+    std::map<std::string, const Json*> by_path;
+    if (answer.contains("files") && answer["files"].is_array())
+      for (const auto& f : answer["files"])
+        if (f.contains("path") && f["path"].is_string()) by_path[f["path"]] = &f;
+    for (size_t i = start; i < end; ++i) {
+      UploadPlan& plan = plans[i];
+      auto it = by_path.find(plan.path);
+      if (it == by_path.end() || !it->second->contains("uploadMode"))
+        throw std::runtime_error("preupload response has no upload mode for '" + plan.path + "'");
+      const Json& f = *it->second;
+      // Empty files cannot go to LFS storage; huggingface_hub sends them inline as well.
+      plan.lfs = f["uploadMode"] == "lfs" && !plan.bytes->empty();
+      const std::string local_oid = plan.lfs ? plan.sha256 : git_blob_sha1(*plan.bytes);
+      plan.skip = f.value("shouldIgnore", false) ||
+                  (f.contains("oid") && f["oid"].is_string() && f["oid"] == local_oid);
+    }
+  }
+  return plans;
+}
+
+// LFS batch (basic transfer), a PUT per object the server does not have yet, and the verify step if asked.
+void upload_lfs_objects(const std::string& endpoint, const std::string& repo_id,
+                        const std::vector<UploadPlan>& plans, const std::string& token) {
+  Json objects = Json::array();
+  std::map<std::string, const std::string*> bytes_by_oid;
+  for (const auto& p : plans)
+    if (p.lfs && !p.skip && bytes_by_oid.emplace(p.sha256, p.bytes).second)
+      objects.push_back({{"oid", p.sha256}, {"size", p.bytes->size()}});
+  if (objects.empty()) return;
+  Json batch = {
+      {"operation", "upload"}, {"transfers", {"basic"}}, {"objects", objects}, {"hash_algo", "sha256"}};
+  Response r = http("POST", endpoint + "/" + repo_id + ".git/info/lfs/objects/batch", batch.dump(),
+                    "application/vnd.git-lfs+json", token);
+  check(r, "LFS batch for " + repo_id);
+  const Json response = parse_json(r.body, "LFS batch response");
+  if (!response.contains("objects") || !response["objects"].is_array())
+    throw std::runtime_error("LFS batch response for " + repo_id + " has no \"objects\"");
+  for (const auto& o : response["objects"]) {
+    const std::string oid = o.value("oid", "");
+    if (o.contains("error")) throw std::runtime_error("LFS object " + oid + ": " + o["error"].dump());
+    if (!bytes_by_oid.count(oid)) throw std::runtime_error("LFS batch response names unknown object " + oid);
+    if (!o.contains("actions") || !o["actions"].contains("upload")) continue;  // already stored
+    const Json& actions = o["actions"];
+    const std::string href = actions["upload"].value("href", "");
+    // Like a presigned URL: the upload href needs no token (and must not get it: it may be another host).
+    check(http("PUT", href, *bytes_by_oid.at(oid), "application/octet-stream", ""),
+          "uploading LFS object " + oid + " to " + without_query(href));
+    if (actions.contains("verify")) {
+      const std::string verify = actions["verify"].value("href", "");
+      Json body = {{"oid", oid}, {"size", bytes_by_oid.at(oid)->size()}};
+      check(http("POST", verify, body.dump(), "application/json", token), "verifying LFS object " + oid);
+    }
+  }
 }
 
 }  // namespace
@@ -125,49 +210,47 @@ UploadOutcome upload_repository(const UploadTarget& target, const std::string& r
   const bool exists = created.status == 409;  // as create_dummy_models.py does: then open a PR
   if (!exists) check(created, "creating " + repo_id);
 
-  Json objects = Json::array();
-  std::string ndjson;
-  Json header = {{"key", "header"},
-                 {"value", {{"summary", "Upload tiny random model (tinyforge)"}, {"description", ""}}}};
-  ndjson += header.dump() + "\n";
-  std::map<std::string, const std::string*> lfs_bytes;
-  for (const auto& [path, bytes] : files) {
-    FileEntry e = describe_file(path, bytes);
-    if (e.lfs) {
-      objects.push_back({{"oid", e.sha256}, {"size", e.size}});
-      lfs_bytes[e.sha256] = &bytes;
-      ndjson += Json{{"key", "lfsFile"},
-                     {"value", {{"path", path}, {"algo", "sha256"}, {"oid", e.sha256}, {"size", e.size}}}}
-                    .dump() +
-                "\n";
-    } else {
-      ndjson += Json{{"key", "file"},
-                     {"value", {{"content", base64_encode(bytes)}, {"path", path}, {"encoding", "base64"}}}}
-                    .dump() +
-                "\n";
-    }
+  // The head the commit builds on: sent as parentCommit, so a concurrent change fails the commit (412)
+  // instead of being overwritten; a PR is opened from it.
+  Response info = http("GET", ep + "/api/models/" + repo_id + "/revision/main", "", "", target.token);
+  check(info, "reading the head of " + repo_id);
+  const std::string head = parse_json(info.body, "repository info").value("sha", "");
+  if (head.empty()) throw std::runtime_error("the repository info of " + repo_id + " has no \"sha\"");
+
+  const std::string query = exists ? "?create_pr=1" : "";
+  const std::vector<UploadPlan> plans =
+      plan_upload(ep + "/api/models/" + repo_id + "/preupload/main" + query, files, target.token);
+  UploadOutcome out;
+  if (std::all_of(plans.begin(), plans.end(), [](const UploadPlan& p) { return p.skip; })) {
+    out.commit = head;  // nothing changed: no empty commit, no PR (as huggingface_hub)
+    return out;
   }
-  if (!objects.empty()) {
-    Json batch = {
-        {"operation", "upload"}, {"transfers", {"basic"}}, {"objects", objects}, {"hash_algo", "sha256"}};
-    Response r = http("POST", ep + "/" + repo_id + ".git/info/lfs/objects/batch", batch.dump(),
-                      "application/vnd.git-lfs+json", target.token);
-    check(r, "LFS batch for " + repo_id);
-    const Json response = parse_json(r.body, "LFS batch response");  // kept alive for the loop
-    for (const auto& o : response["objects"]) {
-      if (o.contains("error"))
-        throw std::runtime_error("LFS object " + o["oid"].get<std::string>() + ": " + o["error"].dump());
-      if (!o.contains("actions") || !o["actions"].contains("upload")) continue;  // already stored
-      Response put = http("PUT", o["actions"]["upload"]["href"], *lfs_bytes.at(o["oid"]),
-                          "application/octet-stream", "");
-      check(put, "uploading LFS object");
-    }
+  upload_lfs_objects(ep, repo_id, plans, target.token);
+
+  Json header = {
+      {"key", "header"},
+      {"value",
+       {{"summary", "Upload tiny random model (tinyforge)"}, {"description", ""}, {"parentCommit", head}}}};
+  std::string ndjson = header.dump() + "\n";
+  for (const auto& p : plans) {
+    if (p.skip) continue;
+    Json line =
+        p.lfs ? Json{{"key", "lfsFile"},
+                     {"value",
+                      {{"path", p.path}, {"algo", "sha256"}, {"oid", p.sha256}, {"size", p.bytes->size()}}}}
+              : Json{{"key", "file"},
+                     {"value",
+                      {{"content", base64_encode(*p.bytes)}, {"path", p.path}, {"encoding", "base64"}}}};
+    ndjson += line.dump() + "\n";
   }
-  Response c = http("POST", ep + "/api/models/" + repo_id + "/commit/main" + (exists ? "?create_pr=1" : ""),
-                    ndjson, "application/x-ndjson", target.token);
+  Response c = http("POST", ep + "/api/models/" + repo_id + "/commit/main" + query, ndjson,
+                    "application/x-ndjson", target.token);
+  if (c.status == 412)
+    throw std::runtime_error("commit to " + repo_id + " rejected: main moved from " + head +
+                             " while uploading (HTTP 412: " + c.body.substr(0, 300) +
+                             "); nothing was changed, run the upload again");
   check(c, "commit to " + repo_id);
   Json j = parse_json(c.body, "commit response");
-  UploadOutcome out;
   out.commit = j.value("commitOid", "");
   if (j.contains("pullRequestUrl") && j["pullRequestUrl"].is_string()) out.pr_url = j["pullRequestUrl"];
   return out;

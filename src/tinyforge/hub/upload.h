@@ -1,5 +1,7 @@
 // hub/upload: pushes a forged repository to a Hub endpoint (HF_ENDPOINT) over the Hub's HTTP API with
-// libcurl: create repo (exists → a PR instead), LFS batch + PUT for LFS files, one NDJSON commit.
+// libcurl: create repo (exists → a PR instead), preupload (inline or LFS, ignored, unchanged), LFS batch +
+// PUT
+// (+ verify) for LFS files, one NDJSON commit on top of the head read at the start (parentCommit).
 #pragma once
 #include <map>
 #include <string>
@@ -15,7 +17,7 @@ struct UploadTarget {
 UploadTarget resolve_upload_target(const std::string& token_flag);
 
 struct UploadOutcome {
-  std::string commit;  // commit oid
+  std::string commit;  // commit oid (the current head when nothing changed)
   std::string pr_url;  // set when the repository existed and a PR was opened
 };
 
