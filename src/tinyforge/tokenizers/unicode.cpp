@@ -5,6 +5,8 @@
 #include <unicode/unistr.h>
 #include <unicode/ustring.h>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 namespace tinyforge::tokenizers::unicode {
@@ -177,17 +179,86 @@ static std::u32string change_case(char32_t c, bool lower) {
 std::u32string to_lower(char32_t c) { return change_case(c, true); }
 std::u32string to_upper(char32_t c) { return change_case(c, false); }
 
-std::u32string normalize(const std::u32string& s, const std::string& form) {
+std::vector<std::pair<char32_t, int>> normalize_aligned(const std::u32string& s, const std::string& form) {
   UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* n = form == "NFC"    ? icu::Normalizer2::getNFCInstance(status)
-                              : form == "NFD"  ? icu::Normalizer2::getNFDInstance(status)
-                              : form == "NFKC" ? icu::Normalizer2::getNFKCInstance(status)
-                                               : icu::Normalizer2::getNFKDInstance(status);
-  icu::UnicodeString u = icu::UnicodeString::fromUTF32(reinterpret_cast<const UChar32*>(s.data()),
-                                                       static_cast<int32_t>(s.size()));
-  icu::UnicodeString out = n->normalize(u, status);
-  if (U_FAILURE(status)) throw std::runtime_error("unicode normalization failed");
-  return from_icu(out);
+  bool compatible = form == "NFKC" || form == "NFKD", compose = form == "NFC" || form == "NFKC";
+  const icu::Normalizer2* decomposer =
+      compatible ? icu::Normalizer2::getNFKDInstance(status) : icu::Normalizer2::getNFDInstance(status);
+  const icu::Normalizer2* composer = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status)) throw std::runtime_error("ICU normalization data is unavailable");
+  auto ccc = [](char32_t c) { return u_getCombiningClass(static_cast<UChar32>(c)); };
+
+  // 1. Full decomposition of each char (its first char replaces it, the others are inserted), then the
+  //    canonical order: each run of non-starters stably sorted by combining class.
+  std::vector<std::pair<char32_t, int>> d;
+  d.reserve(s.size());
+  size_t pending = 0;
+  auto sort_pending = [&] {
+    std::stable_sort(d.begin() + static_cast<std::ptrdiff_t>(pending), d.end(),
+                     [&](const auto& a, const auto& b) { return ccc(a.first) < ccc(b.first); });
+    pending = d.size();
+  };
+  icu::UnicodeString mapping;
+  for (char32_t c : s) {
+    std::u32string parts(1, c);
+    if (decomposer->getDecomposition(static_cast<UChar32>(c), mapping)) parts = from_icu(mapping);
+    for (size_t k = 0; k < parts.size(); ++k) {
+      if (ccc(parts[k]) == 0) sort_pending();
+      d.push_back({parts[k], k == 0 ? 0 : 1});
+    }
+  }
+  sort_pending();
+  if (!compose) return d;
+
+  // 2. Canonical composition onto the last starter; a composed pair's change is the sum of its parts' minus
+  //    one (the second is absorbed). Blocked marks wait in `blocked` and follow their starter.
+  std::vector<std::pair<char32_t, int>> out;
+  out.reserve(d.size());
+  std::optional<std::pair<char32_t, int>> starter;
+  int last_ccc = -1;  // class of the last blocked mark, -1 = none
+  std::vector<std::pair<char32_t, int>> blocked;
+  auto pair_of = [&](char32_t a, char32_t b) -> std::optional<char32_t> {
+    UChar32 r = composer->composePair(static_cast<UChar32>(a), static_cast<UChar32>(b));
+    if (r < 0) return std::nullopt;
+    return static_cast<char32_t>(r);
+  };
+  for (auto [c, change] : d) {
+    uint8_t cls = ccc(c);
+    if (!starter) {
+      if (cls != 0)
+        out.push_back({c, change});
+      else
+        starter = {c, change};
+      continue;
+    }
+    if (last_ccc >= cls) {  // blocked from the starter
+      if (cls == 0) {
+        out.push_back(*starter);
+        out.insert(out.end(), blocked.begin(), blocked.end());
+        blocked.clear();
+        starter = {c, change};
+        last_ccc = -1;
+      } else {
+        blocked.push_back({c, change});
+        last_ccc = cls;
+      }
+      continue;
+    }
+    if (auto r = pair_of(starter->first, c)) {
+      starter = {*r, starter->second + change - 1};
+      continue;
+    }
+    if (last_ccc < 0 && cls == 0) {
+      out.push_back(*starter);
+      starter = {c, change};
+      continue;
+    }
+    blocked.push_back({c, change});
+    last_ccc = cls;
+  }
+  if (starter) out.push_back(*starter);
+  out.insert(out.end(), blocked.begin(), blocked.end());
+  return out;
 }
 
 std::u32string to_u32(std::string_view s) {

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace tinyforge::tokenizers::unicode {
 
@@ -28,8 +30,10 @@ bool is_chinese_char(char32_t c);
 // Rust char::to_lowercase / to_uppercase: full mappings without context.
 std::u32string to_lower(char32_t c);
 std::u32string to_upper(char32_t c);
-// Normalization forms of a whole string (NFC, NFD, NFKC, NFKD).
-std::u32string normalize(const std::u32string& s, const std::string& form);
+// A normalization form (NFC, NFD, NFKC, NFKD) of a whole string as (char, change) pairs, change as
+// NormalizedString::transform takes it: decomposed extras are inserted (1), a composed pair absorbs its
+// second char (-1 per absorbed char), as HF's unicode-normalization-alignments crate computes them.
+std::vector<std::pair<char32_t, int>> normalize_aligned(const std::u32string& s, const std::string& form);
 std::u32string to_u32(std::string_view s);
 
 }  // namespace tinyforge::tokenizers::unicode
