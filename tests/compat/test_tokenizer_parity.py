@@ -43,6 +43,12 @@ ADVERSARIAL = [
     "\uff76\uff80\uff76\uff85 \uff21\u0308 A\u030a \u00c5 \u1100\u1161\u11a8 \u0915\u094d\u0937 \u00ad soft\u00adhyphen",
     "ctl\x01\x02\x7f\x8f\x9f\x0b\x0c\x1fend \t\ttab \u1680ogham \u2028line\u2029para \ufffd",
     "\u2474 \u33a1 \u2122 \u00b2\u00b3 \u2075 \u1e9b\u0323 \u0130 \u212b \u2126 \uff08\uff09\uff01",
+    # Chars HF's normalization tables (Unicode 9) do not know: later compatibility forms and combining marks.
+    "\U0001fbf0\U0001fbf9 \ua7f2\ua7f3 \U0001e030 a\u1dfa\u0323 e\u0898\u0301 o\u1abf\u0316 \u0c3c\u0c55",
+    # Marks of every kind (spacing, enclosing), private use inside and at the ends of the range, unassigned and
+    # format chars old and new, punctuation new since Unicode 8.
+    "\u0928\u092e\u0938\u094d\u0924\u0947 \u0926\u0941\u0928\u093f\u092f\u093e\u0903 a\u20dd \ue001\ue000\uf8ff\u0378"
+    "\U00013430\U000e0001x\u061c\u0890y \u2e43\u2e4f \U0001e95e\U0001e95f",
 ]
 
 
@@ -464,7 +470,7 @@ TRUNC_PAD = {
                                                            direction="left"), None),
     "bert-only_second-stride-pad_fixed": ("bert_wordpiece", dict(max_length=10, stride=2, strategy="only_second"),
                                           dict(length=16)),
-    "bert-left-pad_left_multiple": ("bert_wordpiece", dict(max_length=9, direction="left"),
+    "bert-left-pad_left_multiple": ("bert_wordpiece", dict(max_length=14, direction="left"),
                                     dict(direction="left", pad_to_multiple_of=4, pad_id=0, pad_token="[PAD]")),
     "bert-max_below_specials": ("bert_wordpiece", dict(max_length=1), dict(length=3)),
     "bert-max_zero": ("bert_wordpiece", dict(max_length=0), None),
@@ -478,7 +484,7 @@ TRUNC_PAD = {
     "t5_template-only_second-left": ("t5_unigram_precompiled_nmt_nfkc", dict(max_length=6, stride=2,
                                                                       strategy="only_second", direction="left"),
                                      dict(length=8)),
-    "sequence_post-typed_template": ("bytelevel_noregex_ignore_merges_nmt", dict(max_length=16, stride=3), dict()),
+    "sequence_post-typed_template": ("bytelevel_noregex_ignore_merges_nmt", dict(max_length=20, stride=1), dict()),
 }
 
 

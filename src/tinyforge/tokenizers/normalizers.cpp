@@ -37,9 +37,9 @@ void rewrite(NormalizedString& s, const std::function<void(char32_t, std::u32str
   s.transform(chars, initial_removed);
 }
 
-void filter_marks(NormalizedString& s) {
-  rewrite(s, [](char32_t c, std::u32string& out) {
-    if (!unicode::is_mark_nonspacing(c)) out += c;
+void filter_chars(NormalizedString& s, bool (*drop)(char32_t)) {
+  rewrite(s, [drop](char32_t c, std::u32string& out) {
+    if (!drop(c)) out += c;
   });
 }
 
@@ -223,7 +223,7 @@ std::unique_ptr<Normalizer> make_normalizer(const OJson& j, const std::string& p
         });
       if (do_strip) {
         unicode_normalize(s, "NFD");
-        filter_marks(s);
+        filter_chars(s, unicode::is_mark_nonspacing);
       }
       if (lower) lowercase(s);
     });
@@ -251,7 +251,7 @@ std::unique_ptr<Normalizer> make_normalizer(const OJson& j, const std::string& p
     if (!blob) throw TokenizerError(path + ".precompiled_charsmap: not valid base64");
     n = std::make_unique<Precompiled>(*blob, path);
   } else if (type == "StripAccents") {
-    n = make_fn(filter_marks);
+    n = make_fn([](NormalizedString& s) { filter_chars(s, unicode::is_combining_mark); });
   } else if (type == "Strip") {
     bool left = get_bool(j, "strip_left", path, true), right = get_bool(j, "strip_right", path, true);
     n = make_fn([=](NormalizedString& s) {

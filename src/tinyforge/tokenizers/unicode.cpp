@@ -108,7 +108,14 @@ bool is_whitespace(char32_t c) {
   return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_WHITE_SPACE);
 }
 
-bool is_punctuation(char32_t c) { return u_ispunct(static_cast<UChar32>(c)); }
+bool assigned_by(char32_t c, int major, int minor) {
+  UVersionInfo age;
+  u_charAge(static_cast<UChar32>(c), age);
+  return age[0] != 0 && (age[0] < major || (age[0] == major && age[1] <= minor));
+}
+
+// HF's unicode_categories crate: Unicode 8.0 tables (its is_other: Cc, Cf, Co; unassigned chars are not).
+bool is_punctuation(char32_t c) { return u_ispunct(static_cast<UChar32>(c)) && assigned_by(c, 8, 0); }
 
 bool is_bert_punctuation(char32_t c) {
   if (c < 0x80)
@@ -117,14 +124,19 @@ bool is_bert_punctuation(char32_t c) {
 }
 
 bool is_other(char32_t c) {
-  // Noncharacters are unassigned for ICU but not "other" in the tables HF's Rust crate uses.
-  if ((c & 0xFFFE) == 0xFFFE || (c >= 0xFDD0 && c <= 0xFDEF)) return false;
   int8_t t = u_charType(static_cast<UChar32>(c));
-  return t == U_CONTROL_CHAR || t == U_FORMAT_CHAR || t == U_SURROGATE || t == U_PRIVATE_USE_CHAR ||
-         t == U_UNASSIGNED;
+  return t == U_CONTROL_CHAR || t == U_PRIVATE_USE_CHAR || (t == U_FORMAT_CHAR && assigned_by(c, 8, 0));
 }
 
-bool is_mark_nonspacing(char32_t c) { return u_charType(static_cast<UChar32>(c)) == U_NON_SPACING_MARK; }
+bool is_mark_nonspacing(char32_t c) {
+  return u_charType(static_cast<UChar32>(c)) == U_NON_SPACING_MARK && assigned_by(c, 8, 0);
+}
+
+bool is_combining_mark(char32_t c) {
+  int8_t t = u_charType(static_cast<UChar32>(c));
+  return (t == U_NON_SPACING_MARK || t == U_COMBINING_SPACING_MARK || t == U_ENCLOSING_MARK) &&
+         assigned_by(c, 9, 0);
+}
 
 bool is_alphanumeric(char32_t c) {
   if (c < 0x80) return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
@@ -186,7 +198,13 @@ std::vector<std::pair<char32_t, int>> normalize_aligned(const std::u32string& s,
       compatible ? icu::Normalizer2::getNFKDInstance(status) : icu::Normalizer2::getNFDInstance(status);
   const icu::Normalizer2* composer = icu::Normalizer2::getNFCInstance(status);
   if (U_FAILURE(status)) throw std::runtime_error("ICU normalization data is unavailable");
-  auto ccc = [](char32_t c) { return u_getCombiningClass(static_cast<UChar32>(c)); };
+  // HF's crate carries Unicode 9.0 tables: a char assigned later has no decomposition, class 0 and no
+  // composition there.
+  auto in_unicode_9 = [](char32_t c) { return assigned_by(c, 9, 0); };
+  auto ccc = [&](char32_t c) -> uint8_t {
+    if (c < 0x300 || !in_unicode_9(c)) return 0;  // no char below U+0300 combines
+    return u_getCombiningClass(static_cast<UChar32>(c));
+  };
 
   // 1. Full decomposition of each char (its first char replaces it, the others are inserted), then the
   //    canonical order: each run of non-starters stably sorted by combining class.
@@ -201,7 +219,8 @@ std::vector<std::pair<char32_t, int>> normalize_aligned(const std::u32string& s,
   icu::UnicodeString mapping;
   for (char32_t c : s) {
     std::u32string parts(1, c);
-    if (decomposer->getDecomposition(static_cast<UChar32>(c), mapping)) parts = from_icu(mapping);
+    if (c >= 0xA0 && in_unicode_9(c) && decomposer->getDecomposition(static_cast<UChar32>(c), mapping))
+      parts = from_icu(mapping);
     for (size_t k = 0; k < parts.size(); ++k) {
       if (ccc(parts[k]) == 0) sort_pending();
       d.push_back({parts[k], k == 0 ? 0 : 1});
@@ -219,7 +238,7 @@ std::vector<std::pair<char32_t, int>> normalize_aligned(const std::u32string& s,
   std::vector<std::pair<char32_t, int>> blocked;
   auto pair_of = [&](char32_t a, char32_t b) -> std::optional<char32_t> {
     UChar32 r = composer->composePair(static_cast<UChar32>(a), static_cast<UChar32>(b));
-    if (r < 0) return std::nullopt;
+    if (r < 0 || !in_unicode_9(static_cast<char32_t>(r))) return std::nullopt;
     return static_cast<char32_t>(r);
   };
   for (auto [c, change] : d) {

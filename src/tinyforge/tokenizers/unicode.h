@@ -17,11 +17,15 @@ void append_utf8(std::string& out, char32_t c);
 std::string repair_utf8(std::string_view s);
 bool is_valid_utf8(std::string_view s);
 
+// HF's Rust crates carry Unicode tables of their own age; `assigned_by(c, 9, 0)` = c exists in Unicode 9.0.
+bool assigned_by(char32_t c, int major, int minor);
+
 bool is_whitespace(char32_t c);        // Rust char::is_whitespace (White_Space property)
-bool is_punctuation(char32_t c);       // general category P*
+bool is_punctuation(char32_t c);       // general category P* (unicode_categories: Unicode 8.0)
 bool is_bert_punctuation(char32_t c);  // ASCII punctuation or P*
-bool is_other(char32_t c);             // Cc, Cf, Cs, Co, Cn
-bool is_mark_nonspacing(char32_t c);   // Mn
+bool is_other(char32_t c);             // unicode_categories' is_other: Cc, Cf, Co (not Cn)
+bool is_mark_nonspacing(char32_t c);   // Mn (unicode_categories: Unicode 8.0), BertNormalizer's accents
+bool is_combining_mark(char32_t c);    // Mn, Mc, Me (normalization crate: Unicode 9.0), StripAccents
 bool is_alphanumeric(char32_t c);      // Rust char::is_alphanumeric
 bool is_numeric(char32_t c);
 bool is_word_char(char32_t c);  // Rust regex \w (UTS#18: Alphabetic, M, Nd, Pc, Join_Control)           //
