@@ -4,8 +4,9 @@ set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libcli11-dev libssl-dev libgtest-dev clang-format libcpp-httplib-dev libcurl4-openssl-dev libonig-dev libicu-dev)
 # The test suite also needs a Python that can make virtual environments.
 if [ "${1:-}" = "--test" ] && ! python3 -m venv --help >/dev/null 2>&1; then packages+=(python3-venv python3-pip); fi
-# Held-out multilingual text for the tokenizer parity oracle (read from /usr/share/games/fortunes).
-if [ "${1:-}" = "--test" ]; then packages+=(fortunes fortunes-de fortunes-ru fortunes-es fortunes-it); fi
+# Held-out multilingual text for the tokenizer parity oracle (read from /usr/share/games/fortunes), and
+# spm_train, which writes the real sentencepiece models (precompiled charsmaps) the oracle reads.
+if [ "${1:-}" = "--test" ]; then packages+=(fortunes fortunes-de fortunes-ru fortunes-es fortunes-it sentencepiece); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -49,3 +49,46 @@ TEST(Tokenizer, ToJsonRoundTrips) {
   EXPECT_EQ(Tokenizer::from_json(once).to_json(), once);
   EXPECT_EQ(once.rfind(R"({"version":"1.0","truncation":null,"padding":null,"added_tokens":[])", 0), 0u);
 }
+
+TEST(Tokenizer, PrecompiledCharsmapErrorsNameTheField) {
+  auto with_map = [](const std::string& map) {
+    return error_of(R"({"normalizer":{"type":"Precompiled","precompiled_charsmap":)" + map +
+                    R"(},"model":{"type":"WordLevel","vocab":{"<unk>":0},"unk_token":"<unk>"}})");
+  };
+  EXPECT_NE(with_map("\"not base64!\"").find("normalizer.precompiled_charsmap: not valid base64"),
+            std::string::npos);
+  EXPECT_NE(with_map("\"AAE=\"").find("too short"), std::string::npos);  // 2 bytes
+  // A trie claiming 4096 bytes in an 8-byte blob.
+  EXPECT_NE(with_map("\"ABAAAAAAAAA=\"").find("does not fit"), std::string::npos);
+  EXPECT_NE(with_map("3").find("expected a base64 string"), std::string::npos);
+}
+
+TEST(Tokenizer, TruncationErrorsAsHf) {
+  Tokenizer t = Tokenizer::from_json(kWordLevel);
+  t.truncation = tinyforge::tokenizers::Truncation{"Right", 2, "OnlySecond", 0};
+  EXPECT_THROW(t.encode("a b a"), TokenizerError);  // no second sequence
+  EXPECT_EQ(t.encode("a", std::string_view("b a b")).ids, (std::vector<uint32_t>{1, 2}));
+  t.truncation->strategy = "OnlyFirst";
+  EXPECT_THROW(t.encode("a", std::string_view("b a")), TokenizerError);  // the first is too short to cut
+  t.truncation = tinyforge::tokenizers::Truncation{"Right", 2, "LongestFirst", 3};
+  EXPECT_THROW(t.check_truncation(*t.truncation), TokenizerError);  // HF's enable_truncation refuses it
+  t.truncation->stride = 2;
+  EXPECT_NO_THROW(t.check_truncation(*t.truncation));
+  EXPECT_THROW(t.encode("a b a"), TokenizerError);  // but no window can advance
+  t.truncation->stride = 1;
+  auto e = t.encode("a b a b");
+  EXPECT_EQ(e.ids, (std::vector<uint32_t>{1, 2}));
+  ASSERT_EQ(e.overflowing.size(), 2u);  // windows [b a] and [a b]
+  EXPECT_EQ(e.overflowing[1].ids, (std::vector<uint32_t>{1, 2}));
+}
+
+TEST(Tokenizer, BatchPadsToTheLongest) {
+  Tokenizer t = Tokenizer::from_json(kWordLevel);
+  t.padding = tinyforge::tokenizers::Padding{};
+  t.padding->pad_to_multiple_of = 3;
+  auto batch = t.encode_batch({{"a", std::nullopt}, {"a b a b", std::nullopt}});
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch[0].ids.size(), 6u);
+  EXPECT_EQ(batch[1].ids.size(), 6u);
+  EXPECT_EQ(batch[0].attention_mask, (std::vector<uint32_t>{1, 0, 0, 0, 0, 0}));
+}

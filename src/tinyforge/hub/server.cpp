@@ -19,6 +19,7 @@
 #include "tinyforge/hub/cache.h"
 #include "tinyforge/hub/store.h"
 #include "tinyforge/hub/xet.h"
+#include "tinyforge/util/base64.h"
 #include "tinyforge/util/json.h"
 
 namespace tinyforge::hub {
@@ -55,34 +56,6 @@ std::vector<std::string> split_target(const std::string& target) {
     start = slash + 1;
   }
   return segments;
-}
-
-std::string base64_decode(const std::string& in, bool& ok) {
-  static int table[256];
-  static std::once_flag once;
-  std::call_once(once, [] {
-    for (int& t : table) t = -1;
-    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(alphabet[i])] = i;
-  });
-  std::string out;
-  int value = 0, bits = -8;
-  ok = true;
-  for (unsigned char c : in) {
-    if (c == '=') break;
-    if (c == '\n' || c == '\r') continue;
-    if (table[c] < 0) {
-      ok = false;
-      return {};
-    }
-    value = (value << 6) + table[c];
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((value >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
 }
 
 void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
@@ -650,11 +623,10 @@ class HubServer {
         return send_error(res, 400, "", "line " + std::to_string(number) + ": invalid path '" + path + "'");
       if (key == "file") {
         if (str("encoding") != "base64") return send_error(res, 400, "", "inline files must be base64");
-        bool ok = false;
-        std::string bytes = base64_decode(str("content"), ok);
-        if (!ok) return send_error(res, 400, "", "line " + std::to_string(number) + ": bad base64");
-        std::string sha = sha256_hex(bytes);
-        inline_blobs.emplace_back(sha, std::move(bytes));
+        std::optional<std::string> decoded = base64_decode(str("content"));
+        if (!decoded) return send_error(res, 400, "", "line " + std::to_string(number) + ": bad base64");
+        std::string sha = sha256_hex(*decoded);
+        inline_blobs.emplace_back(sha, std::move(*decoded));
         changes.push_back({Change::kAdd, path, sha});
       } else if (key == "lfsFile") {
         const std::string oid = str("oid");

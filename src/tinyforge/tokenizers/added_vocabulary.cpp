@@ -14,6 +14,7 @@ size_t AddedVocabulary::add(const std::vector<AddedToken>& list, const Model& mo
     if (auto it = by_content.find(t.content); it != by_content.end()) {
       tokens[by_id.at(it->second)] =
           AddedToken{it->second, t.content, t.single_word, t.lstrip, t.rstrip, t.normalized, t.special};
+      if (t.special) special_contents.insert(t.content);
       continue;
     }
     if (auto id = model.token_to_id(t.content)) {
@@ -27,6 +28,7 @@ size_t AddedVocabulary::add(const std::vector<AddedToken>& list, const Model& mo
     }
     by_content[t.content] = t.id;
     by_id[t.id] = tokens.size();
+    if (t.special) special_contents.insert(t.content);
     tokens.push_back(t);
     ++added;
   }
@@ -34,9 +36,15 @@ size_t AddedVocabulary::add(const std::vector<AddedToken>& list, const Model& mo
   return added;
 }
 
+const std::string& AddedVocabulary::text_of(uint32_t id) const {
+  if (auto it = normalized_.find(id); it != normalized_.end()) return it->second;
+  return tokens[by_id.at(id)].content;
+}
+
 void AddedVocabulary::refresh(const Normalizer* normalizer) {
   patterns_[0].clear();
   patterns_[1].clear();
+  normalized_.clear();
   for (auto& table : first_byte_) std::fill(std::begin(table), std::end(table), false);
   for (size_t i = 0; i < tokens.size(); ++i) {
     const AddedToken& t = tokens[i];
@@ -45,6 +53,7 @@ void AddedVocabulary::refresh(const Normalizer* normalizer) {
       NormalizedString n = NormalizedString::from_original(text);
       normalizer->normalize(n);
       text = n.normalized;
+      if (text != t.content) normalized_[t.id] = text;
     }
     if (text.empty()) continue;
     patterns_[t.normalized ? 1 : 0].push_back({text, t.id, i});
@@ -60,7 +69,7 @@ std::vector<std::pair<Offsets, std::optional<uint32_t>>> AddedVocabulary::split(
     if (!s.empty()) out.push_back({{0, s.size()}, std::nullopt});
     return out;
   }
-  auto is_word = [](char32_t c) { return c == '_' || unicode::is_alphanumeric(c); };
+  auto is_word = unicode::is_word_char;  // Rust regex \w, as HF's single_word check
   auto last_char = [&](size_t end) {
     size_t b = end;
     while (b > 0 && (static_cast<unsigned char>(s[b - 1]) & 0xC0) == 0x80) --b;
@@ -88,10 +97,7 @@ std::vector<std::pair<Offsets, std::optional<uint32_t>>> AddedVocabulary::split(
       bool start_space = start == 0 || !is_word(last_char(start));
       size_t j = stop;
       bool stop_space = stop == s.size() || !is_word(unicode::next_char(s, j));
-      if (!start_space || !stop_space) {
-        pos = start + unicode::char_len(static_cast<unsigned char>(s[start]));
-        continue;
-      }
+      if (!start_space || !stop_space) continue;  // HF's matcher resumes after the discarded match
     }
     if (t.lstrip) {
       size_t b = start;

@@ -63,9 +63,8 @@ class PostProcessor {
   OJson spec;
 };
 std::unique_ptr<PostProcessor> make_post_processor(const OJson& j, const std::string& path);
-// Without a post-processor: the pair is appended as is.
+// Without a post-processor: the pair is appended as is (windows paired as HF's Encoding::merge_with does).
 Encoding default_process(Encoding a, std::optional<Encoding> b);
-void merge_into(Encoding& a, Encoding b);
 
 class Decoder {
  public:
@@ -92,14 +91,14 @@ class Regex {
   void* regex_ = nullptr;
 };
 
-// The `pattern` of Replace (normalizer and decoder): {"Regex": ...} or {"String": ...}.
-struct ReplacePattern {
+// The `pattern` of Split, and of the Replace normalizer and decoder: {"Regex": ...} or {"String": ...}. HF
+// compiles a String as an escaped regex, so "" matches (empty) at every char boundary.
+struct SplitPattern {
   std::shared_ptr<Regex> regex;  // set for a Regex pattern
   std::string literal;           // else the literal string
+  // Non-overlapping matches, left to right, as (byte range, is_match) pieces covering `s` (none for "").
+  std::vector<std::pair<Offsets, bool>> find_matches(const std::string& s) const;
 };
-ReplacePattern parse_replace_pattern(const OJson& pattern, const std::string& path);
-
-// Non-overlapping occurrences of `literal`, left to right, as (byte range, is_match) pieces covering `s`.
-std::vector<std::pair<Offsets, bool>> literal_matches(const std::string& s, const std::string& literal);
+SplitPattern parse_split_pattern(const OJson& pattern, const std::string& path);
 
 }  // namespace tinyforge::tokenizers

@@ -144,31 +144,35 @@ std::unique_ptr<Decoder> make_decoder(const OJson& j, const std::string& path) {
       return Tokens{all};
     });
   } else if (type == "Strip") {
-    std::string content = get_string(j, "content", path);
+    std::u32string content = unicode::to_u32(get_string(j, "content", path));
+    if (content.size() != 1) throw TokenizerError(path + ".content: expected exactly one character");
     size_t start = j.value("start", 0u), stop = j.value("stop", 0u);
     d = make_fn([=](Tokens tokens) {
       for (auto& t : tokens) {
-        std::u32string u = unicode::to_u32(t), c = unicode::to_u32(content);
+        std::u32string u = unicode::to_u32(t);
         size_t b = 0, e = u.size();
-        while (b < start && b < e && !c.empty() && u[b] == c[0]) ++b;
-        for (size_t k = 0; k < stop && e > b && !c.empty() && u[e - 1] == c[0]; ++k) --e;
-        std::string s;
-        for (size_t k = b; k < e; ++k) unicode::append_utf8(s, u[k]);
-        t = s;
+        while (b < std::min(start, u.size()) && u[b] == content[0]) ++b;
+        for (size_t k = 0; k < stop; ++k) {
+          // HF indexes past the front here (and slices backwards below): it fails, so do we.
+          if (k >= u.size())
+            throw TokenizerError("decoder Strip: token \"" + t + "\" has fewer chars than stop");
+          if (u[u.size() - 1 - k] != content[0]) break;
+          e = u.size() - 1 - k;
+        }
+        if (b > e) throw TokenizerError("decoder Strip: start and stop overlap in token \"" + t + "\"");
+        std::string out;
+        for (size_t k = b; k < e; ++k) unicode::append_utf8(out, u[k]);
+        t = std::move(out);
       }
       return tokens;
     });
   } else if (type == "Replace") {
     std::string content = get_string(j, "content", path);
-    auto [re, literal] = parse_replace_pattern(need(j, "pattern", path), path);
+    SplitPattern pattern = parse_split_pattern(need(j, "pattern", path), path);
     d = make_fn([=](Tokens tokens) {
       for (auto& t : tokens) {
-        if (!re) {
-          replace_all(t, literal, content);
-          continue;
-        }
         std::string out;
-        for (auto& [o, is_match] : re->find_matches(t))
+        for (auto& [o, is_match] : pattern.find_matches(t))
           out += is_match ? content : t.substr(o.first, o.second - o.first);
         t = out;
       }

@@ -101,8 +101,11 @@ class Bpe : public VocabModel {
       merges;  // → rank, id
   WordCache cache;
 
+  std::optional<double> dropout;  // only 0 (no effect) and 1 (no merge ever applies) are deterministic
+
   void tokenize(const std::string& word, std::vector<Token>& out) const override {
     if (word.empty()) return;
+    if (dropout == 1.0) return merge_word(word, out);  // HF's uncached path: no ignore_merges either
     cache.tokens(word, out, [&](std::vector<Token>& result) {
       if (ignore_merges)
         if (auto it = vocab.find(word); it != vocab.end())
@@ -177,7 +180,8 @@ class Bpe : public VocabModel {
       auto it = merges.find({a.id, symbols[static_cast<size_t>(a.next)].id});
       if (it != merges.end()) queue.push({it->second.first, pos, it->second.second});
     };
-    for (size_t k = 0; k + 1 < symbols.size(); ++k) consider(static_cast<int>(k));
+    if (dropout != 1.0)
+      for (size_t k = 0; k + 1 < symbols.size(); ++k) consider(static_cast<int>(k));
     while (!queue.empty()) {
       Candidate top = queue.top();
       queue.pop();
@@ -201,7 +205,7 @@ class Bpe : public VocabModel {
   OJson to_json() const override {
     OJson j;
     j["type"] = "BPE";
-    j["dropout"] = nullptr;
+    j["dropout"] = dropout ? OJson(*dropout) : OJson(nullptr);
     j["unk_token"] = opt(unk_token);
     j["continuing_subword_prefix"] = opt(prefix);
     j["end_of_word_suffix"] = opt(suffix);
@@ -218,8 +222,14 @@ class Bpe : public VocabModel {
 
 std::unique_ptr<Model> make_bpe(const OJson& j, const std::string& path) {
   auto m = std::make_unique<Bpe>();
-  if (j.contains("dropout") && !j["dropout"].is_null())
-    throw TokenizerError(path + ".dropout: only null is supported (dropout makes encoding random)");
+  if (j.contains("dropout") && !j["dropout"].is_null()) {
+    if (!j["dropout"].is_number()) throw TokenizerError(path + ".dropout: expected a number or null");
+    double p = j["dropout"].get<double>();
+    if (p != 0.0 && p != 1.0)
+      throw TokenizerError(path + ".dropout: " + j["dropout"].dump() +
+                           " makes encoding random; only null, 0 and 1 are supported (set it to null)");
+    m->dropout = p;
+  }
   read_vocab(need(j, "vocab", path), path + ".vocab", m->vocab, m->vocab_r);
   m->unk_token = get_opt_string(j, "unk_token", path);
   m->prefix = get_opt_string(j, "continuing_subword_prefix", path);

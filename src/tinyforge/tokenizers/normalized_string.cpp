@@ -10,6 +10,7 @@ namespace tinyforge::tokenizers {
 NormalizedString NormalizedString::from_original(const std::string& text, size_t shift) {
   NormalizedString n;
   n.normalized = text;
+  n.origin = shift;
   n.align.resize(text.size());
   for (size_t i = 0; i < text.size();) {
     size_t len = unicode::char_len(static_cast<unsigned char>(text[i]));
@@ -32,8 +33,7 @@ void NormalizedString::transform(const std::vector<std::pair<char32_t, int>>& ch
   for (auto [c, change] : chars) {
     Offsets a;
     if (change > 0) {
-      a = idx > 0 ? align[idx - 1]
-                  : (align.empty() ? Offsets{0, 0} : Offsets{align[0].first, align[0].first});
+      a = idx > 0 ? align[idx - 1] : Offsets{origin, origin};
     } else {
       a = idx < align.size() ? align[idx] : (align.empty() ? Offsets{0, 0} : align.back());
       skip_char();
@@ -70,8 +70,32 @@ void NormalizedString::prepend(const std::string& s) {
   transform(chars, 0);
 }
 
+void NormalizedString::replace_matches(const std::vector<std::pair<Offsets, bool>>& matches,
+                                       const std::string& content) {
+  std::string out;
+  std::vector<Offsets> out_align;
+  out.reserve(normalized.size());
+  out_align.reserve(normalized.size());
+  size_t last = 0;
+  for (auto& [o, is_match] : matches) {
+    if (!is_match) continue;
+    out.append(normalized, last, o.first - last);
+    out_align.insert(out_align.end(), align.begin() + static_cast<std::ptrdiff_t>(last),
+                     align.begin() + static_cast<std::ptrdiff_t>(o.first));
+    out += content;
+    out_align.insert(out_align.end(), content.size(),
+                     o.second > 0 ? align[o.second - 1] : Offsets{origin, origin});
+    last = o.second;
+  }
+  out.append(normalized, last);
+  out_align.insert(out_align.end(), align.begin() + static_cast<std::ptrdiff_t>(last), align.end());
+  normalized = std::move(out);
+  align = std::move(out_align);
+}
+
 NormalizedString NormalizedString::slice(size_t start, size_t end) const {
   NormalizedString n;
+  n.origin = start < align.size() ? align[start].first : (align.empty() ? origin : align.back().second);
   n.normalized = normalized.substr(start, end - start);
   n.align.assign(align.begin() + static_cast<std::ptrdiff_t>(start),
                  align.begin() + static_cast<std::ptrdiff_t>(end));

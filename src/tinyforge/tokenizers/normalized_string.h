@@ -15,6 +15,7 @@ using Offsets = std::pair<size_t, size_t>;
 struct NormalizedString {
   std::string normalized;
   std::vector<Offsets> align;  // per normalized byte: the original byte range of the char it came from
+  size_t origin = 0;           // original byte offset this string starts at (where text inserted at 0 aligns)
 
   static NormalizedString from_original(const std::string& text, size_t shift = 0);
   bool empty() const { return normalized.empty(); }
@@ -25,6 +26,9 @@ struct NormalizedString {
   // Applies f to every char: f appends (char, change) pairs.
   void map_chars(const std::function<void(char32_t, std::vector<std::pair<char32_t, int>>&)>& f);
   void prepend(const std::string& s);
+  // Replaces every match (is_match pieces of `matches`, which cover the string in order) by `content`; the
+  // new chars all align with the match's last char, as HF's NormalizedString::replace.
+  void replace_matches(const std::vector<std::pair<Offsets, bool>>& matches, const std::string& content);
   NormalizedString slice(size_t start, size_t end) const;  // normalized byte range
   // Original byte range of a normalized byte range.
   Offsets original_offsets(size_t start, size_t end) const;

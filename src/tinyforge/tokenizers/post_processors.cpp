@@ -6,8 +6,27 @@
 #include "tinyforge/tokenizers/unicode.h"
 
 namespace tinyforge::tokenizers {
+namespace {
 
+// HF's Encoding::merge_with: appends `pair`, and pairs every overflowing window of one side with the other
+// side (and its windows), so each overflowing encoding is a whole sequence or pair again.
 void merge_into(Encoding& a, Encoding b) {
+  std::vector<Encoding> overflowing;
+  for (const Encoding& mine : a.overflowing) {
+    Encoding with_pair = mine;
+    merge_into(with_pair, b);
+    overflowing.push_back(std::move(with_pair));
+    for (const Encoding& theirs : b.overflowing) {
+      Encoding both = mine;
+      merge_into(both, theirs);
+      overflowing.push_back(std::move(both));
+    }
+  }
+  for (const Encoding& theirs : b.overflowing) {
+    Encoding whole = a;  // with its own windows, as HF clones it
+    merge_into(whole, theirs);
+    overflowing.push_back(std::move(whole));
+  }
   auto append = [](auto& x, auto& y) {
     x.insert(x.end(), std::make_move_iterator(y.begin()), std::make_move_iterator(y.end()));
   };
@@ -18,30 +37,40 @@ void merge_into(Encoding& a, Encoding b) {
   append(a.special_tokens_mask, b.special_tokens_mask);
   append(a.attention_mask, b.attention_mask);
   append(a.word_ids, b.word_ids);
+  a.overflowing = std::move(overflowing);
 }
 
+Encoding merge_all(std::vector<Encoding> encs) {
+  Encoding out;
+  for (auto& e : encs) merge_into(out, std::move(e));
+  return out;
+}
+
+}  // namespace
+
 Encoding default_process(Encoding a, std::optional<Encoding> b) {
-  if (b) merge_into(a, std::move(*b));
-  return a;
+  if (!b) return a;
+  std::vector<Encoding> both;
+  both.push_back(std::move(a));
+  both.push_back(std::move(*b));
+  return merge_all(std::move(both));
 }
 
 namespace {
 
-Encoding special(uint32_t id, const std::string& token, uint32_t type_id) {
+Encoding special(const std::vector<uint32_t>& ids, const std::vector<std::string>& tokens, uint32_t type_id) {
   Encoding e;
-  e.ids = {id};
-  e.type_ids = {type_id};
-  e.tokens = {token};
-  e.offsets = {{0, 0}};
-  e.special_tokens_mask = {1};
-  e.attention_mask = {1};
-  e.word_ids = {std::nullopt};
+  e.ids = ids;
+  e.tokens = tokens;
+  e.type_ids.assign(ids.size(), type_id);
+  e.offsets.assign(ids.size(), {0, 0});
+  e.special_tokens_mask.assign(ids.size(), 1);
+  e.attention_mask.assign(ids.size(), 1);
+  e.word_ids.assign(ids.size(), std::nullopt);
   return e;
 }
 
-void set_type(Encoding& e, uint32_t t) { e.type_ids.assign(e.ids.size(), t); }
-
-// Offsets exclude the spaces byte-level BPE folds into tokens (HF's trim_offsets).
+// Offsets exclude the spaces byte-level BPE folds into tokens (HF's process_offsets), windows included.
 void trim_offsets(Encoding& e, bool add_prefix_space) {
   const char32_t space = 0x120;
   for (size_t i = 0; i < e.tokens.size(); ++i) {
@@ -58,18 +87,18 @@ void trim_offsets(Encoding& e, bool add_prefix_space) {
     }
     if (trail > 0 && o.second >= trail) o.second = std::max(o.second - trail, o.first);
   }
+  for (auto& o : e.overflowing) trim_offsets(o, add_prefix_space);
 }
 
 struct ProcessorBase : PostProcessor {
-  // HF's process_encodings: the list of encodings after this step (merged at the end).
+  // HF's process_encodings: the encodings after this step (merged at the end).
   virtual std::vector<Encoding> process_encodings(std::vector<Encoding> encs, bool add_special) const = 0;
   Encoding process(Encoding a, std::optional<Encoding> b, bool add_special) const override {
     std::vector<Encoding> encs{std::move(a)};
     if (b) encs.push_back(std::move(*b));
-    encs = process_encodings(std::move(encs), add_special);
-    Encoding out = std::move(encs[0]);
-    for (size_t i = 1; i < encs.size(); ++i) merge_into(out, std::move(encs[i]));
-    return out;
+    for (size_t i = 0; i < encs.size(); ++i)  // the windows keep the type ids they were encoded with
+      encs[i].type_ids.assign(encs[i].ids.size(), static_cast<uint32_t>(i));
+    return merge_all(process_encodings(std::move(encs), add_special));
   }
 };
 
@@ -93,21 +122,19 @@ struct Template : ProcessorBase {
   std::vector<Piece> single, pair;
   std::map<std::string, std::pair<std::vector<uint32_t>, std::vector<std::string>>> specials;
   std::vector<Encoding> process_encodings(std::vector<Encoding> encs, bool add_special) const override {
-    const auto& tmpl = encs.size() > 1 ? pair : single;
-    Encoding out;
-    for (const Piece& p : tmpl) {
+    std::vector<Encoding> out;
+    for (const Piece& p : encs.size() > 1 ? pair : single) {
       if (!p.is_special) {
         size_t i = p.id == "A" ? 0 : 1;
         if (i >= encs.size()) continue;
-        Encoding e = encs[i];
-        set_type(e, p.type_id);
-        merge_into(out, std::move(e));
+        encs[i].type_ids.assign(encs[i].ids.size(), p.type_id);
+        out.push_back(encs[i]);
       } else if (add_special) {
         const auto& [ids, tokens] = specials.at(p.id);
-        for (size_t k = 0; k < ids.size(); ++k) merge_into(out, special(ids[k], tokens[k], p.type_id));
+        out.push_back(special(ids, tokens, p.type_id));
       }
     }
-    return {std::move(out)};
+    return out;
   }
   size_t added_tokens(bool is_pair) const override {
     size_t n = 0;
@@ -117,25 +144,56 @@ struct Template : ProcessorBase {
   }
 };
 
+// BertProcessing ([CLS] A [SEP] B [SEP], B typed 1) and RobertaProcessing (<s> A </s></s> B </s>, all type
+// 0).
 struct BertLike : ProcessorBase {
   std::pair<std::string, uint32_t> sep, cls;
   bool roberta = false, trim = true, add_prefix_space = true;
+
+  // Wraps one sequence (or window): [cls] or [sep] first if asked, then sep; `inner_type` overrides its type
+  // ids.
+  Encoding wrap(const Encoding& e, bool open_with_cls, bool open_with_sep, std::optional<uint32_t> inner_type,
+                uint32_t close_type) const {
+    Encoding out;
+    auto push_special = [&](const std::pair<std::string, uint32_t>& t, uint32_t type) {
+      out.ids.push_back(t.second);
+      out.tokens.push_back(t.first);
+      out.type_ids.push_back(type);
+      out.offsets.push_back({0, 0});
+      out.special_tokens_mask.push_back(1);
+      out.attention_mask.push_back(1);
+      out.word_ids.push_back(std::nullopt);
+    };
+    if (open_with_cls) push_special(cls, 0);
+    if (open_with_sep) push_special(sep, 0);
+    for (size_t k = 0; k < e.ids.size(); ++k) {
+      out.ids.push_back(e.ids[k]);
+      out.tokens.push_back(e.tokens[k]);
+      out.type_ids.push_back(inner_type ? *inner_type : e.type_ids[k]);
+      out.offsets.push_back(e.offsets[k]);
+      out.special_tokens_mask.push_back(0);
+      out.attention_mask.push_back(1);
+      out.word_ids.push_back(e.word_ids[k]);
+    }
+    push_special(sep, close_type);
+    return out;
+  }
+
   std::vector<Encoding> process_encodings(std::vector<Encoding> encs, bool add_special) const override {
-    if (roberta && trim)
-      for (auto& e : encs) trim_offsets(e, add_prefix_space);
+    if (roberta) {
+      if (trim)
+        for (auto& e : encs) trim_offsets(e, add_prefix_space);
+      for (auto& e : encs) e.type_ids.assign(e.ids.size(), 0);  // not the windows' (HF)
+    }
     if (!add_special) return encs;
     for (size_t i = 0; i < encs.size(); ++i) {
-      Encoding out;
-      Encoding& e = encs[i];
-      if (i == 0) {
-        merge_into(out, special(cls.second, cls.first, 0));
-      } else if (roberta) {
-        merge_into(out, special(sep.second, sep.first, 0));
-        set_type(e, 0);
-      }
-      uint32_t t = e.type_ids.empty() ? (i == 0 || roberta ? 0 : 1) : e.type_ids[0];
-      merge_into(out, std::move(e));
-      merge_into(out, special(sep.second, sep.first, roberta ? 0 : t));
+      bool first = i == 0;
+      // Roberta types everything 0; Bert keeps the inner type ids (the windows' too).
+      auto one = [&](const Encoding& e) {
+        return roberta ? wrap(e, first, !first, 0u, 0) : wrap(e, first, false, std::nullopt, first ? 0 : 1);
+      };
+      Encoding out = one(encs[i]);
+      for (const Encoding& o : encs[i].overflowing) out.overflowing.push_back(one(o));
       encs[i] = std::move(out);
     }
     return encs;

@@ -2,6 +2,7 @@
 #include <oniguruma.h>
 
 #include <mutex>
+#include <optional>
 
 #include "tinyforge/tokenizers/components.h"
 #include "tinyforge/tokenizers/unicode.h"
@@ -31,25 +32,30 @@ Regex::~Regex() {
   if (regex_) onig_free(static_cast<regex_t*>(regex_));
 }
 
+// Matches as rust-onig's find_iter yields them (HF's SysRegex): empty matches count, except one right where
+// the previous match ended.
 std::vector<std::pair<Offsets, bool>> Regex::find_matches(const std::string& s) const {
   std::vector<std::pair<Offsets, bool>> out;
+  if (s.empty()) return out;  // HF: an empty input has no match
   auto re = static_cast<regex_t*>(regex_);
   OnigRegion* region = onig_region_new();
   auto base = reinterpret_cast<const OnigUChar*>(s.data());
   const OnigUChar* end = base + s.size();
   size_t prev = 0, pos = 0;
+  std::optional<size_t> last_match_end;
   while (pos <= s.size()) {
     int r = onig_search(re, base, end, base + pos, end, region, ONIG_OPTION_NONE);
     if (r < 0) break;
     size_t ms = static_cast<size_t>(region->beg[0]), me = static_cast<size_t>(region->end[0]);
-    if (me == ms) {  // empty match: skip one char
-      if (ms >= s.size()) break;
-      pos = ms + unicode::char_len(static_cast<unsigned char>(s[ms]));
+    if (me == ms && last_match_end == me) {
+      pos += pos < s.size() ? unicode::char_len(static_cast<unsigned char>(s[pos])) : 1;
       continue;
     }
+    pos = me;
+    last_match_end = me;
     if (prev < ms) out.push_back({{prev, ms}, false});
     out.push_back({{ms, me}, true});
-    prev = pos = me;
+    prev = me;
   }
   onig_region_free(region, 1);
   if (prev < s.size()) out.push_back({{prev, s.size()}, false});
@@ -145,20 +151,13 @@ struct PredicateSplit : PreTokenizer {
   }
 };
 
-struct RegexSplit : PreTokenizer {
-  std::unique_ptr<Regex> re;
-  std::string literal;
+struct PatternSplit : PreTokenizer {
+  SplitPattern pattern;
   SplitBehavior behavior = SplitBehavior::Isolated;
   bool invert = false;
   void pre_tokenize(Pieces& pieces) const override {
     split_each(pieces, [&](NormalizedString& s, Pieces& out) {
-      std::vector<std::pair<Offsets, bool>> matches;
-      if (re) {
-        matches = re->find_matches(s.normalized);
-      } else {
-        matches = literal_matches(s.normalized, literal);
-      }
-      split_by(s, std::move(matches), behavior, invert, out);
+      split_by(s, pattern.find_matches(s.normalized), behavior, invert, out);
     });
   }
 };
@@ -227,22 +226,31 @@ bool numeric(char32_t c) { return unicode::is_numeric(c); }  // Rust char::is_nu
 
 }  // namespace
 
-std::vector<std::pair<Offsets, bool>> literal_matches(const std::string& s, const std::string& literal) {
+std::vector<std::pair<Offsets, bool>> SplitPattern::find_matches(const std::string& s) const {
+  if (regex) return regex->find_matches(s);
   std::vector<std::pair<Offsets, bool>> pieces;
-  size_t prev = 0;
-  if (!literal.empty())
-    for (size_t p = s.find(literal); p != std::string::npos; p = s.find(literal, p)) {
-      if (prev < p) pieces.push_back({{prev, p}, false});
-      pieces.push_back({{p, p + literal.size()}, true});
-      p += literal.size();
-      prev = p;
+  if (s.empty()) return pieces;
+  if (literal.empty()) {  // HF compiles the escaped literal: "" matches (empty) at every char boundary
+    for (size_t i = 0;; i += unicode::char_len(static_cast<unsigned char>(s[i]))) {
+      if (i > 0) pieces.push_back({{pieces.back().first.first, i}, false});
+      pieces.push_back({{i, i}, true});
+      if (i >= s.size()) break;
     }
+    return pieces;
+  }
+  size_t prev = 0;
+  for (size_t p = s.find(literal); p != std::string::npos; p = s.find(literal, p)) {
+    if (prev < p) pieces.push_back({{prev, p}, false});
+    pieces.push_back({{p, p + literal.size()}, true});
+    p += literal.size();
+    prev = p;
+  }
   if (prev < s.size()) pieces.push_back({{prev, s.size()}, false});
   return pieces;
 }
 
-ReplacePattern parse_replace_pattern(const OJson& pattern, const std::string& path) {
-  ReplacePattern p;
+SplitPattern parse_split_pattern(const OJson& pattern, const std::string& path) {
+  SplitPattern p;
   if (pattern.contains("Regex"))
     p.regex = std::make_shared<Regex>(get_string(pattern, "Regex", path + ".pattern"), path);
   else
@@ -283,12 +291,8 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const OJson& j, const std::stri
     s->steps.push_back({numeric, individual ? SplitBehavior::Isolated : SplitBehavior::Contiguous});
     p = std::move(s);
   } else if (type == "Split") {
-    auto s = std::make_unique<RegexSplit>();
-    const OJson& pattern = need(j, "pattern", path);
-    if (pattern.contains("Regex"))
-      s->re = std::make_unique<Regex>(get_string(pattern, "Regex", path + ".pattern"), path);
-    else
-      s->literal = get_string(pattern, "String", path + ".pattern");
+    auto s = std::make_unique<PatternSplit>();
+    s->pattern = parse_split_pattern(need(j, "pattern", path), path);
     s->behavior = parse_split_behavior(get_string(j, "behavior", path), path + ".behavior");
     s->invert = get_bool(j, "invert", path, false);
     p = std::move(s);

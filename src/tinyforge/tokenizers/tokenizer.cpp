@@ -2,13 +2,14 @@
 #include "tinyforge/tokenizers/tokenizer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "tinyforge/tokenizers/added_vocabulary.h"
 #include "tinyforge/tokenizers/components.h"
-#include "tinyforge/tokenizers/json_text.h"
 #include "tinyforge/tokenizers/unicode.h"
+#include "tinyforge/util/json.h"
 
 namespace tinyforge::tokenizers {
 
@@ -105,10 +106,8 @@ struct Tokenizer::Impl {
     uint32_t word = 0;
     for (auto& piece : split(original)) {
       tokens.clear();
-      if (piece.added_id) {
-        tokens.push_back({*piece.added_id,
-                          added.tokens[added.by_id.at(*piece.added_id)].content,
-                          {0, piece.text.normalized.size()}});
+      if (piece.added_id) {  // the matched text (spaces lstrip/rstrip took included), as HF reports it
+        tokens.push_back({*piece.added_id, piece.text.normalized, {0, piece.text.normalized.size()}});
       } else {
         model->tokenize(piece.text.normalized, tokens);
       }
@@ -150,16 +149,22 @@ Encoding slice(const Encoding& e, size_t b, size_t end) {
   return o;
 }
 
-// Keeps `keep` tokens; the removed ones become overflowing windows (stride tokens of overlap).
+// HF's Encoding::truncate: keeps `keep` tokens; the rest become overflowing windows of `keep` tokens that
+// overlap by `stride`.
 void truncate(Encoding& e, size_t keep, size_t stride, bool left) {
   if (e.size() <= keep) return;
   if (keep == 0) {
-    Encoding all = e;
+    Encoding all = std::move(e);
     e = Encoding{};
     e.overflowing.push_back(std::move(all));
     return;
   }
-  size_t total = e.size(), step = keep > stride ? keep - stride : 1;
+  if (stride >= keep)
+    throw TokenizerError("truncation: stride " + std::to_string(stride) + " must be smaller than the " +
+                         std::to_string(keep) +
+                         " tokens kept of this sequence (max_length minus the special tokens, split between "
+                         "the pair); lower the stride or raise max_length");
+  size_t total = e.size(), step = keep - stride;
   std::vector<Encoding> parts;
   if (!left) {
     for (size_t start = 0; start < total; start += step) {
@@ -177,7 +182,45 @@ void truncate(Encoding& e, size_t keep, size_t stride, bool left) {
   for (size_t i = 1; i < parts.size(); ++i) e.overflowing.push_back(std::move(parts[i]));
 }
 
+// HF's truncate_encodings.
+void truncate_pair(Encoding& a, std::optional<Encoding>& b, const Truncation& t, size_t max) {
+  bool left = t.direction == "Left";
+  if (max == 0) {
+    truncate(a, 0, t.stride, left);
+    if (b) truncate(*b, 0, t.stride, left);
+    return;
+  }
+  size_t total = a.size() + (b ? b->size() : 0);
+  if (total <= max) return;
+  size_t to_remove = total - max;
+  if (t.strategy == "LongestFirst") {
+    if (!b) return truncate(a, max, t.stride, left);
+    // The shorter keeps its length if the longer can take the rest, else both get half (the longer the odd
+    // one).
+    size_t n1 = a.size(), n2 = b->size();
+    bool swapped = n1 > n2;
+    if (swapped) std::swap(n1, n2);
+    n2 = n1 > max ? n1 : std::max(n1, max - n1);
+    if (n1 + n2 > max) {
+      n1 = max / 2;
+      n2 = n1 + max % 2;
+    }
+    if (swapped) std::swap(n1, n2);
+    truncate(a, n1, t.stride, left);
+    truncate(*b, n2, t.stride, left);
+    return;
+  }
+  if (t.strategy == "OnlySecond" && !b)
+    throw TokenizerError("Truncation error: Second sequence not provided");
+  Encoding& target = t.strategy == "OnlyFirst" ? a : *b;
+  if (target.size() <= to_remove)
+    throw TokenizerError(
+        "Truncation error: Sequence to truncate too short to respect the provided max_length");
+  truncate(target, target.size() - to_remove, t.stride, left);
+}
+
 void pad(Encoding& e, size_t target, const Padding& p) {
+  for (auto& o : e.overflowing) pad(o, target, p);
   if (e.size() >= target) return;
   size_t n = target - e.size();
   bool left = p.direction == "Left";
@@ -191,6 +234,19 @@ void pad(Encoding& e, size_t target, const Padding& p) {
   fill(e.word_ids, std::optional<uint32_t>());
 }
 
+// HF's pad_encodings: to the fixed length or the longest of the batch, rounded up to the multiple.
+void pad_all(std::vector<Encoding>& encodings, const Padding& p) {
+  if (encodings.empty()) return;
+  size_t target = 0;
+  if (p.fixed)
+    target = *p.fixed;
+  else
+    for (auto& e : encodings) target = std::max(target, e.size());
+  if (p.pad_to_multiple_of && *p.pad_to_multiple_of > 0 && target % *p.pad_to_multiple_of)
+    target += *p.pad_to_multiple_of - target % *p.pad_to_multiple_of;
+  for (auto& e : encodings) pad(e, target, p);
+}
+
 }  // namespace
 
 Encoding Tokenizer::encode(std::string_view text, std::optional<std::string_view> pair,
@@ -199,51 +255,48 @@ Encoding Tokenizer::encode(std::string_view text, std::optional<std::string_view
   std::optional<Encoding> b;
   if (pair) b = impl_->encode_sequence(*pair, 1);
   if (truncation) {
-    const Truncation& t = *truncation;
     size_t added =
         add_special_tokens && impl_->post_processor ? impl_->post_processor->added_tokens(b.has_value()) : 0;
-    size_t max = t.max_length > added ? t.max_length - added : 0;
-    bool left = t.direction == "Left";
-    size_t n1 = a.size(), n2 = b ? b->size() : 0;
-    if (n1 + n2 > max) {
-      if (!b) {
-        truncate(a, max, t.stride, left);
-      } else if (t.strategy == "LongestFirst") {
-        // Cut the longer one first until both fit (HF: equal halves, the first keeps the odd token).
-        size_t k1 = n1, k2 = n2;
-        while (k1 + k2 > max) (k1 > k2 ? k1 : k2)--;
-        truncate(a, k1, t.stride, left);
-        truncate(*b, k2, t.stride, left);
-      } else if (t.strategy == "OnlyFirst") {
-        if (n2 < max) truncate(a, max - n2, t.stride, left);
-      } else {
-        if (n1 < max) truncate(*b, max - n1, t.stride, left);
-      }
-    }
+    // HF subtracts in wrapping arithmetic: fewer tokens than the special ones means no truncation at all.
+    if (added <= truncation->max_length) truncate_pair(a, b, *truncation, truncation->max_length - added);
   }
-  Encoding out = impl_->post_processor
-                     ? impl_->post_processor->process(std::move(a), std::move(b), add_special_tokens)
-                     : default_process(std::move(a), std::move(b));
-  if (padding) {
-    size_t target = padding->fixed.value_or(out.size());
-    if (padding->pad_to_multiple_of && *padding->pad_to_multiple_of > 0 &&
-        target % *padding->pad_to_multiple_of)
-      target += *padding->pad_to_multiple_of - target % *padding->pad_to_multiple_of;
-    pad(out, target, *padding);
-  }
+  std::vector<Encoding> out;
+  out.push_back(impl_->post_processor
+                    ? impl_->post_processor->process(std::move(a), std::move(b), add_special_tokens)
+                    : default_process(std::move(a), std::move(b)));
+  if (padding) pad_all(out, *padding);
+  return std::move(out[0]);
+}
+
+std::vector<Encoding> Tokenizer::encode_batch(const std::vector<EncodeInput>& inputs,
+                                              bool add_special_tokens) const {
+  std::vector<Encoding> out;
+  out.reserve(inputs.size());
+  for (auto& in : inputs)
+    out.push_back(in.pair ? encode(in.text, std::string_view(*in.pair), add_special_tokens)
+                          : encode(in.text, std::nullopt, add_special_tokens));
+  if (padding) pad_all(out, *padding);
   return out;
+}
+
+void Tokenizer::check_truncation(const Truncation& t) const {
+  size_t added = impl_->post_processor ? impl_->post_processor->added_tokens(false) : 0;
+  // HF's with_truncation (its subtraction wraps when max_length is below the special tokens: no check).
+  if (added <= t.max_length && t.max_length - added < t.stride)
+    throw TokenizerError("truncation: stride " + std::to_string(t.stride) +
+                         " is greater than or equal to the effective max length " +
+                         std::to_string(t.max_length - added) + " (max_length " +
+                         std::to_string(t.max_length) + " minus " + std::to_string(added) +
+                         " special tokens); lower the stride");
 }
 
 std::string Tokenizer::decode(const std::vector<uint32_t>& ids, bool skip_special_tokens) const {
   std::vector<std::string> tokens;
   for (uint32_t id : ids) {
-    if (auto it = impl_->added.by_id.find(id); it != impl_->added.by_id.end()) {
-      const AddedToken& t = impl_->added.tokens[it->second];
-      if (skip_special_tokens && t.special) continue;
-      tokens.push_back(t.content);
-      continue;
-    }
-    if (auto t = impl_->model->id_to_token(id)) tokens.push_back(*t);
+    std::optional<std::string> t = id_to_token(id);
+    // HF skips by text: any token spelled like a special token goes, and a normalized special one stays.
+    if (!t || (skip_special_tokens && impl_->added.special_contents.count(*t))) continue;
+    tokens.push_back(std::move(*t));
   }
   if (!impl_->decoder) {
     std::string out;
@@ -276,8 +329,7 @@ std::optional<uint32_t> Tokenizer::token_to_id(std::string_view token) const {
 }
 
 std::optional<std::string> Tokenizer::id_to_token(uint32_t id) const {
-  if (auto it = impl_->added.by_id.find(id); it != impl_->added.by_id.end())
-    return impl_->added.tokens[it->second].content;
+  if (impl_->added.by_id.count(id)) return impl_->added.text_of(id);
   return impl_->model->id_to_token(id);
 }
 
@@ -339,25 +391,47 @@ Tokenizer Tokenizer::from_json(std::string_view text) {
     throw TokenizerError("model: missing (every tokenizer needs one)");
   for (const char* stage : {"normalizer", "pre_tokenizer", "post_processor", "decoder", "model"})
     if (j.contains(stage)) t.set_component(stage, j[stage]);
+  auto get_size = [](const OJson& o, const std::string& key, const std::string& path, size_t fallback) {
+    if (!o.contains(key)) return fallback;
+    if (!o[key].is_number_unsigned())
+      throw TokenizerError(path + "." + key + ": expected a non-negative integer");
+    return o[key].get<size_t>();
+  };
+  auto one_of = [](const std::string& v, std::initializer_list<const char*> names, const std::string& path) {
+    std::string list;
+    for (const char* n : names) {
+      if (v == n) return v;
+      list += (list.empty() ? "" : ", ") + std::string(n);
+    }
+    throw TokenizerError(path + ": unknown value \"" + v + "\" (expected " + list + ")");
+  };
   if (j.contains("truncation") && !j["truncation"].is_null()) {
     const OJson& tr = j["truncation"];
+    if (!tr.is_object()) throw TokenizerError("truncation: expected an object or null");
     Truncation x;
-    x.direction = get_string(tr, "direction", "truncation", "Right");
-    x.max_length = tr.value("max_length", size_t{512});
-    x.strategy = get_string(tr, "strategy", "truncation", "LongestFirst");
-    x.stride = tr.value("stride", size_t{0});
+    x.direction =
+        one_of(get_string(tr, "direction", "truncation", "Right"), {"Right", "Left"}, "truncation.direction");
+    x.max_length = get_size(tr, "max_length", "truncation", 512);
+    x.strategy = one_of(get_string(tr, "strategy", "truncation", "LongestFirst"),
+                        {"LongestFirst", "OnlyFirst", "OnlySecond"}, "truncation.strategy");
+    x.stride = get_size(tr, "stride", "truncation", 0);
     t.truncation = x;
   }
   if (j.contains("padding") && !j["padding"].is_null()) {
     const OJson& p = j["padding"];
+    if (!p.is_object()) throw TokenizerError("padding: expected an object or null");
     Padding x;
     if (p.contains("strategy") && p["strategy"].is_object())
-      x.fixed = need(p["strategy"], "Fixed", "padding.strategy").get<size_t>();
-    x.direction = get_string(p, "direction", "padding", "Right");
+      x.fixed = get_size((need(p["strategy"], "Fixed", "padding.strategy"), p["strategy"]), "Fixed",
+                         "padding.strategy", 0);
+    else if (p.contains("strategy"))
+      one_of(get_string(p, "strategy", "padding"), {"BatchLongest"}, "padding.strategy");
+    x.direction =
+        one_of(get_string(p, "direction", "padding", "Right"), {"Right", "Left"}, "padding.direction");
     if (p.contains("pad_to_multiple_of") && !p["pad_to_multiple_of"].is_null())
-      x.pad_to_multiple_of = p["pad_to_multiple_of"].get<size_t>();
-    x.pad_id = p.value("pad_id", 0u);
-    x.pad_type_id = p.value("pad_type_id", 0u);
+      x.pad_to_multiple_of = get_size(p, "pad_to_multiple_of", "padding", 0);
+    x.pad_id = static_cast<uint32_t>(get_size(p, "pad_id", "padding", 0));
+    x.pad_type_id = static_cast<uint32_t>(get_size(p, "pad_type_id", "padding", 0));
     x.pad_token = get_string(p, "pad_token", "padding", "[PAD]");
     t.padding = x;
   }
@@ -438,6 +512,68 @@ OJson Tokenizer::to_json_value() const {
   return j;
 }
 
-std::string Tokenizer::to_json(bool pretty) const { return serde_json_text(to_json_value(), pretty); }
+namespace {
+
+// A float as serde_json writes it (ryu): shortest digits, plain notation for magnitudes 1e-5 .. 1e16 ("1.0",
+// "0.00001"), else "1.5e-7" / "1e+16"; non-finite floats become null.
+void write_float(std::string& out, double v) {
+  if (!std::isfinite(v)) return void(out += "null");
+  if (v == 0) return void(out += std::signbit(v) ? "-0.0" : "0.0");
+  auto [negative, digits, exponent] = shortest_decimal(v);
+  int length = static_cast<int>(digits.size()), kk = exponent + 1, k = kk - length;
+  if (negative) out += '-';
+  if (k >= 0 && kk <= 16)
+    out.append(digits).append(static_cast<size_t>(k), '0').append(".0");
+  else if (kk > 0 && kk <= 16)
+    out.append(digits, 0, static_cast<size_t>(kk)).append(".").append(digits, static_cast<size_t>(kk));
+  else if (kk > -5 && kk <= 0)
+    out.append("0.").append(static_cast<size_t>(-kk), '0').append(digits);
+  else  // ryu writes "1e+16" and "1.5e-7": a sign only on positive exponents is explicit
+    out.append(digits, 0, 1)
+        .append(length == 1 ? "" : ".")
+        .append(digits, 1)
+        .append(kk - 1 > 0 ? "e+" : "e")
+        .append(std::to_string(kk - 1));
+}
+
+void write_json(std::string& out, const OJson& j, bool pretty, size_t depth) {
+  auto newline = [&](size_t d) {
+    if (!pretty) return;
+    out += '\n';
+    out.append(2 * d, ' ');
+  };
+  if (j.is_object() || j.is_array()) {
+    bool object = j.is_object();
+    if (j.empty()) return void(out += object ? "{}" : "[]");
+    out += object ? '{' : '[';
+    bool first = true;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!first) out += ',';
+      first = false;
+      newline(depth + 1);
+      if (object) {
+        out += OJson(it.key()).dump();
+        out += pretty ? ": " : ":";
+      }
+      write_json(out, *it, pretty, depth + 1);
+    }
+    newline(depth);
+    out += object ? '}' : ']';
+  } else if (j.is_number_float()) {
+    write_float(out, j.get<double>());
+  } else {
+    out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+}
+
+}  // namespace
+
+std::string dump_tokenizer_json(const OJson& j, bool pretty) {
+  std::string out;
+  write_json(out, j, pretty, 0);
+  return out;
+}
+
+std::string Tokenizer::to_json(bool pretty) const { return dump_tokenizer_json(to_json_value(), pretty); }
 
 }  // namespace tinyforge::tokenizers

@@ -24,6 +24,10 @@ namespace tinyforge::tokenizers {
 
 using OJson = nlohmann::ordered_json;  // key order matters: tokenizer.json is written in a fixed field order
 
+// JSON text as HF writes tokenizer.json (serde_json): compact = `Tokenizer.to_str()`, pretty = indent 2 as
+// `save()`; floats (Unigram scores) in ryu's shortest form.
+std::string dump_tokenizer_json(const OJson& j, bool pretty = false);
+
 // Any error reading or using a tokenizer; the message names the JSON path (e.g. "model.merges[3]") or
 // component.
 struct TokenizerError : std::runtime_error {
@@ -41,6 +45,12 @@ struct Encoding {
   std::vector<std::optional<uint32_t>> word_ids;  // index of the pre-token each token came from
   std::vector<Encoding> overflowing;
   size_t size() const { return ids.size(); }
+};
+
+// One input of a batch: a sequence, or a pair.
+struct EncodeInput {
+  std::string text;
+  std::optional<std::string> pair;
 };
 
 struct AddedToken {
@@ -95,8 +105,12 @@ class Tokenizer {
   std::string to_json(bool pretty = false) const;
   OJson to_json_value() const;
 
+  // Truncation and padding apply as set below (HF: errors for impossible truncations name the problem).
   Encoding encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt,
                   bool add_special_tokens = true) const;
+  // HF's encode_batch: each input encoded, then padded together (BatchLongest = the longest of the batch).
+  std::vector<Encoding> encode_batch(const std::vector<EncodeInput>& inputs,
+                                     bool add_special_tokens = true) const;
   std::string decode(const std::vector<uint32_t>& ids, bool skip_special_tokens = true) const;
 
   // Normalize + pre-tokenize `text` the way HF's `Tokenizer.train` does: added tokens are split out and kept
@@ -124,6 +138,9 @@ class Tokenizer {
 
   std::optional<Truncation> truncation;
   std::optional<Padding> padding;
+  // Throws if `t` could never truncate a single sequence (stride not below max_length minus the special
+  // tokens), as HF's enable_truncation does.
+  void check_truncation(const Truncation& t) const;
 
   struct Impl;
 

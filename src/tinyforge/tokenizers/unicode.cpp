@@ -5,6 +5,8 @@
 #include <unicode/unistr.h>
 #include <unicode/ustring.h>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 namespace tinyforge::tokenizers::unicode {
@@ -106,7 +108,14 @@ bool is_whitespace(char32_t c) {
   return u_hasBinaryProperty(static_cast<UChar32>(c), UCHAR_WHITE_SPACE);
 }
 
-bool is_punctuation(char32_t c) { return u_ispunct(static_cast<UChar32>(c)); }
+bool assigned_by(char32_t c, int major, int minor) {
+  UVersionInfo age;
+  u_charAge(static_cast<UChar32>(c), age);
+  return age[0] != 0 && (age[0] < major || (age[0] == major && age[1] <= minor));
+}
+
+// HF's unicode_categories crate: Unicode 8.0 tables (its is_other: Cc, Cf, Co; unassigned chars are not).
+bool is_punctuation(char32_t c) { return u_ispunct(static_cast<UChar32>(c)) && assigned_by(c, 8, 0); }
 
 bool is_bert_punctuation(char32_t c) {
   if (c < 0x80)
@@ -115,14 +124,19 @@ bool is_bert_punctuation(char32_t c) {
 }
 
 bool is_other(char32_t c) {
-  // Noncharacters are unassigned for ICU but not "other" in the tables HF's Rust crate uses.
-  if ((c & 0xFFFE) == 0xFFFE || (c >= 0xFDD0 && c <= 0xFDEF)) return false;
   int8_t t = u_charType(static_cast<UChar32>(c));
-  return t == U_CONTROL_CHAR || t == U_FORMAT_CHAR || t == U_SURROGATE || t == U_PRIVATE_USE_CHAR ||
-         t == U_UNASSIGNED;
+  return t == U_CONTROL_CHAR || t == U_PRIVATE_USE_CHAR || (t == U_FORMAT_CHAR && assigned_by(c, 8, 0));
 }
 
-bool is_mark_nonspacing(char32_t c) { return u_charType(static_cast<UChar32>(c)) == U_NON_SPACING_MARK; }
+bool is_mark_nonspacing(char32_t c) {
+  return u_charType(static_cast<UChar32>(c)) == U_NON_SPACING_MARK && assigned_by(c, 8, 0);
+}
+
+bool is_combining_mark(char32_t c) {
+  int8_t t = u_charType(static_cast<UChar32>(c));
+  return (t == U_NON_SPACING_MARK || t == U_COMBINING_SPACING_MARK || t == U_ENCLOSING_MARK) &&
+         assigned_by(c, 9, 0);
+}
 
 bool is_alphanumeric(char32_t c) {
   if (c < 0x80) return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
@@ -177,17 +191,93 @@ static std::u32string change_case(char32_t c, bool lower) {
 std::u32string to_lower(char32_t c) { return change_case(c, true); }
 std::u32string to_upper(char32_t c) { return change_case(c, false); }
 
-std::u32string normalize(const std::u32string& s, const std::string& form) {
+std::vector<std::pair<char32_t, int>> normalize_aligned(const std::u32string& s, const std::string& form) {
   UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* n = form == "NFC"    ? icu::Normalizer2::getNFCInstance(status)
-                              : form == "NFD"  ? icu::Normalizer2::getNFDInstance(status)
-                              : form == "NFKC" ? icu::Normalizer2::getNFKCInstance(status)
-                                               : icu::Normalizer2::getNFKDInstance(status);
-  icu::UnicodeString u = icu::UnicodeString::fromUTF32(reinterpret_cast<const UChar32*>(s.data()),
-                                                       static_cast<int32_t>(s.size()));
-  icu::UnicodeString out = n->normalize(u, status);
-  if (U_FAILURE(status)) throw std::runtime_error("unicode normalization failed");
-  return from_icu(out);
+  bool compatible = form == "NFKC" || form == "NFKD", compose = form == "NFC" || form == "NFKC";
+  const icu::Normalizer2* decomposer =
+      compatible ? icu::Normalizer2::getNFKDInstance(status) : icu::Normalizer2::getNFDInstance(status);
+  const icu::Normalizer2* composer = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status)) throw std::runtime_error("ICU normalization data is unavailable");
+  // HF's crate carries Unicode 9.0 tables: a char assigned later has no decomposition, class 0 and no
+  // composition there.
+  auto in_unicode_9 = [](char32_t c) { return assigned_by(c, 9, 0); };
+  auto ccc = [&](char32_t c) -> uint8_t {
+    if (c < 0x300 || !in_unicode_9(c)) return 0;  // no char below U+0300 combines
+    return u_getCombiningClass(static_cast<UChar32>(c));
+  };
+
+  // 1. Full decomposition of each char (its first char replaces it, the others are inserted), then the
+  //    canonical order: each run of non-starters stably sorted by combining class.
+  std::vector<std::pair<char32_t, int>> d;
+  d.reserve(s.size());
+  size_t pending = 0;
+  auto sort_pending = [&] {
+    std::stable_sort(d.begin() + static_cast<std::ptrdiff_t>(pending), d.end(),
+                     [&](const auto& a, const auto& b) { return ccc(a.first) < ccc(b.first); });
+    pending = d.size();
+  };
+  icu::UnicodeString mapping;
+  for (char32_t c : s) {
+    std::u32string parts(1, c);
+    if (c >= 0xA0 && in_unicode_9(c) && decomposer->getDecomposition(static_cast<UChar32>(c), mapping))
+      parts = from_icu(mapping);
+    for (size_t k = 0; k < parts.size(); ++k) {
+      if (ccc(parts[k]) == 0) sort_pending();
+      d.push_back({parts[k], k == 0 ? 0 : 1});
+    }
+  }
+  sort_pending();
+  if (!compose) return d;
+
+  // 2. Canonical composition onto the last starter; a composed pair's change is the sum of its parts' minus
+  //    one (the second is absorbed). Blocked marks wait in `blocked` and follow their starter.
+  std::vector<std::pair<char32_t, int>> out;
+  out.reserve(d.size());
+  std::optional<std::pair<char32_t, int>> starter;
+  int last_ccc = -1;  // class of the last blocked mark, -1 = none
+  std::vector<std::pair<char32_t, int>> blocked;
+  auto pair_of = [&](char32_t a, char32_t b) -> std::optional<char32_t> {
+    UChar32 r = composer->composePair(static_cast<UChar32>(a), static_cast<UChar32>(b));
+    if (r < 0 || !in_unicode_9(static_cast<char32_t>(r))) return std::nullopt;
+    return static_cast<char32_t>(r);
+  };
+  for (auto [c, change] : d) {
+    uint8_t cls = ccc(c);
+    if (!starter) {
+      if (cls != 0)
+        out.push_back({c, change});
+      else
+        starter = {c, change};
+      continue;
+    }
+    if (last_ccc >= cls) {  // blocked from the starter
+      if (cls == 0) {
+        out.push_back(*starter);
+        out.insert(out.end(), blocked.begin(), blocked.end());
+        blocked.clear();
+        starter = {c, change};
+        last_ccc = -1;
+      } else {
+        blocked.push_back({c, change});
+        last_ccc = cls;
+      }
+      continue;
+    }
+    if (auto r = pair_of(starter->first, c)) {
+      starter = {*r, starter->second + change - 1};
+      continue;
+    }
+    if (last_ccc < 0 && cls == 0) {
+      out.push_back(*starter);
+      starter = {c, change};
+      continue;
+    }
+    blocked.push_back({c, change});
+    last_ccc = cls;
+  }
+  if (starter) out.push_back(*starter);
+  out.insert(out.end(), blocked.begin(), blocked.end());
+  return out;
 }
 
 std::u32string to_u32(std::string_view s) {

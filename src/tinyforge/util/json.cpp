@@ -6,40 +6,45 @@
 
 namespace tinyforge {
 
+ShortestDecimal shortest_decimal(double value) {
+  // std::to_chars gives the shortest round-trip digits in scientific form: [-]d[.ddd]e[+-]XX
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
+  std::string sci(buf, res.ptr);
+  ShortestDecimal d;
+  d.negative = sci[0] == '-';
+  if (d.negative) sci.erase(0, 1);
+  auto e = sci.find('e');
+  for (char c : sci.substr(0, e))
+    if (c != '.') d.digits += c;
+  d.exponent = std::stoi(sci.substr(e + 1));
+  return d;
+}
+
 std::string py_float_repr(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
   if (value == 0.0) return std::signbit(value) ? "-0.0" : "0.0";
-  // Shortest round-trip digits in scientific form: [-]d[.ddd]e[+-]XX
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::scientific);
-  std::string sci(buf, res.ptr);
-  bool negative = sci[0] == '-';
-  if (negative) sci.erase(0, 1);
-  auto e = sci.find('e');
-  std::string mantissa = sci.substr(0, e);
-  int exponent = std::stoi(sci.substr(e + 1));
-  std::string digits;
-  for (char c : mantissa)
-    if (c != '.') digits += c;
+  auto [negative, digits, exponent] = shortest_decimal(value);
+  // Appends only: GCC 12 warns (-Wrestrict, falsely) about "literal" + std::string here.
   std::string out;
+  if (negative) out += '-';
   if (exponent < -4 || exponent >= 16) {
-    out = digits.substr(0, 1);
-    if (digits.size() > 1) out += "." + digits.substr(1);
+    out += digits[0];
+    if (digits.size() > 1) out.append(".").append(digits, 1);
     char ebuf[16];
     std::snprintf(ebuf, sizeof ebuf, "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
     out += ebuf;
   } else if (exponent < 0) {
-    out = "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
+    out.append("0.").append(static_cast<size_t>(-exponent - 1), '0').append(digits);
   } else {
     auto int_len = static_cast<size_t>(exponent + 1);
-    if (digits.size() <= int_len) {
-      out = digits + std::string(int_len - digits.size(), '0') + ".0";
-    } else {
-      out = digits.substr(0, int_len) + "." + digits.substr(int_len);
-    }
+    if (digits.size() <= int_len)
+      out.append(digits).append(int_len - digits.size(), '0').append(".0");
+    else
+      out.append(digits, 0, int_len).append(".").append(digits, int_len);
   }
-  return negative ? "-" + out : out;
+  return out;
 }
 
 namespace {

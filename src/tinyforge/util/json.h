@@ -13,6 +13,15 @@ struct PyDumpOptions {
   bool ensure_ascii = true;  // escape non-ASCII as \uXXXX (surrogate pairs beyond the BMP)
 };
 
+// The shortest decimal that reads back as `value` (finite, non-zero), as digits "dddd" meaning
+// d.ddd × 10^exponent (the closest to the value among the shortest).
+struct ShortestDecimal {
+  bool negative = false;
+  std::string digits;
+  int exponent = 0;
+};
+ShortestDecimal shortest_decimal(double value);
+
 // Python's repr(float): shortest round-trip digits, exponent form outside [1e-4, 1e16).
 std::string py_float_repr(double value);
 
