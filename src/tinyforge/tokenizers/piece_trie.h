@@ -38,6 +38,7 @@ class PieceTrie {
       if (keys_[i] == 0) return kNone;
     }
   }
+  void resize(size_t capacity);  // a power of two
   std::vector<uint64_t> keys_;
   std::vector<uint32_t> children_;
   size_t mask_ = 0;
