@@ -10,66 +10,24 @@ import pathlib
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
-FORTUNES = pathlib.Path("/usr/share/games/fortunes")
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "support"))
+from tokenizer_oracle import ADVERSARIAL, FORTUNES, fortunes  # noqa: E402
+
 BIN = os.environ.get("TINYFORGE_BIN", str(pathlib.Path(__file__).resolve().parents[2] / "build/release/tinyforge"))
 
-ADVERSARIAL = [
-    "",
-    " ",
-    "   leading and trailing   ",
-    "tabs\tand\nnewlines\r\nmixed \u00a0nbsp\u2003em-space",
-    "e\u0301le\u0300ve cafe\u0301 n\u0303 a\u0308\u0308",  # combining marks
-    "\U0001F468\u200D\U0001F469\u200D\U0001F467 family \U0001F44D\U0001F3FD ok \u2764\ufe0f",  # ZWJ emoji
-    "\u0627\u0644\u0633\u0644\u0627\u0645 \u0639\u0644\u064a\u0643\u0645 \u05e9\u05dc\u05d5\u05dd (RTL) \u200f",
-    "\u4f60\u597d\u4e16\u754c\u3002\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8 \ud55c\uad6d\uc5b4",
-    "x" * 10000,
-    "ab" * 3000 + " end",
-    "unknown \U0001D11E \U0010FFFF \u0000 \ufffd \u2028 chars",
-    "ALL CAPS Ünïcödé ĞİŞ ß ﬁ ½ Ⅻ ①",
-    "numbers 1234567890 3.14159 1,000,000 ٣٤٥",
-    "code: def f(x): return x**2 # comment\n\tif a != b && c || d { return; }",
-    "it's I'm we'll they've she'd don't",
-    "[CLS] [SEP] [MASK] <s> </s> <unk> <pad> <|endoftext|> inside text",
-    "    ",
-    "a\u0300\u0301\u0302\u0303\u0304",
-    # sentencepiece charsmap material: compatibility forms, ligatures, graphemes that start with a mapped char,
-    # zero-width and control chars, full-width and half-width forms, the replacement char itself.
-    "\ufb01ne \ufb02ow \ufb01\u0301 \uff21\uff22\uff23\u2460 \u337b \u00bc \u216b \u3000x\u200by\ufeffz \u2581 \u2581\u2581",
-    "\uff76\uff80\uff76\uff85 \uff21\u0308 A\u030a \u00c5 \u1100\u1161\u11a8 \u0915\u094d\u0937 \u00ad soft\u00adhyphen",
-    "ctl\x01\x02\x7f\x8f\x9f\x0b\x0c\x1fend \t\ttab \u1680ogham \u2028line\u2029para \ufffd",
-    "\u2474 \u33a1 \u2122 \u00b2\u00b3 \u2075 \u1e9b\u0323 \u0130 \u212b \u2126 \uff08\uff09\uff01",
-    # Chars HF's normalization tables (Unicode 9) do not know: later compatibility forms and combining marks.
-    "\U0001fbf0\U0001fbf9 \ua7f2\ua7f3 \U0001e030 a\u1dfa\u0323 e\u0898\u0301 o\u1abf\u0316 \u0c3c\u0c55",
-    # Marks of every kind (spacing, enclosing), private use inside and at the ends of the range, unassigned and
-    # format chars old and new, punctuation new since Unicode 8.
-    "\u0928\u092e\u0938\u094d\u0924\u0947 \u0926\u0941\u0928\u093f\u092f\u093e\u0903 a\u20dd \ue001\ue000\uf8ff\u0378"
-    "\U00013430\U000e0001x\u061c\u0890y \u2e43\u2e4f \U0001e95e\U0001e95f",
-]
-
-
-def _fortunes():
-    texts = []
-    for path in sorted(FORTUNES.rglob("*")):
-        if path.is_dir() or path.suffix in (".dat", ".u8") or path.is_symlink():
-            continue
-        try:
-            data = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        texts.extend(t.strip("\n") for t in data.split("\n%\n") if t.strip())
-    return texts
 
 
 @functools.lru_cache(maxsize=None)
 def _corpus_texts():
     if not FORTUNES.is_dir():
         pytest.fail("Debian fortunes are missing: run scripts/install-deps.sh --test")
-    texts = _fortunes()
+    texts = fortunes()
     assert len(texts) > 2000
     train = texts[::2][:6000]
     held = texts[1::2]

@@ -27,6 +27,18 @@ ADVERSARIAL = [
     "[CLS] [SEP] [MASK] <s> </s> <unk> <pad> <|endoftext|> inside text",
     "    ",
     "a\u0300\u0301\u0302\u0303\u0304",
+    # sentencepiece charsmap material: compatibility forms, ligatures, graphemes that start with a mapped char,
+    # zero-width and control chars, full-width and half-width forms, the replacement char itself.
+    "\ufb01ne \ufb02ow \ufb01\u0301 \uff21\uff22\uff23\u2460 \u337b \u00bc \u216b \u3000x\u200by\ufeffz \u2581 \u2581\u2581",
+    "\uff76\uff80\uff76\uff85 \uff21\u0308 A\u030a \u00c5 \u1100\u1161\u11a8 \u0915\u094d\u0937 \u00ad soft\u00adhyphen",
+    "ctl\x01\x02\x7f\x8f\x9f\x0b\x0c\x1fend \t\ttab \u1680ogham \u2028line\u2029para \ufffd",
+    "\u2474 \u33a1 \u2122 \u00b2\u00b3 \u2075 \u1e9b\u0323 \u0130 \u212b \u2126 \uff08\uff09\uff01",
+    # Chars HF's normalization tables (Unicode 9) do not know: later compatibility forms and combining marks.
+    "\U0001fbf0\U0001fbf9 \ua7f2\ua7f3 \U0001e030 a\u1dfa\u0323 e\u0898\u0301 o\u1abf\u0316 \u0c3c\u0c55",
+    # Marks of every kind (spacing, enclosing), private use inside and at the ends of the range, unassigned and
+    # format chars old and new, punctuation new since Unicode 8.
+    "\u0928\u092e\u0938\u094d\u0924\u0947 \u0926\u0941\u0928\u093f\u092f\u093e\u0903 a\u20dd \ue001\ue000\uf8ff\u0378"
+    "\U00013430\U000e0001x\u061c\u0890y \u2e43\u2e4f \U0001e95e\U0001e95f",
 ]
 
 FIELDS = ["ids", "type_ids", "tokens", "offsets", "special_tokens_mask", "attention_mask", "decoded",
