@@ -345,14 +345,17 @@ class HubServer {
         [fd](bool) { ::close(fd); });
   }
 
+  // The request body as JSON; a body that is not JSON gets 400 and a discarded value back.
+  static Json json_body(const httplib::Request& req, httplib::Response& res) {
+    Json body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded()) send_error(res, 400, "", "request body is not JSON");
+    return body;
+  }
+
   void create_repo(const httplib::Request& req, httplib::Response& res) {
     if (!require_write(req, res)) return;
-    Json body;
-    try {
-      body = Json::parse(req.body);
-    } catch (const std::exception&) {
-      return send_error(res, 400, "", "request body is not JSON");
-    }
+    Json body = json_body(req, res);
+    if (body.is_discarded()) return;
     if (!body.is_object() || !body.contains("name") || !body["name"].is_string())
       return send_error(res, 400, "", "missing \"name\"");
     if (body.contains("type") && body["type"] != "model")
@@ -374,12 +377,8 @@ class HubServer {
                  const std::string& rev) {
     if (!require_write(req, res)) return;
     if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
-    Json body;
-    try {
-      body = Json::parse(req.body);
-    } catch (const std::exception&) {
-      return send_error(res, 400, "", "request body is not JSON");
-    }
+    Json body = json_body(req, res);
+    if (body.is_discarded()) return;
     if (!body.is_object() || !body.contains("files") || !body["files"].is_array())
       return send_error(res, 400, "", "missing \"files\"");
     auto id = store_.resolve(repo_id, rev);
@@ -490,12 +489,8 @@ class HubServer {
   void open_pull_request(const httplib::Request& req, httplib::Response& res, const std::string& repo_id) {
     if (!require_write(req, res)) return;
     if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
-    Json body;
-    try {
-      body = Json::parse(req.body);
-    } catch (const std::exception&) {
-      return send_error(res, 400, "", "request body is not JSON");
-    }
+    Json body = json_body(req, res);
+    if (body.is_discarded()) return;
     if (!body.is_object() || !body.value("pullRequest", false))
       return send_error(res, 400, "",
                         "only pull requests are served (\"pullRequest\": true), not discussions");
@@ -531,12 +526,8 @@ class HubServer {
     if (!require_write(req, res)) return;
     if (!valid_repo_id(repo_id) || !store_.exists(repo_id))
       return send_error(res, 404, "RepoNotFound", "Repository not found");
-    Json body;
-    try {
-      body = Json::parse(req.body);
-    } catch (const std::exception&) {
-      return send_error(res, 400, "", "request body is not JSON");
-    }
+    Json body = json_body(req, res);
+    if (body.is_discarded()) return;
     if (!body.is_object() || !body.contains("objects") || !body["objects"].is_array())
       return send_error(res, 400, "", "missing \"objects\"");
     Json objects = Json::array();
