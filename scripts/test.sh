@@ -15,14 +15,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure -j "$(nproc)"
 
 echo "== oracle (transformers) and CLI tests"
-req_hash=$(cat tests/requirements.txt tests/requirements-nodeps.txt | sha256sum | cut -c1-12)
-venv="${TINYFORGE_VENV:-$HOME/.cache/tinyforge/venv-$req_hash}"
-if [ ! -x "$venv/bin/pytest" ]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
-  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -r tests/requirements-nodeps.txt
-fi
+venv=$(scripts/venv.sh)
 export TINYFORGE_BIN="$PWD/build/release/tinyforge"
 workers="${TINYFORGE_TEST_WORKERS:-$(nproc)}"
 "$venv/bin/python" -m pytest -p no:cacheprovider -n "$workers" -q tests/compat tests/cli "$@"

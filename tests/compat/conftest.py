@@ -1,4 +1,5 @@
 """Fixtures of the transformers oracle."""
+import os
 import sys
 from pathlib import Path
 
@@ -25,3 +26,31 @@ def forge_cache(tmp_path_factory):
         return cache[key]
 
     return forge
+
+
+# Every test outcome, one JSON line each, for scripts/coverage.py (COVERAGE.md is generated from these).
+# Written by the controlling process only (under xdist the workers' reports reach it too).
+RESULTS = Path(os.environ.get("TINYFORGE_RESULTS", Path(__file__).resolve().parents[2] / "build" / "test-results.jsonl"))
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text("")
+
+
+def pytest_runtest_logreport(report):
+    import json
+
+    if hasattr(report, "node") or os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # a worker: its controller records the report
+    if report.when == "call" or report.outcome != "passed":
+        outcome = "xfailed" if hasattr(report, "wasxfail") and report.skipped else report.outcome
+        message = ""
+        if report.outcome != "passed":
+            lines = report.longreprtext.strip().splitlines()
+            errors = [line[2:].strip() for line in lines if line.startswith("E ")]
+            message = getattr(report, "wasxfail", "") or (errors[0] if errors else lines[-1] if lines else "")
+        with RESULTS.open("a") as f:
+            f.write(json.dumps({"nodeid": report.nodeid, "when": report.when, "outcome": outcome,
+                                "message": message[:300]}) + "\n")

@@ -14,7 +14,7 @@ import transformers
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from test_oracle import CASES, SCALED, forged_dir
+from test_oracle import CASES, forged_dir
 from tinyforge_support import catalog, load_json, run_tinyforge
 
 CATALOG = catalog()

@@ -13,7 +13,7 @@ from transformers import AutoConfig, DynamicCache, EncoderDecoderCache
 
 import optimum_oracle
 from optimum_oracle import TasksManager, dummy_inputs, supported_tasks
-from test_oracle import SCALED
+from test_oracle import scaled_overrides
 from tinyforge_support import catalog, run_tinyforge
 
 CATALOG = catalog()
@@ -141,7 +141,7 @@ def test_inputs_match_optimum(model_type, forge_cache, tmp_path):
     default shapes and at overridden ones, for the tiny and the scaled config."""
     tasks = supported_tasks(model_type)
     cases = 0
-    for variant, overrides in (("tiny", ()), ("scaled", tuple(SCALED[model_type]))):
+    for variant, overrides in (("tiny", ()), ("scaled", tuple(scaled_overrides(model_type)))):
         root = forge_cache(model_type, overrides) / model_type
         for arch in CATALOG[model_type]:
             config = AutoConfig.from_pretrained(root / arch)

@@ -10,6 +10,7 @@ import torch
 import transformers
 from safetensors import safe_open
 
+from scaling import generic_overrides
 from tinyforge_support import catalog, load_json
 
 # A second configuration per model type, given with --set: other widths, depths and head counts, so no
@@ -46,6 +47,13 @@ SCALED = {
     "wav2vec2": ["hidden_size=24", "num_hidden_layers=3", "num_attention_heads=4", "intermediate_size=30"],
 }
 
+
+
+def scaled_overrides(model_type):
+    """The test's own scaled config: hand-picked where listed above, else the generic rule."""
+    return SCALED[model_type] if model_type in SCALED else generic_overrides(model_type)
+
+
 CATALOG = catalog()
 CASES = [
     pytest.param(model_type, arch, variant, id=f"{model_type}-{arch}-{variant}")
@@ -56,7 +64,7 @@ CASES = [
 
 
 def forged_dir(forge_cache, model_type, arch, variant):
-    overrides = SCALED[model_type] if variant == "scaled" else ()
+    overrides = scaled_overrides(model_type) if variant == "scaled" else ()
     return forge_cache(model_type, overrides) / model_type / arch
 
 

@@ -1,0 +1,143 @@
+"""What one architecture saves, captured from transformers itself.
+
+The model is built on the meta device from a config whose numbers are Sym values, with torch's tensor
+factories and transformers' initialisers instrumented:
+- every tensor a factory makes remembers the expressions of its shape (`torch.empty(out, in)` with
+  `out = num_attention_heads * head_dim`),
+- every initialiser call is recorded with its arguments (their expressions too: `std=initializer_range`),
+- save_pretrained's own key selection (tied weights removed, weight conversions reverted) gives the names.
+Nothing is allocated, so even wide configs cost milliseconds."""
+import contextlib
+import math
+
+import torch
+import transformers
+from transformers import initialization as hf_init
+from transformers.core_model_loading import revert_weight_conversion
+from transformers.modeling_utils import remove_tied_weights_from_state_dict
+
+from .sym import expr_of, is_sym, make, plain
+
+_FACTORIES = ["empty", "zeros", "ones", "randn", "rand", "full", "empty_like", "zeros_like", "ones_like"]
+_INIT_NAMES = ["uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_", "xavier_uniform_",
+               "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_", "sparse_"]
+
+
+def _shape_args(args, kwargs):
+    if "size" in kwargs:
+        size = kwargs["size"]
+    elif len(args) == 1 and isinstance(args[0], (tuple, list, torch.Size)):
+        size = args[0]
+    else:
+        size = [a for a in args if isinstance(a, int)]
+    return list(size)
+
+
+class Recorder:
+    def __init__(self):
+        self.inits = []  # (tensor, function name, {arg: value})
+
+    @contextlib.contextmanager
+    def active(self):
+        saved = {}
+
+        def patch(owner, name, value):
+            saved[(owner, name)] = getattr(owner, name)
+            setattr(owner, name, value)
+
+        for fname in _FACTORIES:
+            original = getattr(torch, fname)
+
+            def factory(*args, __original=original, __like=fname.endswith("_like"), **kwargs):
+                t = __original(*args, **kwargs)
+                if __like:
+                    src = args[0] if args else None
+                    if src is not None and hasattr(src, "_tf_shape"):
+                        t._tf_shape = src._tf_shape
+                else:
+                    shape = _shape_args(args[1:] if fname == "full" and args and not isinstance(args[0], int) else args, kwargs) \
+                        if fname != "full" else _shape_args(args[:1], kwargs)
+                    if any(is_sym(d) for d in shape):
+                        t._tf_shape = [expr_of(d) for d in shape]
+                return t
+
+            patch(torch, fname, factory)
+
+        original_param_new = torch.nn.Parameter.__new__
+
+        def param_new(cls, data=None, requires_grad=True):
+            p = original_param_new(cls, data, requires_grad)
+            if data is not None and hasattr(data, "_tf_shape"):
+                p._tf_shape = data._tf_shape
+            return p
+
+        patch(torch.nn.Parameter, "__new__", param_new)
+
+        recorder = self
+        for name in _INIT_NAMES:
+            original = hf_init.TORCH_INIT_FUNCTIONS[name]
+
+            def init_fn(tensor, *args, __name=name, __original=original, **kwargs):
+                recorder.inits.append((tensor, __name, args, kwargs))
+                return tensor
+
+            saved[("fns", name)] = original
+            hf_init.TORCH_INIT_FUNCTIONS[name] = init_fn
+        original_copy = hf_init.copy_
+
+        def copy_fn(tensor, other):
+            if not getattr(tensor, "_is_hf_initialized", False):
+                recorder.inits.append((tensor, "copy_", (other,), {}))
+            return tensor
+
+        patch(hf_init, "copy_", copy_fn)
+        try:
+            yield
+        finally:
+            for (owner, name), value in saved.items():
+                if owner == "fns":
+                    hf_init.TORCH_INIT_FUNCTIONS[name] = value
+                else:
+                    setattr(owner, name, value)
+
+
+def build_meta(cls, config):
+    """cls(config) on the meta device, with its initialisers recorded."""
+    rec = Recorder()
+    with rec.active():
+        with torch.device("meta"):
+            model = cls(config)
+        # init_weights skips initialisation on the meta device; run it here, recording what it would do.
+        model.initialize_weights()
+    return model, rec
+
+
+def saved_tensors(model):
+    """{saved name: in-memory tensor} as save_pretrained would write them (tied copies dropped, conversions
+    reverted). A reverted many-to-one conversion yields new tensors; those map to None."""
+    state = model.state_dict()
+    live = {}
+    for name, t in list(model.named_parameters(remove_duplicate=False)) + list(model.named_buffers(remove_duplicate=False)):
+        live[name] = t
+    state = remove_tied_weights_from_state_dict(state, model)
+    # Keep identities: the reverse conversion may rename keys; tag each detached tensor with its source name.
+    for k, v in state.items():
+        v._tf_source = k
+    reverted = revert_weight_conversion(model, dict(state))
+    out = {}
+    for k, v in reverted.items():
+        src = getattr(v, "_tf_source", None)
+        out[k] = (src, live.get(src) if src is not None else None, v)
+    return out
+
+
+def record_for(tensor, inits):
+    """The last effective initialiser call on `tensor` (and zeroed rows made through views of it)."""
+    chosen = None
+    zero_rows = []
+    for t, name, args, kwargs in inits:
+        if t is tensor:
+            chosen = (name, args, kwargs)
+        elif getattr(t, "_base", None) is tensor and name in ("zeros_", "constant_"):
+            zero_rows.append(t)
+    return chosen, zero_rows

@@ -1,0 +1,383 @@
+"""One model type's catalog file, compiled from the pinned transformers."""
+import copy
+import dataclasses
+import json
+import warnings
+
+import transformers
+from transformers import CONFIG_MAPPING
+from transformers.models.auto import modeling_auto
+
+from .config_facts import apply_rules, evaluate, read_rules
+from .layout import Capture, LayoutError, build_entries, expand, loop_prefix
+from .sym import SymFloat, SymInt, make, plain
+
+# Tester attributes that never reach a config (CausalLMModelTester passes only the config's own fields).
+CAUSAL_LM_TESTER = {
+    "vocab_size": 99, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 2,
+    "intermediate_size": 37, "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+    "max_position_embeddings": 512, "type_vocab_size": 16, "type_sequence_label_size": 2, "initializer_range": 0.02,
+    "num_labels": 3, "num_choices": 4, "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2, "is_decoder": False,
+    "scope": None, "expert_interval": 1, "moe_intermediate_size": 12, "shared_expert_intermediate_size": 36,
+    "shared_expert_gate": True, "num_experts_per_tok": 2, "num_experts": 8, "mamba_n_groups": 1, "mamba_n_heads": 16,
+    "mamba_d_state": 16, "mamba_d_conv": 4, "mamba_expand": 2, "mamba_chunk_size": 16,
+}
+# Fields no probe changes: token ids, labels and flags of the output, not of the layout.
+_NOT_PROBED = {"pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id",
+               "cls_token_id", "use_cache", "output_attentions", "output_hidden_states", "return_dict",
+               "is_decoder", "is_encoder_decoder", "tie_encoder_decoder", "chunk_size_feed_forward",
+               "add_cross_attention", "use_return_dict", "output_router_logits", "torchscript"}
+
+
+def architectures_of(model_type, config_class):
+    names = set()
+    for attr in dir(modeling_auto):
+        if attr.startswith("MODEL_") and attr.endswith("_MAPPING_NAMES"):
+            v = getattr(modeling_auto, attr).get(model_type)
+            if v is None:
+                continue
+            for n in (v if isinstance(v, (list, tuple)) else [v]):
+                names.add(n)
+    out, skipped = [], {}
+    for n in sorted(names):
+        cls = getattr(transformers, n, None)
+        if cls is None:
+            skipped[n] = "not exported by transformers"
+        elif getattr(cls, "config_class", None) is not config_class:
+            skipped[n] = f"its config class is {getattr(cls.config_class, '__name__', None)}, not {config_class.__name__}"
+        else:
+            out.append(n)
+    return out, skipped
+
+
+def _json(v):
+    return json.loads(json.dumps(v, default=str))
+
+
+def _field_defaults(config_class):
+    out = {}
+    for f in dataclasses.fields(config_class):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return out
+
+
+def tiny_values(model_type, config_class, testers):
+    fields = set(_field_defaults(config_class))
+    t = testers.get(model_type)
+    if t and t.get("verbatim"):
+        return dict(t["values"]), t["tester"]
+    if t and not t.get("missing"):
+        values = {}
+        if t.get("base") == "CausalLMModelTester":
+            values.update(CAUSAL_LM_TESTER)
+            values["head_dim"] = values["hidden_size"] // values["num_attention_heads"]
+        values.update(t.get("values", {}))
+        if t.get("base") == "CausalLMModelTester":
+            values = {k: v for k, v in values.items() if k in fields or k == "pad_token_id"}
+        source = f"{t['tester']} ({t['file']} @ {t.get('commit')})"
+        return values, source
+    # Shrink rule for a type without a tester: the CausalLMModelTester defaults on the fields it has.
+    values = {k: v for k, v in CAUSAL_LM_TESTER.items() if k in fields}
+    return values, "no ModelTester recorded: CausalLMModelTester defaults on the config's own fields"
+
+
+def _symbolic(values):
+    out = {}
+    for k, v in values.items():
+        if isinstance(v, bool) or v is None:
+            out[k] = v
+        elif isinstance(v, (int, float)):
+            out[k] = make(v, k)
+        elif isinstance(v, list) and v and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+            out[k] = [make(x, f"{k}[{i}]") for i, x in enumerate(v)]
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+class TypeCompiler:
+    def __init__(self, model_type, testers, tokenizer_spec):
+        self.model_type = model_type
+        self.config_class = CONFIG_MAPPING[model_type]
+        self.testers = testers
+        self.tokenizer_spec = tokenizer_spec
+        self.rules = read_rules(self.config_class)
+        self.derived = [f for f, _ in self.rules.derive]
+        self.field_defaults = _field_defaults(self.config_class)
+
+    # -- configs ---------------------------------------------------------------------------------------
+    def kwargs_for(self, values):
+        """Constructor kwargs: the given values, derived fields left to __post_init__ unless given."""
+        return dict(values)
+
+    def make_config(self, values, symbolic=True):
+        kwargs = self.kwargs_for(values)
+        if symbolic:
+            # Every number of the config, given or default, becomes a Sym named after its field.
+            numeric = {k: v for k, v in self.field_defaults.items()
+                       if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in kwargs}
+            kwargs = _symbolic({**numeric, **kwargs})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cfg = self.config_class(**kwargs)
+        if symbolic:
+            # A derived field is named by itself in the layout, so `--set head_dim=8` reaches the shapes.
+            for f in set(self.derived) | set(self.rules.properties):
+                if f in self.rules.properties:
+                    continue
+                v = getattr(cfg, f, None)
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    object.__setattr__(cfg, f, make(plain(v), f))
+            # num_labels is a property of id2label: give it a name too.
+        return cfg
+
+    def values_after_init(self, cfg):
+        d = cfg.to_dict()
+        return _json(d)
+
+    def defaults(self):
+        d = _json(self.config_class().to_dict())
+        d.pop("transformers_version", None)
+        for f in self.derived:
+            if f in self.field_defaults:
+                d[f] = _json(self.field_defaults[f])
+        return d
+
+    # -- derive rules verified --------------------------------------------------------------------------
+    def verify_rules(self, probes):
+        """Fields whose rule does not reproduce __post_init__ on a probe -> reason."""
+        bad = {}
+        base = self.defaults()
+        for values in probes:
+            try:
+                real = self.values_after_init(self.make_config(values, symbolic=False))
+            except Exception:  # noqa: BLE001 - a probe the config refuses proves nothing
+                continue
+            inp = {**base, **_json(values)}
+            try:
+                ours = apply_rules(inp, self.rules.derive)
+            except Exception as e:  # noqa: BLE001
+                for f in self.derived:
+                    bad.setdefault(f, f"its __post_init__ rule does not evaluate ({e})")
+                continue
+            for f in set(self.derived):
+                if f in real and _json(ours.get(f)) != real[f]:
+                    bad.setdefault(f, f"its __post_init__ rule gives {ours.get(f)!r}, transformers {real[f]!r}")
+            for f, reason in self.rules.unreadable.items():
+                if f in real and f in inp and inp[f] != real[f]:
+                    bad.setdefault(f, reason)
+        return bad
+
+    # -- tensors --------------------------------------------------------------------------------------
+    def capture(self, arch, values):
+        return Capture(getattr(transformers, arch), self.make_config(values))
+
+    def layout(self, arch, tiny, env):
+        """Catalog tensor entries of `arch`, found at the tiny config and confirmed on probes."""
+        base = self.capture(arch, tiny)
+        templates = base.templates()
+        # 1. loop ranges: a config number equal to the count at the tiny config, confirmed by a probe that
+        # changes it.
+        range_exprs = {}
+        counts = {}
+        for tpl, per in templates.items():
+            for pos in range(tpl.count("{}")):
+                seen = sorted({idx[pos] for idx in per})
+                if seen != list(range(len(seen))):
+                    continue  # not contiguous: a condition decides (found below)
+                counts.setdefault(loop_prefix(tpl, pos), (tpl, pos, len(seen)))
+        candidates = {k: v for k, v in env.items()
+                      if isinstance(v, int) and not isinstance(v, bool) and k not in _NOT_PROBED}
+        probe_cache = {}
+
+        def probe(field, value):
+            key = (field, json.dumps(value))
+            if key not in probe_cache:
+                try:
+                    probe_cache[key] = self.capture(arch, {**tiny, field: value}).templates()
+                except Exception:  # noqa: BLE001 - the config refuses this value
+                    probe_cache[key] = None
+            return probe_cache[key]
+
+        for key, (tpl, pos, count) in counts.items():
+            for field in sorted(candidates, key=lambda f: (f != "num_hidden_layers", f)):
+                if candidates[field] != count or field in self.rules.properties:
+                    continue
+                settable = field in tiny or field in self.field_defaults
+                if not settable:
+                    continue
+                t2 = probe(field, count + 1)
+                if t2 is None or tpl not in t2:
+                    continue
+                if len({idx[pos] for idx in t2[tpl]}) == count + 1:
+                    range_exprs[key] = field
+                    break
+            if key in range_exprs:
+                continue
+            # A derived count (len(conv_dim), a property) or a fixed one (T5's 2 sub-layers per block): the
+            # first candidate with the count at the tiny config; verify_layout confirms it on the probes.
+            derived = [f for f in self.derived if env.get(f) == count and not isinstance(env.get(f), bool)]
+            lists = [f"len({f})" for f, v in sorted(env.items()) if isinstance(v, list) and len(v) == count]
+            range_exprs[key] = (derived + lists + [str(count)])[0]
+        # 2. conditions: flags flipped.
+        conditions = {}
+        extra = {}
+        base_set = set(templates)
+        flags = {k: v for k, v in env.items() if isinstance(v, bool) and k not in _NOT_PROBED}
+        for field, value in sorted(flags.items()):
+            t2 = probe(field, not value)
+            if t2 is None:
+                continue
+            s2 = set(t2)
+            for tpl in base_set - s2:
+                conditions[tpl] = _and(conditions.get(tpl), field if value else f"not {field}")
+            for tpl in s2 - base_set:
+                conditions[tpl] = _and(conditions.get(tpl), f"not {field}" if value else field)
+                extra[tpl] = t2[tpl]
+        # 3. per-layer conditions for templates present in only some layers.
+        layer_field = next((f for k, f in range_exprs.items() if k.count("{}") == 1), None)
+        for tpl, per in templates.items():
+            if tpl.count("{}") == 0:
+                continue
+            seen = sorted({idx[0] for idx in per})
+            key = loop_prefix(tpl, 0)
+            if key in range_exprs and sorted({idx[0] for idx in per}) == list(range(env[range_exprs[key]])):
+                continue
+            if layer_field is None:
+                continue
+            n = env[layer_field]
+            cond = self.layer_condition(seen, n, env, layer_field, lambda v: probe(layer_field, v), tpl)
+            if cond is None:
+                raise LayoutError(f"{tpl}: present in layers {seen} of {n}; no rule found")
+            range_exprs.setdefault(key, layer_field)
+            conditions[tpl] = _and(conditions.get(tpl), cond)
+        entries = build_entries(base, env, range_exprs, conditions, extra)
+        return entries
+
+    def layer_condition(self, seen, n, env, layer_field, probe_layers, tpl):
+        cands = []
+        for name, v in list(env.items()) + [(p, None) for p in self.rules.properties]:
+            val = v
+            if name in self.rules.properties:
+                try:
+                    val = evaluate(self.rules.properties[name], env, self.rules.properties)
+                except Exception:  # noqa: BLE001
+                    continue
+            if isinstance(val, list) and len(val) == n:
+                for x in sorted({json.dumps(y) for y in val}):
+                    cands.append(f"{name}[i] == {json.loads(x)!r}")
+                    cands.append(f"{name}[i] != {json.loads(x)!r}")
+            if isinstance(val, list) and all(isinstance(y, int) for y in val):
+                cands.append(f"i in {name}")
+                cands.append(f"i not in {name}")
+            if isinstance(val, int) and not isinstance(val, bool) and name not in _NOT_PROBED:
+                cands += [f"i >= {name}", f"i < {name}", f"i % {name} == 0", f"(i + 1) % {name} == 0",
+                          f"i % {name} != 0", f"(i + 1) % {name} != 0"]
+        for c in cands:
+            try:
+                got = [i for i in range(n) if evaluate(c, {**env, "i": i}, self.rules.properties)]
+            except Exception:  # noqa: BLE001
+                continue
+            if got != seen:
+                continue
+            # Confirm with one more layer.
+            t2 = probe_layers(n + 1)
+            if t2 is None or tpl not in t2:
+                return c
+            env2 = self.env_for({**self.tiny, layer_field: n + 1})
+            got2 = [i for i in range(n + 1) if evaluate(c, {**env2, "i": i}, self.rules.properties)]
+            if got2 == sorted({idx[0] for idx in t2[tpl]}):
+                return c
+        return None
+
+    def env_for(self, values):
+        """The config values the catalog's expressions see: defaults ∪ values, then the derive rules."""
+        return apply_rules({**self.defaults(), **_json(values)}, self.rules.derive)
+
+    def compile(self):
+        tiny, tester = tiny_values(self.model_type, self.config_class, self.testers)
+        self.tiny = tiny
+        archs, skipped = architectures_of(self.model_type, self.config_class)
+        env = self.env_for(tiny)
+        bad_rules = self.verify_rules([tiny, scaled_probe(tiny), {**tiny, **_bump_layers(tiny)}])
+        derive = [(f, e) for f, e in self.rules.derive if f not in bad_rules]
+        arch_entries = []
+        for arch in archs:
+            cls = getattr(transformers, arch)
+            entry = {"name": arch, "generative": bool(cls.can_generate())}
+            try:
+                tensors = self.layout(arch, tiny, env)
+                problems = self.verify_layout(arch, tensors, [scaled_probe(tiny), {**tiny, **_bump_layers(tiny)}])
+                if problems:
+                    raise LayoutError(problems)
+                entry["tensors"] = tensors
+            except Exception as e:  # noqa: BLE001 - recorded in the catalog as what is not compiled
+                entry["hand_code"] = f"{type(e).__name__}: {e}"[:500]
+            arch_entries.append(entry)
+        out = {
+            "model_type": self.model_type,
+            "config_class": self.config_class.__name__,
+            "tester": tester,
+            "tiny": _json(tiny),
+            "architectures": arch_entries,
+            "defaults": self.defaults(),
+            "class_defaults": _json(self.config_class.default_config_fields()),
+        }
+        if skipped:
+            out["unsupported_architectures"] = [{"name": n, "reason": r} for n, r in sorted(skipped.items())]
+        if derive:
+            out["derive"] = [{"field": f, "expr": e} for f, e in derive]
+        if self.rules.properties:
+            out["properties"] = dict(sorted(self.rules.properties.items()))
+        if self.rules.invariants:
+            out["invariants"] = [{"expr": e, "message": m} for e, m in self.rules.invariants]
+        if bad_rules:
+            out["unscalable"] = dict(sorted(bad_rules.items()))
+        cls0 = getattr(transformers, archs[0]) if archs else None
+        keep = sorted(set(getattr(cls0, "_keep_in_fp32_modules", None) or [])) if cls0 else []
+        if keep:
+            out["keep_in_fp32_modules"] = keep
+        if self.tokenizer_spec:
+            out["tokenizer"] = self.tokenizer_spec
+        return out
+
+    def verify_layout(self, arch, tensors, probes):
+        for values in probes:
+            try:
+                cap = self.capture(arch, values)
+            except Exception:  # noqa: BLE001
+                continue
+            real = {k: (tuple(v["shape"]), v["dtype"]) for k, v in cap.tensors.items()}
+            ours = expand(tensors, self.env_for(values), self.rules.properties)
+            if real != ours:
+                missing = sorted(set(real) - set(ours))[:3]
+                extra = sorted(set(ours) - set(real))[:3]
+                diff = [k for k in real if k in ours and real[k] != ours[k]][:3]
+                return (f"layout does not match transformers at {json.dumps(_json(values))[:200]}: "
+                        f"missing {missing}, unexpected {extra}, shapes {[(k, real[k], ours[k]) for k in diff]}")
+        return None
+
+
+def _and(a, b):
+    return b if not a else f"({a}) and ({b})"
+
+
+_ID_FIELDS = {"pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id"}
+
+
+def scaled_probe(tiny):
+    """Every size doubled (ids kept): shapes of a wider, deeper config."""
+    out = {}
+    for k, v in tiny.items():
+        if isinstance(v, int) and not isinstance(v, bool) and k not in _ID_FIELDS and v > 0 and k != "num_labels":
+            out[k] = 2 * v
+        else:
+            out[k] = v
+    return out
+
+
+def _bump_layers(tiny):
+    return {k: v + 1 for k, v in tiny.items() if "layers" in k and isinstance(v, int) and not isinstance(v, bool)}

@@ -1,0 +1,267 @@
+"""Config facts: defaults, the fields `__post_init__` derives (as expressions), invariants, properties.
+
+The derivations are read from the config classes' own source (Python `ast`): `self.F = E` and
+`if C: self.F = E` become rules `F = (E if C else F)` in the catalog's expression language, `if C: raise`
+becomes the invariant `not (C)`. Every rule is then checked by running the real config class on probe
+configs and comparing with the rules evaluated here; a field whose rule cannot be read or does not verify
+is reported as unscalable, with the reason."""
+import ast
+import inspect
+import math
+import textwrap
+
+from transformers import PreTrainedConfig
+
+_CALLS = {"len", "min", "max", "int", "float", "bool", "abs", "sum", "range", "list", "round"}
+_MATH = {"ceil", "floor", "sqrt", "log", "exp", "log2"}
+
+
+class Untranslatable(Exception):
+    pass
+
+
+class _Translator(ast.NodeTransformer):
+    """self.x -> x; math.f -> f; local names substituted; anything outside the language raises."""
+
+    def __init__(self, locals_, bound=()):
+        self.locals = locals_
+        self.bound = set(bound)
+
+    def visit_Attribute(self, node):
+        if isinstance(node.value, ast.Name) and node.value.id == "self":
+            return ast.copy_location(ast.Name(node.attr, ast.Load()), node)
+        if isinstance(node.value, ast.Name) and node.value.id == "math" and node.attr in _MATH:
+            return ast.copy_location(ast.Name(node.attr, ast.Load()), node)
+        node.value = self.visit(node.value)
+        if not isinstance(node.value, (ast.Name, ast.Attribute)):
+            raise Untranslatable(f"attribute access {ast.unparse(node)}")
+        return node
+
+    def visit_Name(self, node):
+        if node.id in self.bound:
+            return node
+        if node.id in self.locals:
+            return self.locals[node.id]
+        if node.id in ("True", "False", "None"):
+            return node
+        raise Untranslatable(f"name {node.id}")
+
+    def visit_Call(self, node):
+        if node.keywords:
+            raise Untranslatable(f"call with keywords {ast.unparse(node)}")
+        f = node.func
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "math" and f.attr in _MATH:
+            name = f.attr
+        elif isinstance(f, ast.Name) and f.id in _CALLS:
+            name = f.id
+        else:
+            raise Untranslatable(f"call {ast.unparse(node)}")
+        args = [self.visit(a) for a in node.args]
+        return ast.copy_location(ast.Call(ast.Name(name, ast.Load()), args, []), node)
+
+    def visit_ListComp(self, node):
+        if len(node.generators) != 1 or not isinstance(node.generators[0].target, ast.Name):
+            raise Untranslatable("comprehension with several for clauses")
+        g = node.generators[0]
+        g.iter = self.visit(g.iter)
+        inner = _Translator(self.locals, self.bound | {g.target.id})
+        g.ifs = [inner.visit(i) for i in g.ifs]
+        node.elt = inner.visit(node.elt)
+        return node
+
+    def generic_visit(self, node):
+        allowed = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.Constant,
+                   ast.Subscript, ast.List, ast.Tuple, ast.Load, ast.operator, ast.unaryop, ast.boolop,
+                   ast.cmpop, ast.comprehension, ast.Slice)
+        if not isinstance(node, allowed):
+            raise Untranslatable(type(node).__name__)
+        if isinstance(node, ast.Slice):
+            raise Untranslatable("slices")
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str, bool, type(None))):
+            raise Untranslatable("constant")
+        return super().generic_visit(node)
+
+
+def translate(node, locals_=None):
+    tree = _Translator(dict(locals_ or {})).visit(ast.fix_missing_locations(ast.parse(ast.unparse(node), mode="eval")).body)
+    return ast.unparse(tree)
+
+
+def _self_target(t):
+    if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+        return t.attr
+    return None
+
+
+def _message_of(raise_node):
+    """The text parts of a raise's f-string message."""
+    exc = raise_node.exc
+    if isinstance(exc, ast.Call) and exc.args:
+        msg = exc.args[0]
+        parts = []
+        for n in ast.walk(msg):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str):
+                parts.append(n.value)
+            elif isinstance(n, ast.FormattedValue):
+                parts.append("{}")
+        text = "".join(parts).strip()
+        return " ".join(text.replace("{}", "…").split())
+    return "invalid configuration"
+
+
+class Rules:
+    def __init__(self):
+        self.derive = []  # (field, expr)
+        self.invariants = []  # (expr, message)
+        self.unreadable = {}  # field -> reason
+        self.properties = {}
+
+
+def _walk_body(body, rules, cls_chain, guard=None, locals_=None):
+    """Translates statements; `guard` is the enclosing condition (an expression) or None."""
+    locals_ = {} if locals_ is None else locals_
+    for st in body:
+        if isinstance(st, ast.Expr):
+            v = st.value
+            if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr == "__post_init__":
+                # super().__post_init__(**kwargs): the parent's own rules run here.
+                if cls_chain:
+                    _walk_function(cls_chain[0], cls_chain[1:], rules)
+                continue
+            if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and isinstance(v.func.value, ast.Name) \
+                    and v.func.value.id in ("logger", "warnings"):
+                continue
+            if isinstance(v, ast.Constant):
+                continue  # docstring
+            _mark_all(st, rules, f"statement `{ast.unparse(st)[:80]}` is not expressible")
+            continue
+        if isinstance(st, ast.Assign) and len(st.targets) == 1:
+            field = _self_target(st.targets[0])
+            if field is None and isinstance(st.targets[0], ast.Name):
+                try:
+                    locals_[st.targets[0].id] = ast.parse(translate(st.value, locals_), mode="eval").body
+                except Untranslatable:
+                    pass
+                continue
+            if field is None:
+                _mark_all(st, rules, f"assignment `{ast.unparse(st)[:80]}` is not expressible")
+                continue
+            try:
+                expr = translate(st.value, locals_)
+            except Untranslatable as e:
+                rules.unreadable[field] = f"__post_init__ computes it in a way the catalog cannot express ({e})"
+                continue
+            if guard is not None:
+                expr = f"({expr}) if ({guard}) else {field}"
+            rules.derive.append((field, expr))
+            continue
+        if isinstance(st, ast.If):
+            try:
+                cond = translate(st.test, locals_)
+            except Untranslatable as e:
+                _mark_all(st, rules, f"a condition in __post_init__ is not expressible ({e})")
+                continue
+            if len(st.body) == 1 and isinstance(st.body[0], ast.Raise) and not st.orelse:
+                rules.invariants.append((f"not ({cond})" if guard is None else f"not (({guard}) and ({cond}))",
+                                         _message_of(st.body[0])))
+                continue
+            g_then = cond if guard is None else f"({guard}) and ({cond})"
+            g_else = f"not ({cond})" if guard is None else f"({guard}) and not ({cond})"
+            _walk_body(st.body, rules, cls_chain, g_then, dict(locals_))
+            _walk_body(st.orelse, rules, cls_chain, g_else, dict(locals_))
+            continue
+        if isinstance(st, (ast.Pass, ast.Raise)):
+            continue
+        _mark_all(st, rules, f"statement `{ast.unparse(st)[:80]}` is not expressible")
+
+
+def _mark_all(st, rules, reason):
+    for n in ast.walk(st):
+        if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store):
+            f = _self_target(n)
+            if f:
+                rules.unreadable.setdefault(f, reason)
+
+
+def _function_ast(fn):
+    src = textwrap.dedent(inspect.getsource(fn))
+    return ast.parse(src).body[0]
+
+
+def _walk_function(cls, rest, rules):
+    fn = cls.__dict__.get("__post_init__")
+    if fn is None:
+        if rest:
+            _walk_function(rest[0], rest[1:], rules)
+        return
+    _walk_body(_function_ast(fn).body, rules, rest)
+
+
+def read_rules(config_class):
+    """Rules of config_class's own __post_init__ chain (PreTrainedConfig's is the base behaviour the
+    defaults already carry), its validate_architecture, and its properties."""
+    chain = [c for c in config_class.__mro__ if issubclass(c, PreTrainedConfig) and c is not PreTrainedConfig]
+    rules = Rules()
+    if chain:
+        _walk_function(chain[0], chain[1:], rules)
+    for c in reversed(chain):
+        fn = c.__dict__.get("validate_architecture")
+        if fn is not None:
+            before = dict(rules.unreadable)
+            _walk_body(_function_ast(fn).body, rules, [])
+            rules.unreadable = before  # validation assigns nothing
+        for name, member in c.__dict__.items():
+            if isinstance(member, property) and member.fget is not None and name not in rules.properties:
+                try:
+                    body = _function_ast(member.fget).body
+                    body = [b for b in body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant))]
+                    if len(body) == 1 and isinstance(body[0], ast.Return):
+                        rules.properties[name] = translate(body[0].value)
+                except (Untranslatable, OSError, TypeError, SyntaxError):
+                    pass
+    return rules
+
+
+# --- evaluation of the language in Python (it is a Python subset) -------------------------------------
+_ENV = {"ceil": math.ceil, "floor": math.floor, "sqrt": math.sqrt, "log": math.log, "exp": math.exp,
+        "log2": math.log2, "len": len, "min": min, "max": max, "int": int, "float": float, "bool": bool,
+        "abs": abs, "sum": sum, "range": lambda *a: list(range(*a)), "list": list, "round": round}
+
+
+class _Obj:
+    """A sub-config seen through attribute access."""
+
+    def __init__(self, d):
+        self.__dict__.update(d)
+
+    def __getitem__(self, k):
+        return self.__dict__[k]
+
+
+def _namespace(values, properties):
+    # Comprehensions resolve free names as globals, so the namespace is a plain, complete dict.
+    ns = {"__builtins__": {}, **_ENV}
+    ns.update({k: (_Obj(v) if isinstance(v, dict) else v) for k, v in values.items()})
+    pending = dict(properties or {})
+    for _ in range(len(pending) + 1):  # properties may use each other: evaluate until settled
+        for name, expr in list(pending.items()):
+            try:
+                ns[name] = eval(compile(expr, "<catalog>", "eval"), ns)
+                del pending[name]
+            except NameError:
+                pass
+            except Exception:  # noqa: BLE001 - a property that does not evaluate here is simply absent
+                del pending[name]
+    return ns
+
+
+def evaluate(expr, values, properties=None):
+    return eval(compile(expr, "<catalog>", "eval"), _namespace(values, properties))
+
+
+def apply_rules(values, rules):
+    """The config after the derive rules, evaluated here."""
+    values = dict(values)
+    for field, expr in rules:
+        values[field] = evaluate(expr, values)
+    return values

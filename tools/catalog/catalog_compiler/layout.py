@@ -1,0 +1,249 @@
+"""Every tensor an architecture saves, as catalog entries: name templates with layer loops, shapes and
+initialiser parameters as expressions, existence conditions found by probing perturbed configs."""
+import math
+import re
+
+import torch
+
+from .capture import build_meta, record_for, saved_tensors
+from .config_facts import evaluate
+from .sym import expr_of, is_sym
+
+_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
+           torch.int64: "I64", torch.int32: "I32", torch.bool: "BOOL", torch.uint8: "U8", torch.int8: "I8"}
+_LOOP_VARS = ["i", "j", "k", "l"]
+
+
+class LayoutError(Exception):
+    pass
+
+
+def _num(e):
+    """Expression text of a number or Sym."""
+    if isinstance(e, torch.Tensor):
+        e = e.item()
+    return expr_of(e)
+
+
+def _fan(shape_exprs):
+    """torch's _calculate_fan_in_and_fan_out as expressions: (fan_in, fan_out)."""
+    if len(shape_exprs) < 2:
+        raise LayoutError("fan of a tensor with fewer than 2 dimensions")
+    rf = " * ".join(f"({d})" for d in shape_exprs[2:]) if len(shape_exprs) > 2 else None
+    fi = f"({shape_exprs[1]})" + (f" * {rf}" if rf else "")
+    fo = f"({shape_exprs[0]})" + (f" * {rf}" if rf else "")
+    return fi, fo
+
+
+def _gain(nonlinearity, a):
+    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "sigmoid"):
+        return "1.0"
+    if nonlinearity == "tanh":
+        return repr(5.0 / 3)
+    if nonlinearity == "relu":
+        return "sqrt(2.0)"
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if a is None else a
+        return f"sqrt(2.0 / (1 + ({_num(slope)}) ** 2))"
+    raise LayoutError(f"kaiming gain for {nonlinearity}")
+
+
+def init_entry(record, shape_exprs, tensor):
+    """The catalog init of one recorded initialiser call."""
+    if record is None:
+        raise LayoutError("no initialiser ran on it")
+    name, args, kw = record
+
+    def arg(i, key, default):
+        if key in kw:
+            return kw[key]
+        return args[i] if len(args) > i else default
+
+    if name == "normal_":
+        return {"kind": "normal", "mean": _num(arg(0, "mean", 0.0)), "std": _num(arg(1, "std", 1.0))}
+    if name == "trunc_normal_":
+        return {"kind": "truncated_normal", "mean": _num(arg(0, "mean", 0.0)), "std": _num(arg(1, "std", 1.0)),
+                "lo": _num(arg(2, "a", -2.0)), "hi": _num(arg(3, "b", 2.0))}
+    if name == "uniform_":
+        return {"kind": "uniform", "lo": _num(arg(0, "a", 0.0)), "hi": _num(arg(1, "b", 1.0))}
+    if name == "zeros_":
+        return {"kind": "constant", "value": "0"}
+    if name == "ones_":
+        return {"kind": "constant", "value": "1"}
+    if name == "constant_":
+        return {"kind": "constant", "value": _num(arg(0, "val", 0.0))}
+    if name in ("xavier_uniform_", "xavier_normal_"):
+        fi, fo = _fan(shape_exprs)
+        gain = _num(arg(0, "gain", 1.0))
+        if name == "xavier_uniform_":
+            bound = f"({gain}) * sqrt(6.0 / float({fi} + {fo}))"
+            return {"kind": "uniform", "lo": f"-({bound})", "hi": bound}
+        return {"kind": "normal", "mean": "0.0", "std": f"({gain}) * sqrt(2.0 / float({fi} + {fo}))"}
+    if name in ("kaiming_uniform_", "kaiming_normal_"):
+        a = arg(0, "a", 0)
+        mode = arg(1, "mode", "fan_in")
+        nl = arg(2, "nonlinearity", "leaky_relu")
+        fi, fo = _fan(shape_exprs)
+        fan = fi if mode == "fan_in" else fo
+        std = f"{_gain(nl, a)} / sqrt({fan})"
+        if name == "kaiming_normal_":
+            return {"kind": "normal", "mean": "0.0", "std": std}
+        bound = f"sqrt(3.0) * ({std})"
+        return {"kind": "uniform", "lo": f"-({bound})", "hi": bound}
+    if name == "copy_":
+        other = args[0]
+        if not isinstance(other, torch.Tensor) or other.device.type == "meta":
+            raise LayoutError("copied from a tensor whose values are unknown here")
+        flat = other.detach().double().flatten()
+        if flat.numel() and bool((flat == flat[0]).all()):
+            return {"kind": "constant", "value": repr(flat[0].item())}
+        raise LayoutError("copied from computed values (needs a named generator)")
+    raise LayoutError(f"initialiser {name}")
+
+
+_INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)")
+
+
+def template_of(name):
+    """'model.layers.3.mlp.experts.1.w' -> ('model.layers.{}.mlp.experts.{}.w', (3, 1))."""
+    idx = tuple(int(m.group()) for m in _INDEX.finditer(name))
+    return _INDEX.sub("{}", name), idx
+
+
+class Capture:
+    """One architecture at one config: saved name -> (shape exprs, concrete shape, dtype, role, embedding,
+    init, zero_rows)."""
+
+    def __init__(self, cls, config):
+        model, rec = build_meta(cls, config)
+        buffers = {n for n, _ in model.named_buffers(remove_duplicate=False)}
+        modules = dict(model.named_modules(remove_duplicate=False))
+        self.tensors = {}
+        for saved, (src, live, t) in saved_tensors(model).items():
+            shape = tuple(t.shape)
+            if live is not None and hasattr(live, "_tf_shape") and len(live._tf_shape) == len(shape) \
+                    and tuple(live.shape) == shape:
+                exprs = list(live._tf_shape)
+            else:
+                exprs = [str(d) for d in shape]
+            owner = modules.get(src.rsplit(".", 1)[0]) if src and "." in src else None
+            embedding = isinstance(owner, torch.nn.Embedding) and src.endswith(".weight")
+            zero_rows = []
+            if embedding and owner.padding_idx is not None:
+                zero_rows = [expr_of(owner.padding_idx)]
+            try:
+                record, _ = record_for(live, rec.inits) if live is not None else (None, [])
+                init = init_entry(record, exprs, live)
+                error = None
+            except LayoutError as e:
+                init, error = None, str(e)
+            self.tensors[saved] = {
+                "shape_exprs": exprs, "shape": shape, "dtype": _DTYPES.get(t.dtype),
+                "role": "buffer" if src in buffers else "parameter", "embedding": embedding,
+                "init": init, "init_error": error, "zero_rows": zero_rows,
+            }
+
+    def templates(self):
+        out = {}
+        for name, info in self.tensors.items():
+            tpl, idx = template_of(name)
+            out.setdefault(tpl, {})[idx] = info
+        return out
+
+
+def loop_prefix(tpl, pos):
+    """The path that owns the pos-th index of a template: its range is the same for every tensor under it."""
+    at = -1
+    for _ in range(pos + 1):
+        at = tpl.index("{}", at + 1)
+    return tpl[: at + 2]
+
+
+def _generalise_expr(expr, idx_vals, loop_vars):
+    """'intermediate_size[3]' in the tensor of layer 3 -> 'intermediate_size[i]'."""
+    for v, var in zip(idx_vals, loop_vars):
+        expr = re.sub(rf"\[{v}\]", f"[{var}]", expr)
+    return expr
+
+
+def _concrete(e, values):
+    try:
+        return evaluate(e, values)
+    except Exception:  # noqa: BLE001 - an expression that does not evaluate simply does not match
+        return None
+
+
+def build_entries(base, values, range_exprs, conditions, extra):
+    """Catalog tensor entries from the tiny capture `base` (+ templates only seen in probes, `extra`)."""
+    entries = []
+    templates = base.templates()
+    for tpl, info in extra.items():
+        templates.setdefault(tpl, info)
+    for tpl, per_idx in templates.items():
+        nloops = tpl.count("{}")
+        loop_vars = _LOOP_VARS[:nloops]
+        name = tpl
+        for var in loop_vars:
+            name = name.replace("{}", "{" + var + "}", 1)
+        shapes = set()
+        first_idx = sorted(per_idx)[0]
+        info = per_idx[first_idx]
+        for idx, inf in per_idx.items():
+            shapes.add(tuple(_generalise_expr(e, idx, loop_vars) for e in inf["shape_exprs"]))
+        if len(shapes) != 1:
+            raise LayoutError(f"{name}: its shape differs between layers in a way not expressed ({sorted(shapes)})")
+        if info["init"] is None:
+            raise LayoutError(f"{name}: {info['init_error']}")
+        inits = {repr(sorted(_generalise_init(inf["init"], idx, loop_vars).items())) for idx, inf in per_idx.items()}
+        if len(inits) != 1:
+            raise LayoutError(f"{name}: its initialiser differs between layers ({inits})")
+        entry = {"name": name}
+        if nloops:
+            loops = []
+            for pos, var in enumerate(loop_vars):
+                key = loop_prefix(tpl, pos)
+                if key not in range_exprs:
+                    raise LayoutError(f"{name}: no config field gives the count of its index {var}")
+                loops.append([var, range_exprs[key]])
+            entry["loops"] = loops
+        cond = conditions.get(tpl)
+        if cond:
+            entry["if"] = cond
+        entry["shape"] = list(shapes.pop())
+        entry["dtype"] = info["dtype"]
+        entry["role"] = info["role"]
+        entry["embedding"] = info["embedding"]
+        entry["init"] = _generalise_init(info["init"], first_idx, loop_vars)
+        if info["zero_rows"]:
+            entry["zero_rows"] = info["zero_rows"]
+        entries.append(entry)
+    entries.sort(key=lambda e: e["name"])
+    return entries
+
+
+def _generalise_init(init, idx, loop_vars):
+    return {k: (_generalise_expr(v, idx, loop_vars) if k != "kind" else v) for k, v in init.items()}
+
+
+def expand(entries, values, properties):
+    """The layout evaluated in Python: {name: (shape, dtype)} (the C++ interpreter does the same)."""
+    out = {}
+
+    def rec(entry, loops, env):
+        if loops:
+            var, rng = loops[0]
+            for v in range(evaluate(rng, env, properties)):
+                rec(entry, loops[1:], {**env, var: v})
+            return
+        if "if" in entry and not evaluate(entry["if"], env, properties):
+            return
+        name = entry["name"]
+        for k, v in env.items():
+            if isinstance(v, int) and "{" + k + "}" in name and k in _LOOP_VARS:
+                name = name.replace("{" + k + "}", str(v))
+        shape = tuple(evaluate(d, env, properties) for d in entry["shape"])
+        out[name] = (shape, entry["dtype"])
+
+    for e in entries:
+        rec(e, e.get("loops", []), dict(values))
+    return out

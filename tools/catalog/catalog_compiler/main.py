@@ -1,0 +1,156 @@
+"""tools/catalog/compile: regenerate src/tinyforge/catalog/data/ from the pinned transformers.
+
+  compile --all                 every model type of tools/catalog/model_types.txt
+  compile TYPE [TYPE ...]       those types
+  compile --check [--all|TYPE]  compile into memory and fail if the checked-in files differ
+  -j N                          worker processes (default: the number of cores)"""
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+ROOT = HERE.parent.parent
+DATA = ROOT / "src" / "tinyforge" / "catalog" / "data"
+
+
+def selection():
+    types, group = [], None
+    for line in (HERE / "model_types.txt").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith(":"):
+            group = line[:-1]
+            continue
+        types.append((line, group))
+    return types
+
+
+def _load(name):
+    p = HERE / name
+    return json.loads(p.read_text()) if p.exists() else {}
+
+
+def dumps(obj):
+    """The catalog's file format: 2-space JSON, keys in the compiler's order, a final newline."""
+    return json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def compile_one(model_type):
+    from .compile_type import TypeCompiler
+    from .tokenizer_choice import tokenizer_spec
+
+    t0 = time.time()
+    g0 = _load("g0_facts.json")
+    testers = _load("testers.json")
+    facts = g0.get(model_type)
+    if facts:
+        testers = {model_type: {"tester": facts["tester"], "values": facts["values"], "verbatim": True}}
+    from transformers import CONFIG_MAPPING
+
+    fields = CONFIG_MAPPING[model_type]().to_dict()
+    spec = tokenizer_spec(model_type, _load("tokenizers.json"), _load("tokenizer_templates.json"),
+                          "vocab_size" in fields, set(g0))
+    if spec and spec.get("max_length_key") and spec["max_length_key"] not in fields:
+        spec = {k: v for k, v in spec.items() if k != "max_length_key"}
+    try:
+        entry = TypeCompiler(model_type, testers, spec).compile()
+    except Exception as e:  # noqa: BLE001 - one type failing must not stop the others
+        return model_type, None, f"{type(e).__name__}: {e}", time.time() - t0
+    if facts and facts.get("carry"):
+        entry.update(facts["carry"])
+    return model_type, entry, None, time.time() - t0
+
+
+def run_all(types, jobs):
+    """compile_one over `types` in worker processes; a worker that dies or hangs fails only its type."""
+    if jobs <= 1:
+        yield from map(compile_one, types)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending = list(types)
+    while pending:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=ctx, max_tasks_per_child=25) as ex:
+            futures = [(t, ex.submit(compile_one, t)) for t in pending]
+            pending = []
+            broken = False
+            for t, f in futures:
+                if broken:
+                    pending.append(t)
+                    continue
+                try:
+                    yield f.result(timeout=TIMEOUT)
+                except BrokenProcessPool:
+                    yield t, None, "the compiler's worker process died on this type", 0.0
+                    broken = True
+                except TimeoutError:
+                    yield t, None, f"compiling took more than {TIMEOUT} s", 0.0
+                    broken = True
+            if broken:
+                for p in ex._processes.values():  # stop hung workers before the next pool starts
+                    p.kill()
+
+
+TIMEOUT = 300
+
+
+def base_defaults():
+    from transformers import PreTrainedConfig
+
+    d = json.loads(json.dumps(PreTrainedConfig().to_dict(), default=str))
+    d.pop("transformers_version", None)
+    return d
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="tools/catalog/compile", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("types", nargs="*")
+    ap.add_argument("--all", action="store_true")
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("-j", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args(argv)
+    import transformers
+
+    chosen = [t for t, _ in selection()] if args.all or not args.types else args.types
+    t0 = time.time()
+    files = {"_base.json": dumps(base_defaults())}
+    failures = {}
+    for model_type, entry, error, secs in run_all(chosen, args.j):
+        print(f"{model_type}: {'ok' if entry else 'FAILED'} in {secs:.1f} s", file=sys.stderr, flush=True)
+        if entry is None:
+            failures[model_type] = error
+            continue
+        entry = {"model_type": entry.pop("model_type"),
+                 "compiled": {"by": "tools/catalog/compile", "transformers_version": transformers.__version__},
+                 **entry}
+        files[f"{model_type}.json"] = dumps(entry)
+    drift = []
+    for name, text in sorted(files.items()):
+        path = DATA / name
+        if args.check:
+            if not path.exists() or path.read_text() != text:
+                drift.append(name)
+        else:
+            if not path.exists() or path.read_text() != text:
+                tmp = path.with_suffix(".json.tmp")
+                tmp.write_text(text)
+                tmp.replace(path)
+    report = {"compiled": len(files) - 1, "failed": failures, "seconds": round(time.time() - t0, 1)}
+    print(json.dumps(report, indent=1), file=sys.stderr)
+    if args.check and drift:
+        print("catalog drift: these files differ from what tools/catalog/compile produces: " + ", ".join(drift)
+              + "\nrun tools/catalog/compile --all and review the diff", file=sys.stderr)
+        return 1
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
