@@ -14,6 +14,7 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from tinyforge_support import run_tinyforge  # noqa: E402
+from tokenizer_oracle import mostly_same, unigram_differences  # noqa: E402
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "src" / "tinyforge" / "tokenizers" / "corpus"
 EXTRA_LINES = [
@@ -61,11 +62,6 @@ def train_hf(model, pre_tokenizer, trainer, lines):
 
 def added(tok_json):
     return [(t["id"], t["content"], t["special"]) for t in tok_json["added_tokens"]]
-
-
-def mostly_same(ours, theirs, tolerance=0.01):
-    ours, theirs = set(ours), set(theirs)
-    return len(ours ^ theirs) <= tolerance * len(theirs)
 
 
 def test_bpe_byte_level_exact(tmp_path, corpus):
@@ -160,40 +156,6 @@ def corpus_files(*names):
     for name in names:
         lines += (CORPUS_DIR / f"{name}.txt").read_text(encoding="utf-8").splitlines()
     return [line for line in lines if line.strip()]
-
-
-def unigram_differences(ours, theirs, n_specials, rel_tol=1e-10):
-    """How two trained Unigram vocabularies ([piece, score] lists) differ, up to what HF leaves to hash-map order:
-    the order of pieces with exactly equal scores, and which char EM dropped gets which of the penalty scores
-    min_score + k * 1e-4 (k counts the dropped chars in hash-set order)."""
-    problems = []
-    if ours[:n_specials] != theirs[:n_specials]:
-        problems.append(f"specials {ours[:n_specials]} != {theirs[:n_specials]}")
-    a, b = ours[n_specials:], theirs[n_specials:]
-    if len(a) != len(b):
-        problems.append(f"{len(a)} pieces != {len(b)}")
-
-    def close(x, y):
-        return abs(x - y) <= rel_tol * max(1.0, abs(x), abs(y))
-
-    da, db = dict(a), dict(b)
-    if set(da) ^ set(db):
-        problems.append(f"pieces in one only: {sorted(set(da) ^ set(db))[:10]}")
-    # Both lists are sorted by score: position by position the scores agree.
-    bad = [i for i, (x, y) in enumerate(zip(a, b)) if not close(x[1], y[1])]
-    if bad:
-        problems.append(f"{len(bad)} positions score differently: {[(a[i], b[i]) for i in bad[:5]]}")
-    base = min((score for _, score in b), default=0.0)
-
-    def on_penalty_grid(score):
-        steps = (score - base) / 1e-4
-        return abs(steps - round(steps)) < 1e-6 and score - base < 1.0
-
-    bad = [p for p in set(da) & set(db) if not close(da[p], db[p])
-           and not (len(p) == 1 and on_penalty_grid(da[p]) and on_penalty_grid(db[p]))]
-    if bad:
-        problems.append(f"{len(bad)} pieces score differently: {[(p, da[p], db[p]) for p in bad[:5]]}")
-    return problems
 
 
 def unigram_args(vocab_size, specials=(), unk=None, initial_alphabet=None, **options):
