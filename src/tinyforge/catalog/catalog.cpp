@@ -4,6 +4,8 @@
 #include <string_view>
 #include <utility>
 
+#include "tinyforge/families/family.h"
+
 namespace tinyforge {
 namespace embedded {
 const std::vector<std::pair<std::string_view, std::string_view>>& files();
@@ -57,8 +59,20 @@ Catalog::Catalog() {
                                   t.value("max_length_key", ""), t.value("max_length_offset", 0),
                                   t.value("tokenizer_class", "")};
     }
-    for (const auto& a : j.at("architectures"))
-      e.architectures.push_back({a.at("name"), a.value("generative", false)});
+    e.derive = j.value("derive", Json::array());
+    e.properties = j.value("properties", Json::object());
+    e.invariants = j.value("invariants", Json::array());
+    e.unscalable = j.value("unscalable", Json::object());
+    // An architecture is forged from its compiled tensors, or else by the model type's hand-written family.
+    const bool has_family = find_family(e.model_type) != nullptr;
+    for (const auto& a : j.at("architectures")) {
+      if (a.contains("tensors") || has_family) {
+        e.architectures.push_back({a.at("name"), a.value("generative", false), a.value("tensors", Json()),
+                                   a.value("unscalable", Json::object()), a.value("config_set", Json::object())});
+      } else {
+        e.unforgeable.push_back({a.at("name"), a.value("hand_code", "not compiled")});
+      }
+    }
     entries_.emplace(e.model_type, std::move(e));
   }
 }

@@ -19,6 +19,16 @@ inline constexpr const char* kTransformersVersion = "5.23.0";
 struct ArchitectureEntry {
   std::string name;
   bool generative = false;  // can_generate(): gets a generation_config.json
+  Json tensors;             // compiled tensor entries (tools/catalog/FORMAT.md); null: a hand-written family
+  Json unscalable;          // field -> why `--set` of it is refused for this architecture
+  Json config_set;          // fields the architecture's __init__ sets on its config (saved with it)
+};
+
+// An architecture the catalog lists but cannot forge (the compiler could not express it and no hand-written
+// family exists), with the compiler's reason.
+struct UnforgeableArchitecture {
+  std::string name;
+  std::string reason;
 };
 
 // How a model type's repositories get their tokenizer: a family template (catalog/tokenizers/<name>.json)
@@ -39,7 +49,14 @@ struct ModelTypeEntry {
   Json defaults;        // ConfigClass().to_dict() with derived fields as null
   Json class_defaults;  // ConfigClass.default_config_fields(): the class's own non-None defaults
   Json tiny;            // the ModelTester values
-  std::vector<ArchitectureEntry> architectures;
+  std::vector<ArchitectureEntry> architectures;  // the forgeable ones
+  std::vector<UnforgeableArchitecture> unforgeable;
+  // The compiled config facts (FORMAT.md): __post_init__'s rules, computed properties, invariants, and the
+  // fields --set may not change.
+  Json derive = Json::array();
+  Json properties = Json::object();
+  Json invariants = Json::array();
+  Json unscalable = Json::object();
   Json processor;  // {"preprocessor_config": {...}} or null; shrunk by the family
   // _keep_in_fp32_modules: weights whose name contains one of these stay float32 when cast to float16.
   std::vector<std::string> keep_in_fp32_modules;

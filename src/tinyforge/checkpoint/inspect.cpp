@@ -1,7 +1,7 @@
 #include "tinyforge/checkpoint/inspect.h"
 
 #include "tinyforge/catalog/config.h"
-#include "tinyforge/families/family.h"
+#include "tinyforge/layout/layout.h"
 
 namespace tinyforge {
 
@@ -34,12 +34,11 @@ std::vector<TensorSpec> family_tensors_for(const Json& saved, Json* resolved) {
   const std::string model_type = saved.value("model_type", "");
   const std::string arch = first_architecture(saved);
   const ModelTypeEntry* entry = Catalog::instance().find(model_type);
-  const Family* family = find_family(model_type);
-  if (!entry || !family || arch.empty() || !entry->find_architecture(arch)) return {};
+  if (!entry || arch.empty() || !entry->find_architecture(arch)) return {};
   Json config = config_from_saved(*entry, saved);
-  family->finalize_config(config, arch);
+  finalize_config(*entry, arch, config);
   if (resolved) *resolved = config;
-  return family->tensors(config, arch);
+  return architecture_tensors(*entry, arch, config);
 }
 
 Inspection inspect_checkpoint(const Checkpoint& checkpoint) {

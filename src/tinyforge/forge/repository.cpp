@@ -4,6 +4,7 @@
 #include "tinyforge/forge/tokenizer_files.h"
 #include "tinyforge/formats/safetensors.h"
 #include "tinyforge/inputs/dummy_inputs.h"
+#include "tinyforge/layout/layout.h"
 #include "tinyforge/tensor/rng.h"
 
 namespace tinyforge {
@@ -33,14 +34,12 @@ RenderedRepository render_repository(const RepositoryRequest& request) {
   const ArchitectureEntry* arch = entry.find_architecture(request.arch);
   if (!arch)
     throw UserError("model type '" + entry.model_type + "' has no architecture '" + request.arch + "'");
-  const Family* family = find_family(entry.model_type);
-  if (!family || !family->tensors)
-    throw UserError("model type '" + entry.model_type + "' has no architecture family implemented yet");
-
+  check_scalable(entry, request.arch, request.overrides);
   Json config = resolve_config(entry, request.arch, request.overrides);
   std::shared_ptr<const TinyTokenizer> tokenizer;
   if (entry.tokenizer) tokenizer = tokenize_config(*entry.tokenizer, request.overrides, config);
-  family->finalize_config(config, request.arch);
+  finalize_config(entry, request.arch, config);
+  const Family* family = find_family(entry.model_type);
 
   RenderedRepository rendered;
   RepositoryFiles& files = rendered.files;
@@ -52,7 +51,7 @@ RenderedRepository render_repository(const RepositoryRequest& request) {
                                    ? tokenizer->tokenizer_config.at("tokenizer_class").get<std::string>()
                                    : entry.tokenizer->tokenizer_class;
   }
-  if (family->preprocessor_config) {
+  if (family && family->preprocessor_config) {
     Json pre = family->preprocessor_config(config);
     if (!pre.is_null()) {
       files["preprocessor_config.json"] = py_json_dumps(pre) + "\n";
@@ -63,7 +62,7 @@ RenderedRepository render_repository(const RepositoryRequest& request) {
 
   const std::string repository = entry.model_type + "/" + request.arch;
   std::vector<SafetensorsEntry> tensors;
-  for (const TensorSpec& spec : family->tensors(config, request.arch)) {
+  for (const TensorSpec& spec : architecture_tensors(entry, request.arch, config)) {
     for (auto d : spec.shape)
       if (d < 0)
         throw ConfigError("tensor '" + spec.name +

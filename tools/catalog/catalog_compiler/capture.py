@@ -124,11 +124,27 @@ def saved_tensors(model):
     for k, v in state.items():
         v._tf_source = k
     reverted = revert_weight_conversion(model, dict(state))
+    consumed = [k for k in state if k not in reverted or getattr(reverted[k], "_tf_source", None) != k]
     out = {}
     for k, v in reverted.items():
         src = getattr(v, "_tf_source", None)
-        out[k] = (src, live.get(src) if src is not None else None, v)
+        if src is None and consumed:
+            # Made by a reverted conversion (a fused expert tensor split per expert, a chunked gate_up): its
+            # source is the consumed in-memory tensor whose path shares the most with it.
+            src = max(consumed, key=lambda c: (_common_prefix(c, k), -len(c)))
+            out[k] = (src, live.get(src), v, True)
+            continue
+        out[k] = (src, live.get(src) if src is not None else None, v, False)
     return out
+
+
+def _common_prefix(a, b):
+    n = 0
+    for x, y in zip(a.split("."), b.split(".")):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def record_for(tensor, inits):

@@ -178,6 +178,11 @@ class TypeCompiler:
     def layout(self, arch, tiny, env):
         """Catalog tensor entries of `arch`, found at the tiny config and confirmed on probes."""
         base = self.capture(arch, tiny)
+        # What the model's __init__ changes on the config it is given (BartForQuestionAnswering sets two labels)
+        # is saved with it: the forge sets the same values.
+        before = _json(self.make_config(tiny).to_dict())
+        self.config_set = {k: v for k, v in base.config_after.items()
+                           if k != "transformers_version" and before.get(k) != v}
         templates = base.templates()
         # 1. loop ranges: a config number equal to the count at the tiny config, confirmed by a probe that
         # changes it.
@@ -244,11 +249,12 @@ class TypeCompiler:
                 continue
             seen = sorted({idx[0] for idx in per})
             key = loop_prefix(tpl, 0)
-            if key in range_exprs and sorted({idx[0] for idx in per}) == list(range(env[range_exprs[key]])):
+            if key in range_exprs and sorted({idx[0] for idx in per}) == list(
+                    range(evaluate(range_exprs[key], env, self.rules.properties))):
                 continue
             if layer_field is None:
                 continue
-            n = env[layer_field]
+            n = evaluate(layer_field, env, self.rules.properties)
             cond = self.layer_condition(seen, n, env, layer_field, lambda v: probe(layer_field, v), tpl)
             if cond is None:
                 raise LayoutError(f"{tpl}: present in layers {seen} of {n}; no rule found")
@@ -283,6 +289,8 @@ class TypeCompiler:
                 continue
             if got != seen:
                 continue
+            if not layer_field.isidentifier():
+                return c  # a derived count cannot be probed; verify_layout still checks the layout
             # Confirm with one more layer.
             t2 = probe_layers(n + 1)
             if t2 is None or tpl not in t2:
@@ -314,9 +322,18 @@ class TypeCompiler:
                 if problems:
                     raise LayoutError(problems)
                 entry["tensors"] = tensors
+                if self.config_set:
+                    entry["config_set"] = self.config_set
             except Exception as e:  # noqa: BLE001 - recorded in the catalog as what is not compiled
                 entry["hand_code"] = f"{type(e).__name__}: {e}"[:500]
             arch_entries.append(entry)
+        if bad_rules:
+            # A derived field whose rule is not captured keeps the value transformers derives at the tiny config;
+            # --set of it is refused (unscalable), and the oracle checks scaled configs against transformers.
+            real = self.values_after_init(self.make_config(tiny, symbolic=False))
+            for f in bad_rules:
+                if f in real:
+                    tiny[f] = real[f]
         out = {
             "model_type": self.model_type,
             "config_class": self.config_class.__name__,

@@ -1,5 +1,6 @@
 """Every tensor an architecture saves, as catalog entries: name templates with layer loops, shapes and
 initialiser parameters as expressions, existence conditions found by probing perturbed configs."""
+import json
 import math
 import re
 
@@ -101,6 +102,18 @@ def init_entry(record, shape_exprs, tensor):
     raise LayoutError(f"initialiser {name}")
 
 
+def _fit_dim(d, sources):
+    """A dim of a tensor split from `sources` (expr, size) pairs: the source dim of that size, or a half of
+    one (a chunked gate_up). Unmatched dims stay literal, and the probes then reject the layout."""
+    for e, n in sources:
+        if n == d:
+            return e
+    for e, n in sources:
+        if n == 2 * d:
+            return f"({e}) // 2"
+    return str(d)
+
+
 _INDEX = re.compile(r"(?<=\.)\d+(?=\.|$)")
 
 
@@ -116,14 +129,17 @@ class Capture:
 
     def __init__(self, cls, config):
         model, rec = build_meta(cls, config)
+        self.config_after = json.loads(json.dumps(model.config.to_dict(), default=str))
         buffers = {n for n, _ in model.named_buffers(remove_duplicate=False)}
         modules = dict(model.named_modules(remove_duplicate=False))
         self.tensors = {}
-        for saved, (src, live, t) in saved_tensors(model).items():
+        for saved, (src, live, t, converted) in saved_tensors(model).items():
             shape = tuple(t.shape)
-            if live is not None and hasattr(live, "_tf_shape") and len(live._tf_shape) == len(shape) \
-                    and tuple(live.shape) == shape:
-                exprs = list(live._tf_shape)
+            src_exprs = getattr(live, "_tf_shape", None) if live is not None else None
+            if src_exprs is not None and not converted and len(src_exprs) == len(shape) and tuple(live.shape) == shape:
+                exprs = list(src_exprs)
+            elif src_exprs is not None and converted:
+                exprs = [_fit_dim(d, list(zip(src_exprs, live.shape))) for d in shape]
             else:
                 exprs = [str(d) for d in shape]
             owner = modules.get(src.rsplit(".", 1)[0]) if src and "." in src else None

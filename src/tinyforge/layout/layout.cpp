@@ -1,0 +1,222 @@
+#include "tinyforge/layout/layout.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "tinyforge/families/family.h"
+#include "tinyforge/layout/expression.h"
+
+namespace tinyforge {
+
+namespace {
+
+constexpr int64_t kMaxLoop = 1'000'000;      // iterations of one tensor loop
+constexpr int64_t kMaxElements = 1LL << 31;  // elements of one tensor
+
+// Catalog expressions parsed once per process (workers share them).
+const Expression& parsed(const std::string& text) {
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<Expression>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto& slot = cache[text];
+  if (!slot) slot = std::make_unique<Expression>(text);
+  return *slot;
+}
+
+// Names resolve to loop variables, then config fields, then the type's properties (computed on use).
+class Scope {
+ public:
+  Scope(const ModelTypeEntry& entry, const Json& config) : entry_(entry), config_(config) {}
+
+  Json eval(const std::string& text) const {
+    return parsed(text).evaluate([this](const std::string& n) { return lookup(n); });
+  }
+  int64_t eval_int(const std::string& text, const std::string& what) const {
+    Json v = eval(text);
+    if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
+    if (!v.is_number_integer())
+      throw ConfigError(what + ": '" + text + "' is " + v.dump() + ", not an integer; check the config");
+    return v.get<int64_t>();
+  }
+  double eval_float(const std::string& text, const std::string& what) const {
+    Json v = eval(text);
+    if (v.is_boolean()) return v.get<bool>() ? 1.0 : 0.0;
+    if (!v.is_number()) throw ConfigError(what + ": '" + text + "' is " + v.dump() + ", not a number");
+    return v.get<double>();
+  }
+  void bind(const std::string& var, int64_t value) { vars_[var] = value; }
+  // "a=1, b=2" for the names an expression reads, for error messages.
+  std::string values_of(const std::string& text) const {
+    std::string out;
+    for (const auto& n : parsed(text).names()) {
+      if (!config_.contains(n)) continue;
+      out += (out.empty() ? "" : ", ") + n + "=" + config_[n].dump();
+    }
+    return out;
+  }
+
+ private:
+  Json lookup(const std::string& n) const {
+    if (auto it = vars_.find(n); it != vars_.end()) return it->second;
+    if (config_.is_object() && config_.contains(n)) return config_[n];
+    if (entry_.properties.is_object() && entry_.properties.contains(n)) {
+      if (auto it = memo_.find(n); it != memo_.end()) return it->second;
+      if (!evaluating_.insert(n).second) throw ConfigError("property '" + n + "' refers to itself");
+      Json v = eval(entry_.properties[n].get<std::string>());
+      evaluating_.erase(n);
+      return memo_[n] = v;
+    }
+    throw ConfigError("the config has no field '" + n + "'");
+  }
+
+  const ModelTypeEntry& entry_;
+  const Json& config_;
+  std::map<std::string, Json> vars_;
+  mutable std::map<std::string, Json> memo_;
+  mutable std::set<std::string> evaluating_;
+};
+
+const Json* compiled_tensors(const ModelTypeEntry& entry, const std::string& arch) {
+  const ArchitectureEntry* a = entry.find_architecture(arch);
+  return a && a->tensors.is_array() ? &a->tensors : nullptr;
+}
+
+DType dtype_of(const std::string& name) {
+  for (DType d : {DType::F32, DType::F16, DType::BF16, DType::F64, DType::I64, DType::I32, DType::I8,
+                  DType::U8, DType::BOOL})
+    if (name == dtype_name(d)) return d;
+  throw UserError("catalog: unknown dtype '" + name + "'");
+}
+
+Init init_of(const Json& init, const Scope& s, const std::string& tensor) {
+  const std::string kind = init.at("kind").get<std::string>();
+  auto f = [&](const char* key) { return s.eval_float(init.at(key).get<std::string>(), tensor); };
+  if (kind == "normal") return normal(f("std"), f("mean"));
+  if (kind == "truncated_normal") {
+    Init i = truncated_normal(f("std"), f("lo"), f("hi"));
+    i.a = f("mean");
+    return i;
+  }
+  if (kind == "uniform") return uniform(f("lo"), f("hi"));
+  if (kind == "constant") return constant(f("value"));
+  throw UserError("catalog: tensor '" + tensor + "' has an initialiser of unknown kind '" + kind + "'");
+}
+
+std::string expand_name(std::string name, const std::vector<std::pair<std::string, int64_t>>& vars) {
+  for (const auto& [var, value] : vars) {
+    const std::string key = "{" + var + "}";
+    for (size_t at = name.find(key); at != std::string::npos; at = name.find(key))
+      name.replace(at, key.size(), std::to_string(value));
+  }
+  return name;
+}
+
+void emit(const Json& e, Scope& scope, std::vector<std::pair<std::string, int64_t>>& vars, size_t depth,
+          std::vector<TensorSpec>& out) {
+  const std::string& tmpl = e.at("name").get_ref<const std::string&>();
+  const Json& loops = e.contains("loops") ? e["loops"] : Json::array();
+  if (depth < loops.size()) {
+    const std::string var = loops[depth].at(0).get<std::string>();
+    const std::string range = loops[depth].at(1).get<std::string>();
+    const int64_t n = scope.eval_int(range, tmpl);
+    if (n < 0 || n > kMaxLoop)
+      throw ConfigError("tensor '" + tmpl + "': " + range + " = " + std::to_string(n) + " is outside [0, " +
+                        std::to_string(kMaxLoop) + "]");
+    for (int64_t i = 0; i < n; ++i) {
+      scope.bind(var, i);
+      vars.emplace_back(var, i);
+      emit(e, scope, vars, depth + 1, out);
+      vars.pop_back();
+    }
+    return;
+  }
+  if (e.contains("if") && !truthy(scope.eval(e["if"].get<std::string>()))) return;
+  TensorSpec spec;
+  spec.name = expand_name(tmpl, vars);
+  int64_t elements = 1;
+  for (const auto& d : e.at("shape")) {
+    const int64_t dim = scope.eval_int(d.get<std::string>(), spec.name);
+    if (dim < 0)
+      throw ConfigError("tensor '" + spec.name + "' would have a negative dimension (" +
+                        d.get<std::string>() + " = " + std::to_string(dim) + "); check the config sizes");
+    if (dim > 0 && elements > kMaxElements / dim)
+      throw ConfigError("tensor '" + spec.name +
+                        "' would have more than 2^31 elements; check the config sizes");
+    elements *= dim;
+    spec.shape.push_back(dim);
+  }
+  spec.dtype = dtype_of(e.at("dtype").get<std::string>());
+  spec.role = e.value("role", "parameter") == "buffer" ? TensorRole::Buffer : TensorRole::Parameter;
+  spec.embedding = e.value("embedding", false);
+  spec.init = init_of(e.at("init"), scope, spec.name);
+  for (const auto& r : e.value("zero_rows", Json::array())) {
+    Json v = scope.eval(r.get<std::string>());
+    if (v.is_null()) continue;
+    const int64_t rows = spec.shape.empty() ? 0 : spec.shape[0];
+    if (!v.is_number_integer() || v.get<int64_t>() < -rows || v.get<int64_t>() >= rows)
+      throw ConfigError(spec.name + ": padding index " + r.get<std::string>() + " = " + v.dump() +
+                        " must be within the " + std::to_string(rows) + " rows of the embedding");
+    const int64_t row = v.get<int64_t>();
+    spec.init.zero_rows.push_back(row < 0 ? row + rows : row);
+  }
+  out.push_back(std::move(spec));
+}
+
+}  // namespace
+
+void check_scalable(const ModelTypeEntry& entry, const std::string& arch,
+                    const std::vector<ConfigOverride>& overrides) {
+  const ArchitectureEntry* a = entry.find_architecture(arch);
+  for (const auto& o : overrides) {
+    const std::string field = o.key.substr(0, o.key.find('.'));
+    for (const Json* table : {&entry.unscalable, a ? &a->unscalable : nullptr})
+      if (table && table->is_object() && table->contains(field))
+        throw UserError("--set " + o.key + ": refused for " + arch + ": " +
+                        (*table)[field].get<std::string>());
+  }
+}
+
+void finalize_config(const ModelTypeEntry& entry, const std::string& arch, Json& config) {
+  for (const auto& rule : entry.derive) {
+    Scope scope(entry, config);
+    Json value = scope.eval(rule.at("expr").get<std::string>());
+    config[rule.at("field").get<std::string>()] = std::move(value);
+  }
+  if (const ArchitectureEntry* a = entry.find_architecture(arch); a && a->tensors.is_array()) {
+    for (auto it = a->config_set.begin(); it != a->config_set.end(); ++it) config[it.key()] = it.value();
+  } else {
+    const Family* family = find_family(entry.model_type);
+    if (!family || !family->tensors)
+      throw UserError("model type '" + entry.model_type + "' has no architecture family implemented yet");
+    family->finalize_config(config, arch);
+  }
+  Scope scope(entry, config);
+  for (const auto& inv : entry.invariants) {
+    const std::string expr = inv.at("expr").get<std::string>();
+    if (!truthy(scope.eval(expr)))
+      throw ConfigError(inv.at("message").get<std::string>() + " (" + scope.values_of(expr) + ")");
+  }
+}
+
+std::vector<TensorSpec> architecture_tensors(const ModelTypeEntry& entry, const std::string& arch,
+                                             const Json& config) {
+  const Json* tensors = compiled_tensors(entry, arch);
+  if (!tensors) {
+    const Family* family = find_family(entry.model_type);
+    if (!family || !family->tensors)
+      throw UserError("model type '" + entry.model_type + "' has no architecture family implemented yet");
+    return family->tensors(config, arch);
+  }
+  std::vector<TensorSpec> out;
+  Scope scope(entry, config);
+  std::vector<std::pair<std::string, int64_t>> vars;
+  for (const auto& e : *tensors) emit(e, scope, vars, 0, out);
+  std::set<std::string> seen;
+  for (const auto& t : out)
+    if (!seen.insert(t.name).second) throw UserError("catalog: tensor '" + t.name + "' is produced twice");
+  return out;
+}
+
+}  // namespace tinyforge
