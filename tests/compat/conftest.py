@@ -54,3 +54,20 @@ def pytest_runtest_logreport(report):
         with RESULTS.open("a") as f:
             f.write(json.dumps({"nodeid": report.nodeid, "when": report.when, "outcome": outcome,
                                 "message": message[:300]}) + "\n")
+
+
+# Known gaps: cases that fail today, each with the reason (tests/compat/known_gaps.json, reviewed like code and
+# listed in COVERAGE.md). They run as strict expected failures, so a fixed gap fails until its entry goes.
+KNOWN_GAPS = Path(__file__).with_name("known_gaps.json")
+
+
+def pytest_collection_modifyitems(config, items):
+    import json
+
+    if not KNOWN_GAPS.exists():
+        return
+    gaps = json.loads(KNOWN_GAPS.read_text())
+    for item in items:
+        reason = gaps.get(item.nodeid.split("::", 1)[-1])
+        if reason:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))

@@ -26,6 +26,22 @@ TEXT_TYPES = {
     "whisper": (None, "WhisperForConditionalGeneration"),
     "t5": (None, "T5Model"),
 }
+
+def _compiled_text_types():
+    """Every other catalogued type whose transformers config has a vocabulary: its base model carries the
+    tokenizer checks (the compiled catalog gives each such type its v5 tokenizer class's template)."""
+    from transformers import CONFIG_MAPPING
+
+    out = {}
+    for model_type, archs in sorted(catalog().items()):
+        if model_type in TEXT_TYPES or "vocab_size" not in CONFIG_MAPPING[model_type]().to_dict():
+            continue
+        bases = sorted((a for a in archs if a.endswith("Model")), key=len)
+        out[model_type] = (None, bases[0] if bases else archs[0])
+    return out
+
+
+TEXT_TYPES.update(_compiled_text_types())
 SAMPLES = ["Hello world, this is a tiny model.", "Ünïcödé déjà vu — 日本語のテキスト and emoji 👍🏽", "x" * 300]
 
 

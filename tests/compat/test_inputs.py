@@ -135,11 +135,19 @@ def assert_finite(value, where):
             assert_finite(v, f"{where}.{k}")
 
 
+def tasks_or_skip(model_type):
+    """optimum's ONNX tasks for the type; a type optimum has no export config for has no reference inputs."""
+    try:
+        return supported_tasks(model_type)
+    except KeyError:
+        pytest.skip(f"optimum 2.3.0 / optimum-onnx 0.1.0 have no ONNX config for {model_type}: no reference inputs")
+
+
 @pytest.mark.parametrize("model_type", sorted(CATALOG))
 def test_inputs_match_optimum(model_type, forge_cache, tmp_path):
     """Names, shapes, dtypes, dynamic axes and value rules for every architecture × task, at optimum's
     default shapes and at overridden ones, for the tiny and the scaled config."""
-    tasks = supported_tasks(model_type)
+    tasks = tasks_or_skip(model_type)
     cases = 0
     for variant, overrides in (("tiny", ()), ("scaled", tuple(scaled_overrides(model_type)))):
         root = forge_cache(model_type, overrides) / model_type
@@ -158,7 +166,7 @@ def test_inputs_run_in_transformers(model_type, forge_cache, tmp_path):
     root = forge_cache(model_type) / model_type
     archs = CATALOG[model_type]
     ran = []
-    for task in supported_tasks(model_type):
+    for task in tasks_or_skip(model_type):
         arch, cls = model_for(model_type, task, archs, root)
         if arch is None:
             continue

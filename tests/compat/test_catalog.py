@@ -1,0 +1,31 @@
+"""The checked-in catalog is exactly what tools/catalog/compile produces from the pinned transformers (no hand
+edits drift in), and what the compiler could not express is refused with its reason."""
+import json
+import subprocess
+from pathlib import Path
+
+from tinyforge_support import ROOT, run_tinyforge
+
+DATA = ROOT / "src" / "tinyforge" / "catalog" / "data"
+
+
+def test_checked_in_catalog_is_what_the_compiler_writes():
+    proc = subprocess.run([str(ROOT / "tools" / "catalog" / "compile"), "--check", "--all", "-j", "1"],
+                          capture_output=True, text=True, timeout=3000)
+    assert "catalog drift" not in proc.stderr, proc.stderr[-3000:]
+    report = json.loads(proc.stderr[proc.stderr.rindex("\n{") + 1:])
+    # Types the compiler fails on have no file; a stale file for one of them would be drift too.
+    for model_type in report["failed"]:
+        assert not (DATA / f"{model_type}.json").exists(), model_type
+
+
+def test_unscalable_fields_are_refused_with_the_reason(tmp_path):
+    entries = [json.loads(p.read_text()) for p in sorted(DATA.glob("*.json")) if not p.name.startswith("_")]
+    refusing = [(e["model_type"], sorted(e["unscalable"])[0], e["unscalable"]) for e in entries if e.get("unscalable")
+                and any("tensors" in a for a in e["architectures"])]
+    assert refusing, "the catalog names no unscalable field"
+    model_type, field, reasons = refusing[0]
+    proc = run_tinyforge("create", tmp_path, "--model_types", model_type, "--set", f"{field}=1", check=False)
+    assert proc.returncode != 0
+    assert f"--set {field}: refused for" in proc.stderr and reasons[field] in proc.stderr
+    assert not any(Path(tmp_path, model_type).glob("*/model.safetensors"))
