@@ -131,11 +131,27 @@ def saved_tensors(model):
         if src is None and consumed:
             # Made by a reverted conversion (a fused expert tensor split per expert, a chunked gate_up): its
             # source is the consumed in-memory tensor whose path shares the most with it.
-            src = max(consumed, key=lambda c: (_common_prefix(c, k), -len(c)))
+            # Among them, the one whose dims explain this tensor's (w2 <- down_proj [E, H, I], w1 <- half of
+            # gate_up_proj [E, 2I, H]).
+            src = max(consumed, key=lambda c: (_common_prefix(c, k), _fit_score(tuple(v.shape), state[c].shape), -len(c), c))
             out[k] = (src, live.get(src), v, True)
             continue
         out[k] = (src, live.get(src) if src is not None else None, v, False)
     return out
+
+
+def _fit_score(shape, source_shape):
+    """How well a split tensor's dims come from a source's: exact dims count 2, halves 1, in order."""
+    src = list(source_shape)
+    score = 0
+    for d in shape:
+        if d in src:
+            score += 2
+            src.remove(d)
+        elif 2 * d in src:
+            score += 1
+            src.remove(2 * d)
+    return (score, len(shape) - len(src))
 
 
 def _common_prefix(a, b):

@@ -373,8 +373,8 @@ class TypeCompiler:
                 missing = sorted(set(real) - set(ours))[:3]
                 extra = sorted(set(ours) - set(real))[:3]
                 diff = [k for k in real if k in ours and real[k] != ours[k]][:3]
-                return (f"layout does not match transformers at {json.dumps(_json(values))[:200]}: "
-                        f"missing {missing}, unexpected {extra}, shapes {[(k, real[k], ours[k]) for k in diff]}")
+                return (f"layout does not match transformers on a probe config: missing {missing}, unexpected "
+                        f"{extra}, shapes {[(k, real[k][0], ours[k][0]) for k in diff]}")
         return None
 
 
