@@ -42,7 +42,7 @@ def pytest_sessionstart(session):
 def pytest_runtest_logreport(report):
     import json
 
-    if hasattr(report, "node") or os.environ.get("PYTEST_XDIST_WORKER"):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
         return  # a worker: its controller records the report
     if report.when == "call" or report.outcome != "passed":
         outcome = "xfailed" if hasattr(report, "wasxfail") and report.skipped else report.outcome

@@ -34,7 +34,7 @@ def _compiled_text_types():
 
     out = {}
     for model_type, archs in sorted(catalog().items()):
-        if model_type in TEXT_TYPES or "vocab_size" not in CONFIG_MAPPING[model_type]().to_dict():
+        if not archs or model_type in TEXT_TYPES or "vocab_size" not in CONFIG_MAPPING[model_type]().to_dict():
             continue
         bases = sorted((a for a in archs if a.endswith("Model")), key=len)
         out[model_type] = (None, bases[0] if bases else archs[0])

@@ -68,7 +68,8 @@ Catalog::Catalog() {
     for (const auto& a : j.at("architectures")) {
       if (a.contains("tensors") || has_family) {
         e.architectures.push_back({a.at("name"), a.value("generative", false), a.value("tensors", Json()),
-                                   a.value("unscalable", Json::object()), a.value("config_set", Json::object())});
+                                   a.value("unscalable", Json::object()),
+                                   a.value("config_set", Json::object())});
       } else {
         e.unforgeable.push_back({a.at("name"), a.value("hand_code", "not compiled")});
       }

@@ -167,6 +167,8 @@ class TypeCompiler:
                 if f in real and _json(ours.get(f)) != real[f]:
                     bad.setdefault(f, f"its __post_init__ rule gives {ours.get(f)!r}, transformers {real[f]!r}")
             for f, reason in self.rules.unreadable.items():
+                if isinstance(real.get(f), dict) and "model_type" in real[f]:
+                    continue  # a sub-config: PreTrainedConfig builds it (the defaults carry it)
                 if f in real and f in inp and inp[f] != real[f]:
                     bad.setdefault(f, reason)
         return bad
