@@ -18,4 +18,8 @@ echo "== oracle (transformers) and CLI tests"
 venv=$(scripts/venv.sh)
 export TINYFORGE_BIN="$PWD/build/release/tinyforge"
 workers="${TINYFORGE_TEST_WORKERS:-$(nproc)}"
-"$venv/bin/python" -m pytest -p no:cacheprovider -n "$workers" -q tests/compat tests/cli "$@"
+rc=0
+"$venv/bin/python" -m pytest -p no:cacheprovider -n "$workers" -q tests/compat tests/cli "$@" || rc=$?
+# The coverage table of this run (COVERAGE.md in the repository is this file from a full run).
+python3 scripts/coverage.py --out build/COVERAGE.md || true
+exit $rc

@@ -91,6 +91,15 @@ class Recorder:
             return tensor
 
         patch(hf_init, "copy_", copy_fn)
+        # math functions keep the expression of a Sym argument (GPT-2's std / math.sqrt(2 * n_layer)).
+        for fname in ("sqrt", "log", "exp"):
+            original = getattr(math, fname)
+
+            def math_fn(x, *rest, __original=original, __name=fname):
+                value = __original(x, *rest)
+                return make(value, f"{__name}({expr_of(x)})") if is_sym(x) and not rest else value
+
+            patch(math, fname, math_fn)
         try:
             yield
         finally:

@@ -369,8 +369,10 @@ class TypeCompiler:
                 cap = self.capture(arch, values)
             except Exception:  # noqa: BLE001
                 continue
-            real = {k: (tuple(v["shape"]), v["dtype"]) for k, v in cap.tensors.items()}
-            ours = expand(tensors, self.env_for(values), self.rules.properties)
+            env = self.env_for(values)
+            real = {k: (tuple(v["shape"]), v["dtype"], _init_values(v["init"], env, self.rules.properties))
+                    for k, v in cap.tensors.items()}
+            ours = expand(tensors, env, self.rules.properties)
             if real != ours:
                 missing = sorted(set(real) - set(ours))[:3]
                 extra = sorted(set(ours) - set(real))[:3]
@@ -378,6 +380,22 @@ class TypeCompiler:
                 return (f"layout does not match transformers on a probe config: missing {missing}, unexpected "
                         f"{extra}, shapes {[(k, real[k][0], ours[k][0]) for k in diff]}")
         return None
+
+
+def _init_values(init, env, properties):
+    """An initialiser's parameters evaluated at a probe config (None where they do not evaluate)."""
+    if init is None:
+        return None
+    out = {}
+    for k, v in init.items():
+        if k == "kind":
+            out[k] = v
+            continue
+        try:
+            out[k] = round(float(evaluate(v, env, properties)), 12)
+        except Exception:  # noqa: BLE001
+            out[k] = None
+    return out
 
 
 def _and(a, b):
@@ -393,6 +411,8 @@ def scaled_probe(tiny):
     for k, v in tiny.items():
         if isinstance(v, int) and not isinstance(v, bool) and k not in _ID_FIELDS and v > 0 and k != "num_labels":
             out[k] = 2 * v
+        elif isinstance(v, dict):
+            out[k] = scaled_probe(v)  # a sub-config's sizes too
         else:
             out[k] = v
     return out

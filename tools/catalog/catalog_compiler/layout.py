@@ -258,7 +258,9 @@ def expand(entries, values, properties):
             if isinstance(v, int) and "{" + k + "}" in name and k in _LOOP_VARS:
                 name = name.replace("{" + k + "}", str(v))
         shape = tuple(evaluate(d, env, properties) for d in entry["shape"])
-        out[name] = (shape, entry["dtype"])
+        init = {k: (v if k == "kind" else round(float(evaluate(v, env, properties)), 12))
+                for k, v in entry["init"].items()}
+        out[name] = (shape, entry["dtype"], init)
 
     for e in entries:
         rec(e, e.get("loops", []), dict(values))
