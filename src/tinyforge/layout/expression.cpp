@@ -171,26 +171,19 @@ class Parser {
     n->kids.push_back(std::move(other));
     return n;
   }
-  NodePtr disjunction() {
-    NodePtr left = conjunction();
-    while (accept("or")) {
-      auto n = node(Op::BoolOr);
+  // left (op right)*, left-associative, for `or` and `and`.
+  NodePtr bool_chain(NodePtr (Parser::*next)(), const char* word, Op op) {
+    NodePtr left = (this->*next)();
+    while (accept(word)) {
+      auto n = node(op);
       n->kids.push_back(std::move(left));
-      n->kids.push_back(conjunction());
+      n->kids.push_back((this->*next)());
       left = std::move(n);
     }
     return left;
   }
-  NodePtr conjunction() {
-    NodePtr left = negation();
-    while (accept("and")) {
-      auto n = node(Op::BoolAnd);
-      n->kids.push_back(std::move(left));
-      n->kids.push_back(negation());
-      left = std::move(n);
-    }
-    return left;
-  }
+  NodePtr disjunction() { return bool_chain(&Parser::conjunction, "or", Op::BoolOr); }
+  NodePtr conjunction() { return bool_chain(&Parser::negation, "and", Op::BoolAnd); }
   NodePtr negation() {
     Depth d(*this);
     if (accept("not")) {

@@ -1,5 +1,6 @@
 """One model type's catalog file, compiled from the pinned transformers."""
 import copy
+import functools
 import dataclasses
 import json
 import warnings
@@ -109,12 +110,8 @@ class TypeCompiler:
         self.field_defaults = _field_defaults(self.config_class)
 
     # -- configs ---------------------------------------------------------------------------------------
-    def kwargs_for(self, values):
-        """Constructor kwargs: the given values, derived fields left to __post_init__ unless given."""
-        return dict(values)
-
     def make_config(self, values, symbolic=True):
-        kwargs = self.kwargs_for(values)
+        kwargs = dict(values)
         if symbolic:
             # Every number of the config, given or default, becomes a Sym named after its field.
             numeric = {k: v for k, v in self.field_defaults.items()
@@ -131,14 +128,15 @@ class TypeCompiler:
                 v = getattr(cfg, f, None)
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     object.__setattr__(cfg, f, make(plain(v), f))
-            # num_labels is a property of id2label: give it a name too.
         return cfg
 
     def values_after_init(self, cfg):
         d = cfg.to_dict()
         return _json(d)
 
+    @functools.cache
     def defaults(self):
+        # Cached: every probe's environment starts from it. Callers copy before changing it.
         d = _json(self.config_class().to_dict())
         d.pop("transformers_version", None)
         for f in self.derived:

@@ -117,20 +117,22 @@ def _plain(v):
     return v
 
 
-class SymInt(int):
+def _sym_new(base):
     def __new__(cls, value, expr, prec=_PREC["atom"]):
-        obj = int.__new__(cls, value)
+        obj = base.__new__(cls, value)
         obj.expr = expr
         obj.prec = prec
         return obj
+
+    return __new__
+
+
+class SymInt(int):
+    __new__ = _sym_new(int)
 
 
 class SymFloat(float):
-    def __new__(cls, value, expr, prec=_PREC["atom"]):
-        obj = float.__new__(cls, value)
-        obj.expr = expr
-        obj.prec = prec
-        return obj
+    __new__ = _sym_new(float)
 
 
 for _k, _v in _ops(int).items():
