@@ -3,9 +3,12 @@
 A few model types carry hand-picked values (SCALED in test_oracle.py). Every other type gets the generic rule
 below: each field the type's transformers config class declares gets the value listed for it, so widths,
 depths, head and kv-head counts, expert counts and state sizes all differ from the tiny config."""
+import contextlib
 import dataclasses
+import json
+import warnings
 
-from transformers import CONFIG_MAPPING
+from transformers import CONFIG_MAPPING, logging
 
 # field -> scaled value; only fields the config class declares are set.
 GENERIC = {
@@ -14,12 +17,22 @@ GENERIC = {
     "num_hidden_layers": 3, "n_layer": 3, "num_layers": 3,
     "num_attention_heads": 4, "n_head": 4, "num_heads": 4,
     "num_key_value_heads": 2, "num_kv_heads": 2,
-    "intermediate_size": 50, "ffn_hidden_size": 50, "n_inner": 50,
+    # Expert widths are multiples of 8: transformers' default experts implementation (torch grouped_mm)
+    # refuses strides that are not multiples of 16 bytes.
+    "intermediate_size": 56, "ffn_hidden_size": 56, "n_inner": 56,
     "num_local_experts": 4, "num_experts": 4, "n_routed_experts": 4, "moe_num_experts": 4,
     "num_experts_per_tok": 2, "moe_k": 2,
     "moe_intermediate_size": 24, "shared_expert_intermediate_size": 40,
     "state_size": 8, "ssm_state_size": 8, "mamba_d_state": 8, "d_state": 8,
     "conv_kernel": 3, "mamba_d_conv": 3,
+}
+
+# Per-layer patterns where transformers has no default of its own to cut to the scaled depth (the
+# ModelTester lists one); the test's choice, different from the tiny config's.
+LAYER_PATTERNS = {
+    "gpt_neo": {"attention_types": [[["global", "local"], 1], [["local"], 1]]},
+    "lfm2_moe": {"layer_types": ["conv", "full_attention", "conv"]},
+    "zaya": {"layer_types": ["hybrid_sliding", "hybrid", "hybrid"]},
 }
 
 
@@ -28,6 +41,52 @@ def _fields(model_type):
     return {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set(cls().to_dict())
 
 
+@contextlib.contextmanager
+def _quiet():
+    """transformers logs about token ids outside the scaled vocabulary; they are not used here."""
+    level = logging.get_verbosity()
+    logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        logging.set_verbosity(level)
+
+
+def _layer_field(values):
+    return next((k for k in ("num_hidden_layers", "n_layer", "num_layers") if k in values), None)
+
+
+def _per_layer_lists(model_type, values):
+    """The per-layer lists (layer_types, mlp_layer_types, ...) transformers builds for `values`: the declared
+    list fields as long as the layer count. They are passed explicitly because a tiny config may list its own
+    (of the tiny depth), which would contradict the scaled depth."""
+    cls = CONFIG_MAPPING[model_type]
+    layer_field = _layer_field(values)
+    if layer_field is None:
+        return {}
+    defaults = {f.name: f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+                for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
+    n_default = defaults.get(layer_field)
+
+    n = values[layer_field]
+    # List defaults of the default depth, cut to the new depth: the config may refuse them uncut.
+    cut = {k: (v * n)[:n] for k, v in defaults.items()
+           if isinstance(v, list) and v and isinstance(n_default, int) and len(v) == n_default}
+    for extra in ({}, cut):
+        try:
+            with warnings.catch_warnings(), _quiet():
+                warnings.simplefilter("ignore")
+                cfg = cls(**{**values, **extra}).to_dict()
+        except Exception:  # noqa: BLE001 - a config that refuses these values has no lists to add
+            continue
+        return {k: v for k, v in cfg.items()
+                if isinstance(v, list) and len(v) == n and not k.endswith("_token_id")}  # eos ids are no layers
+    return {}
+
+
 def generic_overrides(model_type):
     fields = _fields(model_type)
-    return [f"{k}={v}" for k, v in GENERIC.items() if k in fields]
+    values = {k: v for k, v in GENERIC.items() if k in fields}
+    lists = {**LAYER_PATTERNS.get(model_type, {})}
+    lists.update(_per_layer_lists(model_type, {**values, **lists}))
+    return [f"{k}={v}" for k, v in values.items()] + [f"{k}={json.dumps(v)}" for k, v in sorted(lists.items())]

@@ -8,6 +8,7 @@ factories and transformers' initialisers instrumented:
 - save_pretrained's own key selection (tied weights removed, weight conversions reverted) gives the names.
 Nothing is allocated, so even wide configs cost milliseconds."""
 import contextlib
+import inspect
 import math
 
 import torch
@@ -72,6 +73,15 @@ class Recorder:
             return p
 
         patch(torch.nn.Parameter, "__new__", param_new)
+        original_buffer_new = torch.nn.Buffer.__new__
+
+        def buffer_new(cls, data=None, *, persistent=True):
+            b = original_buffer_new(cls, data, persistent=persistent)
+            if data is not None and hasattr(data, "_tf_shape"):
+                b._tf_shape = data._tf_shape  # detach() drops the attribute
+            return b
+
+        patch(torch.nn.Buffer, "__new__", buffer_new)
 
         recorder = self
         for name in _INIT_NAMES:
@@ -110,10 +120,48 @@ class Recorder:
                     setattr(owner, name, value)
 
 
+class _IntMeta(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, _BUILTIN_INT)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, _BUILTIN_INT)
+
+
+_BUILTIN_INT = int
+
+
+class _SymAwareInt(metaclass=_IntMeta):
+    """`int` as the modeling module sees it while a model is built: int(Sym) keeps the expression
+    (`int(config.intermediate_size) * 2`), everything else is the builtin."""
+
+    def __new__(cls, x=0, *args):
+        if is_sym(x) and not args:
+            return make(_BUILTIN_INT(plain(x)), f"int({expr_of(x)})")
+        return _BUILTIN_INT(x, *args)
+
+
+@contextlib.contextmanager
+def _sym_aware_int(cls):
+    namespaces = {id(vars(m)): vars(m) for m in (inspect.getmodule(c) for c in cls.__mro__) if m is not None
+                  and m.__name__.startswith("transformers.models.")}
+    saved = {k: ns.get("int") for k, ns in namespaces.items()}
+    for ns in namespaces.values():
+        ns["int"] = _SymAwareInt
+    try:
+        yield
+    finally:
+        for k, ns in namespaces.items():
+            if saved[k] is None:
+                ns.pop("int", None)
+            else:
+                ns["int"] = saved[k]
+
+
 def build_meta(cls, config):
     """cls(config) on the meta device, with its initialisers recorded."""
     rec = Recorder()
-    with rec.active():
+    with rec.active(), _sym_aware_int(cls):
         with torch.device("meta"):
             model = cls(config)
         # init_weights skips initialisation on the meta device; run it here, recording what it would do.

@@ -1,4 +1,5 @@
 """One model type's catalog file, compiled from the pinned transformers."""
+import ast
 import copy
 import functools
 import dataclasses
@@ -178,6 +179,7 @@ class TypeCompiler:
     def layout(self, arch, tiny, env):
         """Catalog tensor entries of `arch`, found at the tiny config and confirmed on probes."""
         base = self.capture(arch, tiny)
+        self._arch, self._probes = arch, {}
         # What the model's __init__ changes on the config it is given (BartForQuestionAnswering sets two labels)
         # is saved with it: the forge sets the same values.
         before = _json(self.make_config(tiny).to_dict())
@@ -196,16 +198,9 @@ class TypeCompiler:
                 counts.setdefault(loop_prefix(tpl, pos), (tpl, pos, len(seen)))
         candidates = {k: v for k, v in env.items()
                       if isinstance(v, int) and not isinstance(v, bool) and k not in _NOT_PROBED}
-        probe_cache = {}
 
         def probe(field, value):
-            key = (field, json.dumps(value))
-            if key not in probe_cache:
-                try:
-                    probe_cache[key] = self.capture(arch, {**tiny, field: value}).templates()
-                except Exception:  # noqa: BLE001 - the config refuses this value
-                    probe_cache[key] = None
-            return probe_cache[key]
+            return self.probe_capture({**tiny, field: value})
 
         for key, (tpl, pos, count) in counts.items():
             for field in sorted(candidates, key=lambda f: (f != "num_hidden_layers", f)):
@@ -255,7 +250,7 @@ class TypeCompiler:
             if layer_field is None:
                 continue
             n = evaluate(layer_field, env, self.rules.properties)
-            cond = self.layer_condition(seen, n, env, layer_field, lambda v: probe(layer_field, v), tpl)
+            cond = self.layer_condition(seen, n, env, layer_field, tpl)
             if cond is None:
                 raise LayoutError(f"{tpl}: present in layers {seen} of {n}; no rule found")
             range_exprs.setdefault(key, layer_field)
@@ -263,7 +258,17 @@ class TypeCompiler:
         entries = build_entries(base, env, range_exprs, conditions, extra)
         return entries
 
-    def layer_condition(self, seen, n, env, layer_field, probe_layers, tpl):
+    def probe_capture(self, values):
+        """Templates of the architecture being laid out at `values` (None where the config refuses them)."""
+        key = json.dumps(_json(values), sort_keys=True)
+        if key not in self._probes:
+            try:
+                self._probes[key] = self.capture(self._arch, values).templates()
+            except Exception:  # noqa: BLE001
+                self._probes[key] = None
+        return self._probes[key]
+
+    def layer_condition(self, seen, n, env, layer_field, tpl):
         cands = []
         for name, v in list(env.items()) + [(p, None) for p in self.rules.properties]:
             val = v
@@ -282,24 +287,38 @@ class TypeCompiler:
             if isinstance(val, int) and not isinstance(val, bool) and name not in _NOT_PROBED:
                 cands += [f"i >= {name}", f"i < {name}", f"i % {name} == 0", f"(i + 1) % {name} == 0",
                           f"i % {name} != 0", f"(i + 1) % {name} != 0"]
+        matching = []
         for c in cands:
             try:
                 got = [i for i in range(n) if evaluate(c, {**env, "i": i}, self.rules.properties)]
             except Exception:  # noqa: BLE001
                 continue
-            if got != seen:
-                continue
-            if not layer_field.isidentifier():
-                return c  # a derived count cannot be probed; verify_layout still checks the layout
-            # Confirm with one more layer.
-            t2 = probe_layers(n + 1)
+            if got == seen:
+                matching.append(c)
+        if not matching or not layer_field.isidentifier():
+            return matching[0] if matching else None  # a derived count cannot be probed; verify_layout checks
+        # Several rules fit the tiny config (i < first_k_dense_replace, i < num_experts_per_tok ...): keep the
+        # first that also predicts the layers of probes that change the depth, every size, and each field a
+        # rule names.
+        probes = [{**self.tiny, layer_field: n + 1}, scaled_probe(self.tiny)]
+        named = {f for c in matching for f in _names(c) if isinstance(env.get(f), int) and f in self.tiny}
+        probes += [{**self.tiny, f: self.tiny[f] + 1} for f in sorted(named)]
+        for values in probes:
+            t2 = self.probe_capture(values)
             if t2 is None or tpl not in t2:
-                return c
-            env2 = self.env_for({**self.tiny, layer_field: n + 1})
-            got2 = [i for i in range(n + 1) if evaluate(c, {**env2, "i": i}, self.rules.properties)]
-            if got2 == sorted({idx[0] for idx in t2[tpl]}):
-                return c
-        return None
+                continue
+            env2 = self.env_for(values)
+            n2 = evaluate(layer_field, env2, self.rules.properties)
+            seen2 = sorted({idx[0] for idx in t2[tpl]})
+            kept = []
+            for c in matching:
+                try:
+                    if [i for i in range(n2) if evaluate(c, {**env2, "i": i}, self.rules.properties)] == seen2:
+                        kept.append(c)
+                except Exception:  # noqa: BLE001
+                    pass
+            matching = kept
+        return matching[0] if matching else None
 
     def env_for(self, values):
         """The config values the catalog's expressions see: defaults ∪ values, then the derive rules."""
@@ -307,8 +326,13 @@ class TypeCompiler:
 
     def compile(self):
         tiny, tester = tiny_values(self.model_type, self.config_class, self.testers)
-        self.tiny = tiny
         archs, skipped = architectures_of(self.model_type, self.config_class)
+        adjusted = self.deepen_to_every_layer_kind(archs[0], tiny) if archs else {}
+        tiny.update({f: new for f, (_, new, _) in adjusted.items()})
+        rounded = self.grouped_mm_rounding(archs[0], tiny) if archs else {}
+        tiny.update({f: new for f, (_, new) in rounded.items()})
+        adjusted.update({f: (old, new, GROUPED_MM_WHY) for f, (old, new) in rounded.items()})
+        self.tiny = tiny
         env = self.env_for(tiny)
         bad_rules = self.verify_rules([tiny, scaled_probe(tiny), {**tiny, **_bump_layers(tiny)}])
         derive = [(f, e) for f, e in self.rules.derive if f not in bad_rules]
@@ -343,6 +367,9 @@ class TypeCompiler:
             "defaults": self.defaults(),
             "class_defaults": _json(self.config_class.default_config_fields()),
         }
+        if adjusted:
+            out["tiny_adjusted"] = {f: {"tester": old, "tiny": new, "why": why}
+                                    for f, (old, new, why) in sorted(adjusted.items())}
         if skipped:
             out["unsupported_architectures"] = [{"name": n, "reason": r} for n, r in sorted(skipped.items())]
         if derive:
@@ -360,6 +387,68 @@ class TypeCompiler:
         if self.tokenizer_spec:
             out["tokenizer"] = self.tokenizer_spec
         return out
+
+    def deepen_to_every_layer_kind(self, arch, tiny):
+        """{layer count field: (tester value, tiny value, why)}: more layers where the tester's depth builds
+        fewer kinds of layer than the default config (all dense where the default has dense and sparse
+        layers), so that the tiny repository has a tensor of every kind. Only for derived per-layer lists: a
+        list the tiny config gives itself fixes the depth."""
+        field = next((k for k in ("num_hidden_layers", "n_layer", "num_layers") if isinstance(tiny.get(k), int)), None)
+        if field is None:
+            return {}
+
+        def kinds(values):
+            try:
+                cfg = self.values_after_init(self.make_config(values, symbolic=False))
+            except Exception:  # noqa: BLE001
+                return None
+            n = cfg.get(field)
+            return {k: {json.dumps(x) for x in v} for k, v in cfg.items()
+                    if isinstance(v, list) and len(v) == n and n > 1 and not k.endswith("_token_id")}
+
+        if any(isinstance(v, list) and len(v) == tiny[field] for v in tiny.values()):
+            return {}
+        want = kinds({})
+        values = dict(tiny)
+        for _ in range(6):
+            have = kinds(values)
+            if not want or have is None or all(want[k] <= have.get(k, want[k]) for k in want):
+                break
+            values[field] += 1
+        if values[field] == tiny[field] or kinds(values) is None or \
+                not all(want[k] <= kinds(values).get(k, want[k]) for k in want):
+            return {}
+        try:  # only where the deeper model saves tensors the tester's does not
+            if set(self.capture(arch, values).templates()) == set(self.capture(arch, tiny).templates()):
+                return {}
+        except Exception:  # noqa: BLE001 - the layout step reports what does not build
+            return {}
+        return {field: (tiny[field], values[field], "more layers: at the tester's depth the per-layer kinds "
+                        "lack some the default config has, so some tensors would never be forged")}
+
+    def grouped_mm_rounding(self, arch, tiny):
+        """{field: (tester value, tiny value)}: tester sizes of fused expert weights rounded up to a multiple
+        of 8, since transformers' default experts implementation (torch grouped_mm on CPU) refuses strides
+        that are not multiples of 16 bytes, so the tester's own values would make a repository that cannot
+        run a forward pass."""
+        try:
+            dims = Capture(getattr(transformers, arch), self.make_config(tiny)).expert_dims
+        except Exception:  # noqa: BLE001 - the layout step reports what does not build
+            return {}
+        values = dict(tiny)
+        changed = {}
+        for expr in dims:
+            names = [n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)]
+            field = next((n for n in names if isinstance(values.get(n), int) and not isinstance(values[n], bool)), None)
+            if field is None:
+                continue
+            for _ in range(64):
+                if int(evaluate(expr, self.env_for(values))) % 8 == 0:
+                    break
+                values[field] += 1
+            if values[field] != tiny[field]:
+                changed[field] = (tiny[field], values[field])
+        return changed
 
     def verify_layout(self, arch, tensors, probes):
         for values in probes:
@@ -396,9 +485,16 @@ def _init_values(init, env, properties):
     return out
 
 
+def _names(expr):
+    return {n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)}
+
+
 def _and(a, b):
     return b if not a else f"({a}) and ({b})"
 
+
+GROUPED_MM_WHY = ("rounded up to a multiple of 8: torch's grouped_mm, transformers' default experts "
+                  "implementation, needs 16-byte strides")
 
 _ID_FIELDS = {"pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id"}
 

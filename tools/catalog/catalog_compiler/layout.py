@@ -103,14 +103,18 @@ def init_entry(record, shape_exprs, tensor):
 
 
 def _fit_dim(d, sources):
-    """A dim of a tensor split from `sources` (expr, size) pairs: the source dim of that size, or a half of
-    one (a chunked gate_up). Unmatched dims stay literal, and the probes then reject the layout."""
+    """A dim of a tensor split from or merged out of `sources` (expr, size) pairs: the source dim of that size,
+    a half of one (a chunked gate_up) or a double (gate and up merged into gate_up). Unmatched dims stay
+    literal, and the probes then reject the layout."""
     for e, n in sources:
         if n == d:
             return e
     for e, n in sources:
         if n == 2 * d:
             return f"({e}) // 2"
+    for e, n in sources:
+        if 2 * n == d:
+            return f"2 * ({e})"
     return str(d)
 
 
@@ -132,6 +136,12 @@ class Capture:
         self.config_after = json.loads(json.dumps(model.config.to_dict(), default=str))
         buffers = {n for n, _ in model.named_buffers(remove_duplicate=False)}
         modules = dict(model.named_modules(remove_duplicate=False))
+        # Fused expert weights (modules use_experts_implementation made): their non-expert dims, as
+        # expressions, for the grouped_mm stride rule of the tiny config (compile_type.grouped_mm_rounding).
+        self.expert_dims = sorted({
+            e for m in modules.values() if hasattr(m, "_is_expert_parallel")
+            for p in m.parameters(recurse=False) if p.dim() == 3 and hasattr(p, "_tf_shape")
+            for e in p._tf_shape[1:]})
         self.tensors = {}
         for saved, (src, live, t, converted) in saved_tensors(model).items():
             shape = tuple(t.shape)
