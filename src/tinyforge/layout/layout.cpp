@@ -7,6 +7,7 @@
 
 #include "tinyforge/families/family.h"
 #include "tinyforge/layout/expression.h"
+#include "tinyforge/layout/generators.h"
 
 namespace tinyforge {
 
@@ -90,7 +91,7 @@ DType dtype_of(const std::string& name) {
   throw UserError("catalog: unknown dtype '" + name + "'");
 }
 
-Init init_of(const Json& init, const Scope& s, const std::string& tensor) {
+Init init_of(const Json& init, const Scope& s, const std::string& tensor, const Shape& shape) {
   const std::string kind = init.at("kind").get<std::string>();
   auto f = [&](const char* key) { return s.eval_float(init.at(key).get<std::string>(), tensor); };
   if (kind == "normal") return normal(f("std"), f("mean"));
@@ -101,6 +102,16 @@ Init init_of(const Json& init, const Scope& s, const std::string& tensor) {
   }
   if (kind == "uniform") return uniform(f("lo"), f("hi"));
   if (kind == "constant") return constant(f("value"));
+  if (kind == "log_uniform") return log_uniform(f("lo"), f("hi"));
+  if (kind == "inverse_softplus_log_uniform")
+    return inverse_softplus_log_uniform(f("min"), f("max"), f("floor"));
+  if (kind == "generator") {
+    std::map<std::string, double> args;
+    const Json& a = init.value("args", Json::object());
+    for (auto it = a.begin(); it != a.end(); ++it)
+      args[it.key()] = s.eval_float(it.value().get<std::string>(), tensor);
+    return generator_init(init.at("name").get<std::string>(), args, shape, tensor);
+  }
   throw UserError("catalog: tensor '" + tensor + "' has an initialiser of unknown kind '" + kind + "'");
 }
 
@@ -150,7 +161,7 @@ void emit(const Json& e, Scope& scope, std::vector<std::pair<std::string, int64_
   spec.dtype = dtype_of(e.at("dtype").get<std::string>());
   spec.role = e.value("role", "parameter") == "buffer" ? TensorRole::Buffer : TensorRole::Parameter;
   spec.embedding = e.value("embedding", false);
-  spec.init = init_of(e.at("init"), scope, spec.name);
+  spec.init = init_of(e.at("init"), scope, spec.name, spec.shape);
   for (const auto& r : e.value("zero_rows", Json::array())) {
     Json v = scope.eval(r.get<std::string>());
     if (v.is_null()) continue;

@@ -116,6 +116,7 @@ std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key) {
       }
       case Init::Kind::Uniform:
         v = init.a + (init.b - init.a) * rng.uniform(static_cast<uint64_t>(i));
+        if (init.transform) v = init.transform(v);
         break;
       case Init::Kind::Function:
         v = init.fn(i);

@@ -23,6 +23,7 @@ struct Init {
   double lo = -2.0, hi = 2.0;         // TruncatedNormal: absolute bounds (torch's trunc_normal_ a, b)
   std::vector<int64_t> zero_rows;     // rows (along dim 0) set to zero afterwards: embedding padding_idx
   std::function<double(int64_t)> fn;  // Function: value of flat element i (sinusoids, aranges)
+  std::function<double(double)> transform;  // Uniform (optional): applied to each draw (log of a uniform)
 };
 
 Init zeros();

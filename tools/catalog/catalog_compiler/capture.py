@@ -17,6 +17,7 @@ from transformers import initialization as hf_init
 from transformers.core_model_loading import revert_weight_conversion
 from transformers.modeling_utils import remove_tied_weights_from_state_dict
 
+from . import generators
 from .sym import expr_of, is_sym, make, plain
 
 _FACTORIES = ["empty", "zeros", "ones", "randn", "rand", "full", "empty_like", "zeros_like", "ones_like"]
@@ -37,6 +38,7 @@ def _shape_args(args, kwargs):
 class Recorder:
     def __init__(self):
         self.inits = []  # (tensor, function name, {arg: value})
+        self.values = generators.Values()  # draws, clamps and math results, for computed initial values
 
     @contextlib.contextmanager
     def active(self):
@@ -46,10 +48,11 @@ class Recorder:
             saved[(owner, name)] = getattr(owner, name)
             setattr(owner, name, value)
 
+        recorder = self
         for fname in _FACTORIES:
             original = getattr(torch, fname)
 
-            def factory(*args, __original=original, __like=fname.endswith("_like"), **kwargs):
+            def factory(*args, __original=original, __like=fname.endswith("_like"), __draw=fname == "rand", **kwargs):
                 t = __original(*args, **kwargs)
                 if __like:
                     src = args[0] if args else None
@@ -60,6 +63,8 @@ class Recorder:
                         if fname != "full" else _shape_args(args[:1], kwargs)
                     if any(is_sym(d) for d in shape):
                         t._tf_shape = [expr_of(d) for d in shape]
+                if __draw:
+                    recorder.values.draw(t, 0.0, 1.0)
                 return t
 
             patch(torch, fname, factory)
@@ -89,6 +94,9 @@ class Recorder:
 
             def init_fn(tensor, *args, __name=name, __original=original, **kwargs):
                 recorder.inits.append((tensor, __name, args, kwargs))
+                if __name == "uniform_" and tensor.device.type != "meta":
+                    # A real tensor gets its draw: a computed value may be derived from it (log of it).
+                    torch.Tensor.uniform_(tensor, *args, **kwargs)
                 return tensor
 
             saved[("fns", name)] = original
@@ -107,9 +115,13 @@ class Recorder:
 
             def math_fn(x, *rest, __original=original, __name=fname):
                 value = __original(x, *rest)
-                return make(value, f"{__name}({expr_of(x)})") if is_sym(x) and not rest else value
+                if is_sym(x) and not rest:
+                    value = make(value, f"{__name}({expr_of(x)})")
+                    recorder.values.scalars.append(value)
+                return value
 
             patch(math, fname, math_fn)
+        generators.install(patch, self.values)
         try:
             yield
         finally:

@@ -11,7 +11,7 @@ from transformers import CONFIG_MAPPING
 from transformers.models.auto import modeling_auto
 
 from .config_facts import apply_rules, evaluate, read_rules
-from .layout import Capture, LayoutError, build_entries, expand, loop_prefix
+from .layout import Capture, LayoutError, build_entries, expand, init_values, loop_prefix
 from .sym import SymFloat, SymInt, make, plain
 
 # Tester attributes that never reach a config (CausalLMModelTester passes only the config's own fields).
@@ -473,16 +473,7 @@ def _init_values(init, env, properties):
     """An initialiser's parameters evaluated at a probe config (None where they do not evaluate)."""
     if init is None:
         return None
-    out = {}
-    for k, v in init.items():
-        if k == "kind":
-            out[k] = v
-            continue
-        try:
-            out[k] = round(float(evaluate(v, env, properties)), 12)
-        except Exception:  # noqa: BLE001
-            out[k] = None
-    return out
+    return init_values(init, env, properties, strict=False)
 
 
 def _names(expr):

@@ -7,6 +7,7 @@ import re
 import torch
 
 from .capture import build_meta, record_for, saved_tensors
+from . import generators
 from .config_facts import evaluate
 from .sym import expr_of, is_sym
 
@@ -49,8 +50,9 @@ def _gain(nonlinearity, a):
     raise LayoutError(f"kaiming gain for {nonlinearity}")
 
 
-def init_entry(record, shape_exprs, tensor):
-    """The catalog init of one recorded initialiser call."""
+def init_entry(record, shape_exprs, tensor, context=None):
+    """The catalog init of one recorded initialiser call (`context`: (config, recorded values, shape) for
+    values copied from a computed tensor)."""
     if record is None:
         raise LayoutError("no initialiser ran on it")
     name, args, kw = record
@@ -98,6 +100,11 @@ def init_entry(record, shape_exprs, tensor):
         flat = other.detach().double().flatten()
         if flat.numel() and bool((flat == flat[0]).all()):
             return {"kind": "constant", "value": repr(flat[0].item())}
+        if context is not None:
+            config, values, shape = context
+            found = generators.identify(other, list(shape), config, values)
+            if found:
+                return found
         raise LayoutError("copied from computed values (needs a named generator)")
     raise LayoutError(f"initialiser {name}")
 
@@ -159,7 +166,7 @@ class Capture:
                 zero_rows = [expr_of(owner.padding_idx)]
             try:
                 record, _ = record_for(live, rec.inits) if live is not None else (None, [])
-                init = init_entry(record, exprs, live)
+                init = init_entry(record, exprs, live, (config, rec.values, shape))
                 error = None
             except LayoutError as e:
                 init, error = None, str(e)
@@ -248,7 +255,33 @@ def build_entries(base, values, range_exprs, conditions, extra):
 
 
 def _generalise_init(init, idx, loop_vars):
-    return {k: (_generalise_expr(v, idx, loop_vars) if k != "kind" else v) for k, v in init.items()}
+    def gen(k, v):
+        if k in ("kind", "name"):
+            return v
+        if isinstance(v, dict):
+            return {a: _generalise_expr(e, idx, loop_vars) for a, e in v.items()}
+        return _generalise_expr(v, idx, loop_vars)
+
+    return {k: gen(k, v) for k, v in init.items()}
+
+
+def init_values(init, env, properties, strict=True):
+    """An init's parameters evaluated: {key: number} (generator args as "args.NAME"); with strict=False a
+    parameter that does not evaluate is None."""
+    out = {}
+    for k, v in init.items():
+        if k in ("kind", "name"):
+            out[k] = v
+            continue
+        items = [(f"{k}.{a}", e) for a, e in sorted(v.items())] if isinstance(v, dict) else [(k, v)]
+        for key, e in items:
+            try:
+                out[key] = round(float(evaluate(e, env, properties)), 12)
+            except Exception:  # noqa: BLE001
+                if strict:
+                    raise
+                out[key] = None
+    return out
 
 
 def expand(entries, values, properties):
@@ -268,8 +301,7 @@ def expand(entries, values, properties):
             if isinstance(v, int) and "{" + k + "}" in name and k in _LOOP_VARS:
                 name = name.replace("{" + k + "}", str(v))
         shape = tuple(evaluate(d, env, properties) for d in entry["shape"])
-        init = {k: (v if k == "kind" else round(float(evaluate(v, env, properties)), 12))
-                for k, v in entry["init"].items()}
+        init = init_values(entry["init"], env, properties)
         out[name] = (shape, entry["dtype"], init)
 
     for e in entries:

@@ -1,0 +1,154 @@
+"""Initial values transformers computes (copy_ of a computed tensor) recognised as named generators.
+
+The capture records the uniform draws made while initialising (torch.rand, Tensor.uniform_, the init
+functions' uniform_ on real tensors), the numbers the patched math functions return (Sym expressions) and the
+lower bounds given to clamp. A copied value is then compared against each candidate generator evaluated on
+the same inputs: deterministic generators from the tensor's shape, random kinds from a recorded draw. A
+candidate's numeric parameters are named by the config field (or recorded expression) with that value, else
+written as literals; the layout's probe configs then confirm them. FORMAT.md documents every generator."""
+import math
+
+import torch
+
+from .sym import expr_of, is_sym, plain
+
+
+class Values:
+    """What the recorder keeps for generator identification."""
+
+    def __init__(self):
+        self.draws = []  # (flat float64 values, lo expr, hi expr, lo, hi)
+        self.scalars = []  # Sym numbers returned by math.log/exp/sqrt while building and initialising
+        self.clamps = []  # lower bounds given to clamp/clamp_min (numbers or Syms)
+
+    def draw(self, tensor, lo, hi):
+        if isinstance(tensor, torch.Tensor) and tensor.device.type != "meta" and tensor.is_floating_point():
+            self.draws.append((tensor.detach().double().flatten().clone(), expr_of(lo), expr_of(hi),
+                               float(plain(lo)), float(plain(hi))))
+
+
+def install(patch, values):
+    """Hooks the draws and clamps need (restored by the recorder with the others)."""
+    original_uniform = torch.Tensor.uniform_
+
+    def uniform_(self, a=0.0, b=1.0, *args, **kwargs):
+        out = original_uniform(self, plain(a), plain(b), *args, **kwargs)
+        values.draw(self, a, b)
+        return out
+
+    patch(torch.Tensor, "uniform_", uniform_)
+    for name in ("clamp", "clamp_", "clamp_min", "clamp_min_"):
+        original = getattr(torch.Tensor, name)
+
+        def clamp(self, *args, __original=original, **kwargs):
+            low = kwargs.get("min", args[0] if args else None)
+            if low is not None and not isinstance(low, torch.Tensor):
+                values.clamps.append(low)
+            return __original(self, *[plain(a) for a in args], **{k: plain(v) for k, v in kwargs.items()})
+
+        patch(torch.Tensor, name, clamp)
+
+
+def _close(a, b, rtol=1e-6):
+    return a.shape == b.shape and bool(torch.allclose(a, b, rtol=rtol, atol=1e-7, equal_nan=False))
+
+
+def _config_numbers(config):
+    out = []
+    for k, v in sorted(vars(config).items()):
+        if is_sym(v):
+            out.append((v.expr, float(plain(v))))
+    return out
+
+
+def _name_number(value, config, values, rel=1e-9, integer=False):
+    """The expression of a number: a config field or recorded expression with that value, else a literal."""
+    # The expressions this initialisation computed come first: a config field of the same value may be unrelated.
+    cands = [(s.expr, float(plain(s))) for s in values.scalars] + _config_numbers(config)
+    cands += [(f"-({e})" if " " in e else f"-{e}", -v) for e, v in cands]
+    for e, v in cands:
+        if integer and v != value:
+            continue
+        if abs(v - value) <= rel * max(abs(value), 1e-30):
+            return e
+    if integer:
+        return repr(int(value))
+    return repr(float(f"{value:.6g}")) if rel > 1e-7 else repr(float(value))
+
+
+def identify(other, shape, config, values):
+    """The catalog init of a tensor transformers fills with `other`, or None."""
+    v = other.detach().double().flatten()
+    n = v.numel()
+    if n == 0 or not bool(torch.isfinite(v).all()):
+        return None
+    length = shape[-1] if shape else 1
+    k = torch.arange(n, dtype=torch.float64)
+    # log(arange(1, L + 1)) along the last dimension.
+    if _close(v, torch.log(k % length + 1)):
+        return {"kind": "generator", "name": "log_arange", "args": {}}
+    # linspace(start, end, L) along the last dimension.
+    rows = v.view(-1, length)
+    if length > 1 and bool((rows == rows[0]).all()):
+        start, end = rows[0, 0].item(), rows[0, -1].item()
+        if _close(rows[0], torch.linspace(start, end, length, dtype=torch.float64), 1e-6):
+            return {"kind": "generator", "name": "linspace",
+                    "args": {"start": _name_number(start, config, values, 1e-7),
+                             "end": _name_number(end, config, values, 1e-7)}}
+    # a value in the first elements, zeros after them.
+    nz = (v != 0).nonzero().flatten()
+    if len(nz) and int(nz[-1]) + 1 == len(nz) and len(nz) < n and bool((v[: len(nz)] == v[0]).all()):
+        count = len(nz)
+        return {"kind": "generator", "name": "prefix_fill",
+                "args": {"count": _name_number(count, config, values, integer=True),
+                         "value": _name_number(v[0].item(), config, values, 1e-6)}}
+    # transformed uniform draws, newest first.
+    for u, lo_e, hi_e, lo, hi in reversed(values.draws):
+        if u.numel() != n:
+            continue
+        if bool((u > 0).all()) and _close(v, torch.log(u), 1e-5):
+            return {"kind": "log_uniform", "lo": lo_e, "hi": hi_e}
+        found = _inverse_softplus(v, u, lo, hi, config, values)
+        if found:
+            return found
+    return None
+
+
+def _inverse_softplus(v, u, lo, hi, config, values):
+    """dt = max(exp(x), floor) with x an affine image of the draw, stored as softplus⁻¹(dt)."""
+    dt = torch.nn.functional.softplus(v, beta=1.0, threshold=50.0)
+    if not bool((dt > 0).all()):
+        return None
+    y = torch.log(dt)
+    free = (u - u.min()).abs() > 0
+    if int(free.sum()) < 2 or hi == lo:
+        return None
+    # fit y = a·u + b on the elements above the floor (the smallest values may be clamped).
+    floor_v = dt.min().item()
+    keep = dt > floor_v * (1 + 1e-5)
+    if int(keep.sum()) < 2:
+        return None
+    a = ((y[keep] - y[keep].mean()) * (u[keep] - u[keep].mean())).sum() / ((u[keep] - u[keep].mean()) ** 2).sum()
+    b = (y[keep].mean() - a * u[keep].mean()).item()
+    a = a.item()
+    lo_x, hi_x = a * lo + b, a * hi + b
+    if not (math.isfinite(lo_x) and math.isfinite(hi_x)) or hi_x <= lo_x:
+        return None
+    mn = _name_bound(lo_x, config, values)
+    mx = _name_bound(hi_x, config, values)
+    floor = expr_of(values.clamps[-1]) if values.clamps else "0.0"
+    floor_num = float(plain(values.clamps[-1])) if values.clamps else 0.0
+    x = (u - lo) / (hi - lo) * (hi_x - lo_x) + lo_x
+    d = torch.exp(x).clamp(min=floor_num)
+    expect = d + torch.log(-torch.expm1(-d))
+    if not _close(v, expect, 1e-4):
+        return None
+    return {"kind": "inverse_softplus_log_uniform", "min": mn, "max": mx, "floor": floor}
+
+
+def _name_bound(log_value, config, values):
+    """The expression of exp(log_value): X where log(X) was computed with that value, else as _name_number."""
+    for s in values.scalars:
+        if s.expr.startswith("log(") and s.expr.endswith(")") and abs(float(plain(s)) - log_value) <= 1e-4:
+            return s.expr[4:-1]
+    return _name_number(math.exp(log_value), config, values, 1e-4)
