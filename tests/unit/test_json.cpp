@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tinyforge/util/json.h"
 
 using namespace tinyforge;
@@ -48,4 +50,15 @@ TEST(ParseJson, NamesTheSource) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("config.json"), std::string::npos);
   }
+}
+
+TEST(ParseJson, ReadsPythonsNonFiniteTokens) {
+  // As Python's json.dumps writes Mamba-2's time_step_limit; inside strings the words stay text.
+  Json j = parse_json(R"({"a": [0.0, Infinity], "b": -Infinity, "c": NaN, "d": "Infinity \" NaN"})",
+                      "config.json");
+  EXPECT_TRUE(std::isinf(j["a"][1].get<double>()) && j["a"][1].get<double>() > 0);
+  EXPECT_TRUE(std::isinf(j["b"].get<double>()) && j["b"].get<double>() < 0);
+  EXPECT_TRUE(std::isnan(j["c"].get<double>()));
+  EXPECT_EQ(j["d"], "Infinity \" NaN");
+  EXPECT_EQ(py_json_dumps(j["a"], {-1, true}), "[0.0, Infinity]");
 }

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <stdexcept>
 
 namespace tinyforge {
@@ -182,9 +184,65 @@ std::string py_json_dumps(const Json& value, const PyDumpOptions& options) {
   return out;
 }
 
+namespace {
+
+// Python's json module reads and writes the tokens Infinity, -Infinity and NaN, and config.json files carry
+// them (Mamba-2's time_step_limit). nlohmann's parser does not: outside strings they are swapped for marked
+// strings before parsing and turned back into doubles after.
+const std::string kNonFiniteMark = "\x01tinyforge-non-finite:";
+
+std::string mark_non_finite(const std::string& text, bool& found) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    bool matched = false;
+    for (const char* token : {"-Infinity", "Infinity", "NaN"}) {
+      if (text.compare(i, std::strlen(token), token) == 0) {
+        out += "\"\\u0001tinyforge-non-finite:" + std::string(token) + "\"";
+        i += std::strlen(token) - 1;
+        matched = found = true;
+        break;
+      }
+    }
+    if (!matched) out += c;
+  }
+  return out;
+}
+
+void unmark_non_finite(Json& j) {
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (s.rfind(kNonFiniteMark, 0) == 0) {
+      const std::string token = s.substr(kNonFiniteMark.size());
+      const double inf = std::numeric_limits<double>::infinity();
+      j = token == "NaN" ? std::numeric_limits<double>::quiet_NaN() : token == "Infinity" ? inf : -inf;
+    }
+  } else if (j.is_structured()) {
+    for (auto& v : j) unmark_non_finite(v);
+  }
+}
+
+}  // namespace
+
 Json parse_json(const std::string& text, const std::string& source_name) {
   try {
-    return Json::parse(text);
+    bool found = false;
+    std::string marked = mark_non_finite(text, found);
+    Json j = Json::parse(found ? marked : text);
+    if (found) unmark_non_finite(j);
+    return j;
   } catch (const Json::parse_error& e) {
     throw std::runtime_error(source_name + ": invalid JSON: " + e.what());
   }

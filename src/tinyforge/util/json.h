@@ -29,7 +29,8 @@ std::string py_float_repr(double value);
 // and byte order of UTF-8 keys equals Python's code point order.
 std::string py_json_dumps(const Json& value, const PyDumpOptions& options = {});
 
-// Parses JSON text, naming the source in the error.
+// Parses JSON text, naming the source in the error; like Python's json.loads, it reads Infinity, -Infinity
+// and NaN.
 Json parse_json(const std::string& text, const std::string& source_name);
 
 }  // namespace tinyforge

@@ -20,7 +20,7 @@ from transformers.modeling_utils import remove_tied_weights_from_state_dict
 from . import generators
 from .sym import expr_of, is_sym, make, plain
 
-_FACTORIES = ["empty", "zeros", "ones", "randn", "rand", "full", "empty_like", "zeros_like", "ones_like"]
+_FACTORIES = ["empty", "zeros", "ones", "randn", "rand", "full", "normal", "empty_like", "zeros_like", "ones_like"]
 _INIT_NAMES = ["uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_", "xavier_uniform_",
                "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_", "sparse_"]
 
@@ -52,15 +52,20 @@ class Recorder:
         for fname in _FACTORIES:
             original = getattr(torch, fname)
 
-            def factory(*args, __original=original, __like=fname.endswith("_like"), __draw=fname == "rand", **kwargs):
+            def factory(*args, __original=original, __name=fname, __like=fname.endswith("_like"),
+                        __draw=fname == "rand", **kwargs):
                 t = __original(*args, **kwargs)
                 if __like:
                     src = args[0] if args else None
                     if src is not None and hasattr(src, "_tf_shape"):
                         t._tf_shape = src._tf_shape
                 else:
-                    shape = _shape_args(args[1:] if fname == "full" and args and not isinstance(args[0], int) else args, kwargs) \
-                        if fname != "full" else _shape_args(args[:1], kwargs)
+                    if __name == "normal":  # normal(mean, std, size): the size only
+                        shape = list(kwargs.get("size", args[2] if len(args) > 2 else ()))
+                    elif __name == "full":
+                        shape = _shape_args(args[:1], kwargs)
+                    else:
+                        shape = _shape_args(args, kwargs)
                     if any(is_sym(d) for d in shape):
                         t._tf_shape = [expr_of(d) for d in shape]
                 if __draw:

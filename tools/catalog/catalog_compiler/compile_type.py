@@ -79,6 +79,10 @@ def tiny_values(model_type, config_class, testers):
         values.update(t.get("values", {}))
         if t.get("base") == "CausalLMModelTester":
             values = {k: v for k, v in values.items() if k in fields or k == "pad_token_id"}
+        # A tester may use an alias of the config's attribute_map (Qwen3-MoE's num_experts for
+        # num_local_experts); config.json must carry the real field, or the default beside it wins on load.
+        aliases = getattr(config_class, "attribute_map", {}) or {}
+        values = {aliases.get(k, k): v for k, v in values.items() if not (k in aliases and aliases[k] in values)}
         source = f"{t['tester']} ({t['file']} @ {t.get('commit')})"
         return values, source
     # Shrink rule for a type without a tester: the CausalLMModelTester defaults on the fields it has.
@@ -180,6 +184,7 @@ class TypeCompiler:
         """Catalog tensor entries of `arch`, found at the tiny config and confirmed on probes."""
         base = self.capture(arch, tiny)
         self._arch, self._probes = arch, {}
+        self.condition_on_unset_sizes(arch, tiny, env, base)
         # What the model's __init__ changes on the config it is given (BartForQuestionAnswering sets two labels)
         # is saved with it: the forge sets the same values.
         before = _json(self.make_config(tiny).to_dict())
@@ -258,6 +263,25 @@ class TypeCompiler:
         entries = build_entries(base, env, range_exprs, conditions, extra)
         return entries
 
+    def condition_on_unset_sizes(self, arch, tiny, env, base):
+        """A size field left None picks a fallback in the model (GPT-J's `n_inner or 4 * n_embd`): the tiny
+        capture only sees the fallback. Set to a number, the field names itself in the shapes; each dim that
+        differs becomes `(set) if F is not None else (fallback)`."""
+        for f in dataclasses.fields(self.config_class):
+            if env.get(f.name, 0) is not None or "int" not in str(f.type) or f.name in _NOT_PROBED:
+                continue
+            try:
+                other = self.capture(arch, {**tiny, f.name: 24})
+            except Exception:  # noqa: BLE001 - the config refuses a number there
+                continue
+            if set(other.tensors) != set(base.tensors):
+                continue
+            for name, info in base.tensors.items():
+                mine, theirs = info["shape_exprs"], other.tensors[name]["shape_exprs"]
+                if len(mine) == len(theirs) and mine != theirs and f.name in "".join(theirs):
+                    info["shape_exprs"] = [a if a == b else f"({b}) if {f.name} is not None else ({a})"
+                                           for a, b in zip(mine, theirs)]
+
     def probe_capture(self, values):
         """Templates of the architecture being laid out at `values` (None where the config refuses them)."""
         key = json.dumps(_json(values), sort_keys=True)
@@ -301,7 +325,8 @@ class TypeCompiler:
         # first that also predicts the layers of probes that change the depth, every size, and each field a
         # rule names.
         probes = [{**self.tiny, layer_field: n + 1}, scaled_probe(self.tiny)]
-        named = {f for c in matching for f in _names(c) if isinstance(env.get(f), int) and f in self.tiny}
+        named = {f for c in matching for f in _names(c)
+                 if isinstance(self.tiny.get(f), int) and not isinstance(self.tiny[f], bool)}
         probes += [{**self.tiny, f: self.tiny[f] + 1} for f in sorted(named)]
         for values in probes:
             t2 = self.probe_capture(values)
