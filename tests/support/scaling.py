@@ -64,8 +64,8 @@ def _layer_field(values):
 
 
 def _per_layer_lists(model_type, values):
-    """The per-layer lists (layer_types, mlp_layer_types, ...) transformers builds for `values`: the declared
-    list fields as long as the layer count. They are passed explicitly because a tiny config may list its own
+    """The per-layer lists (layer_types, mlp_layer_types, ...) transformers builds for `values`: the config's
+    lists as long as the layer count, token ids aside. They are passed explicitly because a tiny config may list its own
     (of the tiny depth), which would contradict the scaled depth."""
     cls = CONFIG_MAPPING[model_type]
     layer_field = _layer_field(values)

@@ -93,7 +93,6 @@ class Recorder:
 
         patch(torch.nn.Buffer, "__new__", buffer_new)
 
-        recorder = self
         for name in _INIT_NAMES:
             original = hf_init.TORCH_INIT_FUNCTIONS[name]
 

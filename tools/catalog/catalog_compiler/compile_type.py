@@ -434,14 +434,21 @@ class TypeCompiler:
         if any(isinstance(v, list) and len(v) == tiny[field] for v in tiny.values()):
             return {}
         want = kinds({})
+        if not want:
+            return {}
+
+        def covered(have):
+            return have is not None and all(want[k] <= have.get(k, want[k]) for k in want)
+
         values = dict(tiny)
         for _ in range(6):
             have = kinds(values)
-            if not want or have is None or all(want[k] <= have.get(k, want[k]) for k in want):
+            if have is None or covered(have):
                 break
             values[field] += 1
-        if values[field] == tiny[field] or kinds(values) is None or \
-                not all(want[k] <= kinds(values).get(k, want[k]) for k in want):
+        else:
+            have = kinds(values)
+        if values[field] == tiny[field] or not covered(have):
             return {}
         try:  # only where the deeper model saves tensors the tester's does not
             if set(self.capture(arch, values).templates()) == set(self.capture(arch, tiny).templates()):
@@ -463,8 +470,7 @@ class TypeCompiler:
         values = dict(tiny)
         changed = {}
         for expr in dims:
-            names = [n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)]
-            field = next((n for n in names if isinstance(values.get(n), int) and not isinstance(values[n], bool)), None)
+            field = next((n for n in _names(expr) if isinstance(values.get(n), int) and not isinstance(values[n], bool)), None)
             if field is None:
                 continue
             for _ in range(64):
@@ -482,7 +488,8 @@ class TypeCompiler:
             except Exception:  # noqa: BLE001
                 continue
             env = self.env_for(values)
-            real = {k: (tuple(v["shape"]), v["dtype"], _init_values(v["init"], env, self.rules.properties))
+            real = {k: (tuple(v["shape"]), v["dtype"],
+                        init_values(v["init"], env, self.rules.properties, strict=False) if v["init"] else None)
                     for k, v in cap.tensors.items()}
             ours = expand(tensors, env, self.rules.properties)
             if real != ours:
@@ -494,15 +501,9 @@ class TypeCompiler:
         return None
 
 
-def _init_values(init, env, properties):
-    """An initialiser's parameters evaluated at a probe config (None where they do not evaluate)."""
-    if init is None:
-        return None
-    return init_values(init, env, properties, strict=False)
-
-
 def _names(expr):
-    return {n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)}
+    """The names an expression reads, in the order ast.walk meets them."""
+    return list(dict.fromkeys(n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)))
 
 
 def _and(a, b):
