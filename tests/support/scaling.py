@@ -33,13 +33,16 @@ LAYER_PATTERNS = {
     "gpt_neo": {"attention_types": [[["global", "local"], 1], [["local"], 1]]},
     "lfm2_moe": {"layer_types": ["conv", "full_attention", "conv"]},
     "zaya": {"layer_types": ["hybrid_sliding", "hybrid", "hybrid"]},
+    # Their default at 3 layers is linear attention only, whose cache transformers' forward pass refuses.
+    "granitemoehybrid": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
+    "qwen3_next": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
 }
 
 
 # Where transformers' model runs only with some generic values changed (the test's choice, with the reason).
 GENERIC_EXCEPTIONS = {
-    # Its attention takes as many kv heads as query heads: with 4 and 2 the forward pass fails in transformers.
-    "minicpm3": {"num_key_value_heads": 4},
+    # Its mixer checks hidden_size * expand == num_heads * head_dim, and its groups split the heads.
+    "mamba2": {"head_dim": 32, "n_groups": 2},
 }
 
 
@@ -94,6 +97,10 @@ def _per_layer_lists(model_type, values):
 def generic_overrides(model_type):
     fields = _fields(model_type)
     values = {k: v for k, v in {**GENERIC, **GENERIC_EXCEPTIONS.get(model_type, {})}.items() if k in fields}
+    if "kv_lora_rank" in fields and "num_key_value_heads" in values:
+        # Multi-head latent attention decompresses one key and value per query head (real checkpoints set
+        # num_key_value_heads = num_attention_heads); several of these models fail in transformers otherwise.
+        values["num_key_value_heads"] = values["num_attention_heads"]
     lists = {**LAYER_PATTERNS.get(model_type, {})}
     lists.update(_per_layer_lists(model_type, {**values, **lists}))
     return [f"{k}={v}" for k, v in values.items()] + [f"{k}={json.dumps(v)}" for k, v in sorted(lists.items())]

@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "tinyforge/catalog/catalog.h"
 #include "tinyforge/catalog/config.h"
 #include "tinyforge/families/family.h"
 #include "tinyforge/forge/repository.h"
+#include "tinyforge/util/json.h"
 
 using namespace tinyforge;
 
@@ -71,6 +75,33 @@ TEST(ConfigJson, WritesTheDiffAgainstDefaults) {
   Json relabelled = c;
   relabelled["id2label"] = {{"0", "A"}, {"1", "B"}, {"2", "C"}};
   EXPECT_TRUE(Json::parse(config_json_text(bert, "BertModel", relabelled)).contains("id2label"));
+}
+
+TEST(ConfigJson, NonFiniteFloatsAreTaggedAsTransformersWritesThem) {
+  const auto& mamba2 = Catalog::instance().get("mamba2");
+  Json c = resolve_config(mamba2, "Mamba2Model", {});
+  c["time_step_limit"] = Json::array({0.0, std::numeric_limits<double>::infinity()});
+  Json written = parse_json(config_json_text(mamba2, "Mamba2Model", c), "config.json");
+  EXPECT_EQ(written["time_step_limit"][1], Json({{"__float__", "Infinity"}}));
+  Json back = config_from_saved(mamba2, written);
+  EXPECT_TRUE(std::isinf(back["time_step_limit"][1].get<double>()));
+}
+
+TEST(ConfigJson, SubConfigWithNoDictDefaultIsWrittenWhole) {
+  // MptConfig declares attn_config = None, so to_diff_dict writes all of it (not a diff against defaults).
+  const auto& mpt = Catalog::instance().get("mpt");
+  Json c = resolve_config(mpt, "MptModel", {});
+  Json written = Json::parse(config_json_text(mpt, "MptModel", c));
+  EXPECT_TRUE(written["attn_config"].contains("alibi_bias_max"));
+  EXPECT_TRUE(written["attn_config"].contains("output_hidden_states"));
+}
+
+TEST(Config, AnAliasSetsTheFieldItStandsFor) {
+  const auto& gpt2 = Catalog::instance().get("gpt2");
+  auto overrides = overrides_for(gpt2, {parse_override("num_hidden_layers=3")});
+  ASSERT_EQ(overrides.size(), 1u);
+  EXPECT_EQ(overrides[0].key, "n_layer");
+  EXPECT_EQ(resolve_config(gpt2, "GPT2Model", overrides)["n_layer"], 3);
 }
 
 TEST(BertFamily, ShapesFollowTheConfig) {

@@ -63,6 +63,7 @@ Catalog::Catalog() {
     e.properties = j.value("properties", Json::object());
     e.invariants = j.value("invariants", Json::array());
     e.unscalable = j.value("unscalable", Json::object());
+    e.attribute_map = j.value("attribute_map", Json::object());
     // An architecture is forged from its compiled tensors, or else by the model type's hand-written family.
     const bool has_family = find_family(e.model_type) != nullptr;
     for (const auto& a : j.at("architectures")) {

@@ -57,7 +57,9 @@ struct ModelTypeEntry {
   Json properties = Json::object();
   Json invariants = Json::array();
   Json unscalable = Json::object();
-  Json processor;  // {"preprocessor_config": {...}} or null; shrunk by the family
+  Json attribute_map =
+      Json::object();  // the config class's aliases: --set num_experts means num_local_experts
+  Json processor;      // {"preprocessor_config": {...}} or null; shrunk by the family
   // _keep_in_fp32_modules: weights whose name contains one of these stay float32 when cast to float16.
   std::vector<std::string> keep_in_fp32_modules;
   // transformers 5's weight renamings (saved name → in-memory name), in its order; save_pretrained sorts the

@@ -1,5 +1,8 @@
 #include "tinyforge/catalog/config.h"
 
+#include <cmath>
+#include <limits>
+
 namespace tinyforge {
 
 ConfigOverride parse_override(const std::string& text) {
@@ -96,14 +99,47 @@ Json diff_sub_config(const Json& value, const Json& base, const Json& sub_defaul
   return diff;
 }
 
+// PreTrainedConfig._encode_special_floats: config.json spells a non-finite float as {"__float__": "Infinity"}
+// (and "-Infinity", "NaN") so that JSON readers other than Python's accept it; reading reverses it.
+constexpr const char* kFloatTag = "__float__";
+
+Json encode_special_floats(const Json& v) {
+  if (v.is_number_float() && !std::isfinite(v.get<double>())) {
+    double d = v.get<double>();
+    return Json{{kFloatTag, std::isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity"}};
+  }
+  if (!v.is_structured()) return v;
+  Json out = v;
+  for (auto it = out.begin(); it != out.end(); ++it) *it = encode_special_floats(*it);
+  return out;
+}
+
+Json decode_special_floats(const Json& v) {
+  if (v.is_object() && v.size() == 1 && v.contains(kFloatTag) && v[kFloatTag].is_string()) {
+    const std::string& tag = v[kFloatTag].get_ref<const std::string&>();
+    if (tag == "NaN") return std::numeric_limits<double>::quiet_NaN();
+    if (tag == "Infinity") return std::numeric_limits<double>::infinity();
+    if (tag == "-Infinity") return -std::numeric_limits<double>::infinity();
+    return v;
+  }
+  if (!v.is_structured()) return v;
+  Json out = v;
+  for (auto it = out.begin(); it != out.end(); ++it) *it = decode_special_floats(*it);
+  return out;
+}
+
 }  // namespace
 
 std::vector<ConfigOverride> overrides_for(const ModelTypeEntry& entry,
                                           const std::vector<ConfigOverride>& overrides) {
   std::vector<ConfigOverride> out;
-  for (const auto& o : overrides) {
+  for (ConfigOverride o : overrides) {
+    // An alias of the config class (attribute_map) sets the field it stands for, as transformers does.
+    const std::string head = o.key.substr(0, o.key.find('.'));
+    if (entry.attribute_map.contains(head) && entry.attribute_map[head].is_string())
+      o.key = entry.attribute_map[head].get<std::string>() + o.key.substr(head.size());
     if (o.model_type.empty() ? has_path(entry.defaults, o.key) : o.model_type == entry.model_type)
-      out.push_back(o);
+      out.push_back(std::move(o));
   }
   return out;
 }
@@ -138,7 +174,7 @@ Json lay_over(Json base, const Json& layer) {
 }  // namespace
 
 Json config_from_saved(const ModelTypeEntry& entry, const Json& saved) {
-  return lay_over(entry.defaults, saved);
+  return lay_over(entry.defaults, decode_special_floats(saved));
 }
 
 Json resolve_config(const ModelTypeEntry& entry, const std::string& arch,
@@ -162,7 +198,8 @@ std::string config_json_text(const ModelTypeEntry& entry, const std::string& arc
   const Json& base = Catalog::instance().base_defaults();
   config["architectures"] = Json::array({arch});
   config["dtype"] = dtype;
-  config["model_type"] = entry.model_type;
+  // The config class's own type: gpt-sw3 checkpoints are GPT2Config ("gpt2") with a tokenizer of their own.
+  config["model_type"] = entry.defaults.value("model_type", entry.model_type);
   // from_pretrained sets the dtype on every sub-config too, so a reloaded model saves it in each of them.
   for (auto it = config.begin(); it != config.end(); ++it)
     if (entry.defaults.contains(it.key()) && is_sub_config(entry.defaults[it.key()]) &&
@@ -173,7 +210,10 @@ std::string config_json_text(const ModelTypeEntry& entry, const std::string& arc
     const std::string& k = it.key();
     const Json& v = it.value();
     if (k == "_name_or_path" || k == "transformers_version") continue;
-    if (entry.defaults.contains(k) && is_sub_config(entry.defaults[k]) && v.is_object()) {
+    // to_diff_dict diffs a sub-config only when the class declares it with a dict default
+    // (sub_configs_defaults); one whose field defaults to None (mpt's attn_config) is written whole.
+    if (entry.defaults.contains(k) && is_sub_config(entry.defaults[k]) && v.is_object() &&
+        entry.class_defaults.contains(k) && entry.class_defaults[k].is_object()) {
       out[k] = diff_sub_config(v, base, entry.defaults[k]);
     } else if (!base.contains(k) || v != base[k] ||
                (entry.class_defaults.contains(k) && v != entry.class_defaults[k])) {
@@ -181,7 +221,7 @@ std::string config_json_text(const ModelTypeEntry& entry, const std::string& arc
     }
   }
   out["transformers_version"] = kTransformersVersion;
-  return py_json_dumps(out) + "\n";
+  return py_json_dumps(encode_special_floats(out)) + "\n";
 }
 
 int64_t config_int(const Json& config, const std::string& key) {

@@ -70,6 +70,8 @@ class Recorder:
                         t._tf_shape = [expr_of(d) for d in shape]
                 if __draw:
                     recorder.values.draw(t, 0.0, 1.0)
+                if __name in ("zeros", "ones", "zeros_like", "ones_like"):
+                    t._tf_fill = 0.0 if __name.startswith("zeros") else 1.0  # its value if no init runs
                 return t
 
             patch(torch, fname, factory)
@@ -80,6 +82,8 @@ class Recorder:
             p = original_param_new(cls, data, requires_grad)
             if data is not None and hasattr(data, "_tf_shape"):
                 p._tf_shape = data._tf_shape
+            if data is not None and hasattr(data, "_tf_fill"):
+                p._tf_fill = data._tf_fill
             return p
 
         patch(torch.nn.Parameter, "__new__", param_new)
@@ -100,11 +104,15 @@ class Recorder:
                 recorder.inits.append((tensor, __name, args, kwargs))
                 if __name == "uniform_" and tensor.device.type != "meta":
                     # A real tensor gets its draw: a computed value may be derived from it (log of it).
-                    torch.Tensor.uniform_(tensor, *args, **kwargs)
+                    with torch.no_grad():  # as torch.nn.init does: parameters are leaves
+                        torch.Tensor.uniform_(tensor, *args, **kwargs)
                 return tensor
 
             saved[("fns", name)] = original
             hf_init.TORCH_INIT_FUNCTIONS[name] = init_fn
+            # A module may initialise in its constructor with torch's own functions (GPT-1's Conv1D) and leave
+            # it at that: recorded too, so the last call on a tensor, whichever path made it, decides.
+            patch(torch.nn.init, name, init_fn)
         original_copy = hf_init.copy_
 
         def copy_fn(tensor, other):
@@ -181,7 +189,21 @@ def build_meta(cls, config):
         with torch.device("meta"):
             model = cls(config)
         # init_weights skips initialisation on the meta device; run it here, recording what it would do.
+        # transformers initialises before it ties, so a tied-away parameter (lm_head.weight) gets a tensor of
+        # its own meanwhile: its initialiser must not count for the weight that is kept (Youtu's embedding).
+        tied = dict(getattr(model, "all_tied_weights_keys", None) or {})
+        for target in tied:
+            owner_name, _, attr = target.rpartition(".")
+            try:
+                owner = model.get_submodule(owner_name)
+                kept = getattr(owner, attr)
+            except AttributeError:
+                continue
+            if isinstance(kept, torch.nn.Parameter):
+                setattr(owner, attr, torch.nn.Parameter(torch.empty_like(kept), requires_grad=kept.requires_grad))
         model.initialize_weights()
+        if tied:
+            model.tie_weights(recompute_mapping=False)
     return model, rec
 
 
@@ -240,6 +262,8 @@ def record_for(tensor, inits):
     """The last effective initialiser call on `tensor` (and zeroed rows made through views of it)."""
     chosen = None
     zero_rows = []
+    if hasattr(tensor, "_tf_fill"):  # made by torch.zeros/ones and never initialised: that constant
+        chosen = ("constant_", (tensor._tf_fill,), {})
     for t, name, args, kwargs in inits:
         if t is tensor:
             chosen = (name, args, kwargs)

@@ -83,6 +83,11 @@ def tiny_values(model_type, config_class, testers):
         # num_local_experts); config.json must carry the real field, or the default beside it wins on load.
         aliases = getattr(config_class, "attribute_map", {}) or {}
         values = {aliases.get(k, k): v for k, v in values.items() if not (k in aliases and aliases[k] in values)}
+        # num_labels is no config field: the config stores it as id2label/label2id, which config.json carries.
+        if "num_labels" in values and "num_labels" not in fields:
+            n = values.pop("num_labels")
+            values["id2label"] = {str(i): f"LABEL_{i}" for i in range(n)}
+            values["label2id"] = {f"LABEL_{i}": i for i in range(n)}
         source = f"{t['tester']} ({t['file']} @ {t.get('commit')})"
         return values, source
     # Shrink rule for a type without a tester: the CausalLMModelTester defaults on the fields it has.
@@ -111,8 +116,32 @@ class TypeCompiler:
         self.testers = testers
         self.tokenizer_spec = tokenizer_spec
         self.rules = read_rules(self.config_class)
-        self.derived = [f for f, _ in self.rules.derive]
         self.field_defaults = _field_defaults(self.config_class)
+        self.given_wins = self.fields_a_given_value_overrides()
+        self.rules.derive = [(f, f"({e}) if {f} is None else {f}" if f in self.given_wins else e)
+                             for f, e in self.rules.derive]
+        self.derived = [f for f, _ in self.rules.derive]
+
+    def fields_a_given_value_overrides(self):
+        """Numbers __post_init__ computes into attributes that are no dataclass fields, computed once:
+        PreTrainedConfig.__post_init__(**kwargs) then sets the given keywords, so a value given wins (Mamba's
+        intermediate_size = expand * hidden_size unless intermediate_size is passed). Their rule becomes
+        `(rule) if F is None else F` over a default of None."""
+        derived = [f for f, _ in self.rules.derive]
+        out = set()
+        for f in sorted(set(derived) - set(self.field_defaults)):
+            if derived.count(f) != 1:
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    computed = getattr(self.config_class(), f, None)
+                    given = getattr(self.config_class(**{f: 12345}), f, None)
+            except Exception:  # noqa: BLE001 - a config that refuses the value: the rule stands
+                continue
+            if isinstance(computed, int) and not isinstance(computed, bool) and given == 12345:
+                out.add(f)
+        return out
 
     # -- configs ---------------------------------------------------------------------------------------
     def make_config(self, values, symbolic=True):
@@ -147,6 +176,8 @@ class TypeCompiler:
         for f in self.derived:
             if f in self.field_defaults:
                 d[f] = _json(self.field_defaults[f])
+            elif f in self.given_wins:
+                d[f] = None
         return d
 
     # -- derive rules verified --------------------------------------------------------------------------
@@ -195,12 +226,19 @@ class TypeCompiler:
         # changes it.
         range_exprs = {}
         counts = {}
+        # A loop counts the indices of all its templates together (RWKV's pre_ln is in block 0 only, Zamba2's
+        # hybrid layers are 1 and 2 of 3); templates missing some of them get conditions below.
+        union = {}
         for tpl, per in templates.items():
             for pos in range(tpl.count("{}")):
-                seen = sorted({idx[pos] for idx in per})
-                if seen != list(range(len(seen))):
-                    continue  # not contiguous: a condition decides (found below)
-                counts.setdefault(loop_prefix(tpl, pos), (tpl, pos, len(seen)))
+                key = loop_prefix(tpl, pos)
+                seen = {idx[pos] for idx in per}
+                prev = union.get(key, (None, None, set()))
+                widest = tpl if prev[0] is None or len(seen) > len({i[pos] for i in templates[prev[0]]}) else prev[0]
+                union[key] = (widest, pos, prev[2] | seen)
+        for key, (tpl, pos, seen) in union.items():
+            if sorted(seen) == list(range(len(seen))):
+                counts[key] = (tpl, pos, len(seen))
         candidates = {k: v for k, v in env.items()
                       if isinstance(v, int) and not isinstance(v, bool) and k not in _NOT_PROBED}
 
@@ -214,7 +252,7 @@ class TypeCompiler:
                 settable = field in tiny or field in self.field_defaults
                 if not settable:
                     continue
-                t2 = probe(field, count + 1)
+                t2 = self.probe_capture(with_depth(tiny, field, count + 1))
                 if t2 is None or tpl not in t2:
                     continue
                 if len({idx[pos] for idx in t2[tpl]}) == count + 1:
@@ -242,6 +280,24 @@ class TypeCompiler:
             for tpl in s2 - base_set:
                 conditions[tpl] = _and(conditions.get(tpl), f"not {field}" if value else field)
                 extra[tpl] = t2[tpl]
+        # 2b. conditions on sizes: a module built only where two sizes differ (OPT's project_in/out when
+        # word_embed_proj_dim != hidden_size) is absent at a tiny config that makes them equal. Only sizes the
+        # shapes name are tried: one probe doubles a size, a second doubles its equal peer as well.
+        named = {n for info in base.tensors.values() for e in info["shape_exprs"] for n in _names_or_none(e)}
+        sizes = {f: v for f, v in candidates.items()
+                 if f in named and f not in self.rules.properties and (f in tiny or f in self.field_defaults)}
+        for field in sorted(sizes):
+            peers = [g for g in sorted(sizes) if g != field and sizes[g] == sizes[field]]
+            t2 = probe(field, 2 * sizes[field]) if peers else None
+            if t2 is None:
+                continue
+            for tpl in sorted(set(t2) - base_set - set(extra)):
+                for g in peers:
+                    both = self.probe_capture({**tiny, field: 2 * sizes[field], g: 2 * sizes[g]})
+                    if both is not None and tpl not in both:
+                        conditions[tpl] = _and(conditions.get(tpl), f"{field} != {g}")
+                        extra[tpl] = t2[tpl]
+                        break
         # 3. per-layer conditions for templates present in only some layers.
         layer_field = next((f for k, f in range_exprs.items() if k.count("{}") == 1), None)
         for tpl, per in templates.items():
@@ -252,13 +308,16 @@ class TypeCompiler:
             if key in range_exprs and sorted({idx[0] for idx in per}) == list(
                     range(evaluate(range_exprs[key], env, self.rules.properties))):
                 continue
-            if layer_field is None:
+            # The count of this template's own loop where one was found (Zamba2's layers, not its shared
+            # blocks), else the first layer loop's.
+            own_field = range_exprs.get(key, layer_field)
+            if own_field is None:
                 continue
-            n = evaluate(layer_field, env, self.rules.properties)
-            cond = self.layer_condition(seen, n, env, layer_field, tpl)
+            n = evaluate(own_field, env, self.rules.properties)
+            cond = self.layer_condition(seen, n, env, own_field, tpl)
             if cond is None:
                 raise LayoutError(f"{tpl}: present in layers {seen} of {n}; no rule found")
-            range_exprs.setdefault(key, layer_field)
+            range_exprs.setdefault(key, own_field)
             conditions[tpl] = _and(conditions.get(tpl), cond)
         entries = build_entries(base, env, range_exprs, conditions, extra)
         return entries
@@ -311,6 +370,9 @@ class TypeCompiler:
             if isinstance(val, int) and not isinstance(val, bool) and name not in _NOT_PROBED:
                 cands += [f"i >= {name}", f"i < {name}", f"i % {name} == 0", f"(i + 1) % {name} == 0",
                           f"i % {name} != 0", f"(i + 1) % {name} != 0"]
+        # Per-layer lists first: where probes cannot tell rules apart, the list the model reads wins over an
+        # arithmetic coincidence of the tiny config (i % vocab_size == 0).
+        cands.sort(key=lambda c: "[i]" not in c)
         matching = []
         for c in cands:
             try:
@@ -324,10 +386,14 @@ class TypeCompiler:
         # Several rules fit the tiny config (i < first_k_dense_replace, i < num_experts_per_tok ...): keep the
         # first that also predicts the layers of probes that change the depth, every size, and each field a
         # rule names.
-        probes = [{**self.tiny, layer_field: n + 1}, scaled_probe(self.tiny)]
+        # A list a rule names is also tried reversed.
+        lists = {f: v for f, v in self.tiny.items() if isinstance(v, list) and len(v) == n}
+        probes = [with_depth(self.tiny, layer_field, n + 1), scaled_probe(self.tiny)]
         named = {f for c in matching for f in _names(c)
                  if isinstance(self.tiny.get(f), int) and not isinstance(self.tiny[f], bool)}
         probes += [{**self.tiny, f: self.tiny[f] + 1} for f in sorted(named)]
+        probes += [{**self.tiny, f: v[::-1]} for f, v in sorted(lists.items())
+                   if v != v[::-1] and any(f in _names(c) for c in matching)]
         for values in probes:
             t2 = self.probe_capture(values)
             if t2 is None or tpl not in t2:
@@ -392,6 +458,9 @@ class TypeCompiler:
             "defaults": self.defaults(),
             "class_defaults": _json(self.config_class.default_config_fields()),
         }
+        aliases = dict(getattr(self.config_class, "attribute_map", {}) or {})
+        if aliases:
+            out["attribute_map"] = dict(sorted(aliases.items()))
         if adjusted:
             out["tiny_adjusted"] = {f: {"tester": old, "tiny": new, "why": why}
                                     for f, (old, new, why) in sorted(adjusted.items())}
@@ -432,7 +501,7 @@ class TypeCompiler:
                     if isinstance(v, list) and len(v) == n and n > 1 and not k.endswith("_token_id")}
 
         if any(isinstance(v, list) and len(v) == tiny[field] for v in tiny.values()):
-            return {}
+            return self.deepen_spelled_out_lists(arch, tiny, field)
         want = kinds({})
         if not want:
             return {}
@@ -457,6 +526,27 @@ class TypeCompiler:
             return {}
         return {field: (tiny[field], values[field], "more layers: at the tester's depth the per-layer kinds "
                         "lack some the default config has, so some tensors would never be forged")}
+
+    def deepen_spelled_out_lists(self, arch, tiny, field):
+        """A tiny config that lists its layers itself may still leave a kind out that a count decides (LFM2-MoE's
+        first num_dense_layers layers are dense: at the tester's depth every layer is). The lists are carried
+        one layer deeper at a time (repeated) until the model saves tensors the tester's does not."""
+        try:
+            have = set(self.capture(arch, tiny).templates())
+        except Exception:  # noqa: BLE001 - the layout step reports what does not build
+            return {}
+        for n in range(tiny[field] + 1, tiny[field] + 5):
+            values = with_depth(tiny, field, n)
+            try:
+                if set(self.capture(arch, values).templates()) - have:
+                    break
+            except Exception:  # noqa: BLE001 - a depth the config refuses
+                continue
+        else:
+            return {}
+        why = ("more layers: at the tester's depth the per-layer kinds lack some the default config has, so some "
+               "tensors would never be forged")
+        return {k: (tiny[k], v, why) for k, v in values.items() if v != tiny[k]}
 
     def grouped_mm_rounding(self, arch, tiny):
         """{field: (tester value, tiny value)}: tester sizes of fused expert weights rounded up to a multiple
@@ -506,6 +596,13 @@ def _names(expr):
     return list(dict.fromkeys(n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)))
 
 
+def _names_or_none(expr):
+    try:
+        return _names(expr)
+    except SyntaxError:
+        return []
+
+
 def _and(a, b):
     return b if not a else f"({a}) and ({b})"
 
@@ -514,6 +611,15 @@ GROUPED_MM_WHY = ("rounded up to a multiple of 8: torch's grouped_mm, transforme
                   "implementation, needs 16-byte strides")
 
 _ID_FIELDS = {"pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id"}
+
+
+def with_depth(tiny, field, n):
+    """`tiny` with `field` set to n and each list as long as the old value carried to n (repeated): a tiny
+    config that spells out its per-layer lists would otherwise refuse a probe of another depth."""
+    old = tiny.get(field)
+    lists = {k: (v * (n // len(v) + 1))[:n] for k, v in tiny.items()
+             if isinstance(v, list) and v and isinstance(old, int) and len(v) == old and not k.endswith("_token_id")}
+    return {**tiny, field: n, **lists}
 
 
 def scaled_probe(tiny):

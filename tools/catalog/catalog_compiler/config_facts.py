@@ -6,11 +6,13 @@ becomes the invariant `not (C)`. Every rule is then checked by running the real 
 configs and comparing with the rules evaluated here; a field whose rule cannot be read or does not verify
 is reported as unscalable, with the reason."""
 import ast
+import dataclasses
 import inspect
 import math
 import textwrap
 
 from transformers import PreTrainedConfig
+from transformers.configuration_utils import _LEGACY_LAYER_TYPE_REMAP
 
 _CALLS = {"len", "min", "max", "int", "float", "bool", "abs", "sum", "range", "list", "round"}
 _MATH = {"ceil", "floor", "sqrt", "log", "exp", "log2"}
@@ -52,6 +54,8 @@ class _Translator(ast.NodeTransformer):
         f = node.func
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "math" and f.attr in _MATH:
             name = f.attr
+        elif isinstance(f, ast.Name) and f.id == "remap_legacy_layer_types" and len(node.args) == 1:
+            return ast.parse(_remapped(ast.unparse(self.visit(node.args[0]))), mode="eval").body
         elif isinstance(f, ast.Name) and f.id in _CALLS:
             name = f.id
         else:
@@ -115,11 +119,14 @@ class Rules:
         self.invariants = []  # (expr, message)
         self.unreadable = {}  # field -> reason
         self.properties = {}
+        self.fields = set()  # the config class's dataclass fields
+        self.attribute_map = {}
 
 
 def _walk_body(body, rules, cls_chain, guard=None, locals_=None):
     """Translates statements; `guard` is the enclosing condition (an expression) or None."""
     locals_ = {} if locals_ is None else locals_
+    last_assign = None  # (field, unguarded expr, rule index) of the last `self.F = E` in this block
     for st in body:
         if isinstance(st, ast.Expr):
             v = st.value
@@ -127,6 +134,8 @@ def _walk_body(body, rules, cls_chain, guard=None, locals_=None):
                 # super().__post_init__(**kwargs): the parent's own rules run here.
                 if cls_chain:
                     _walk_function(cls_chain[0], cls_chain[1:], rules)
+                else:
+                    _base_post_init(rules)
                 continue
             if isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and isinstance(v.func.value, ast.Name) \
                     and v.func.value.id in ("logger", "warnings"):
@@ -151,6 +160,7 @@ def _walk_body(body, rules, cls_chain, guard=None, locals_=None):
             except Untranslatable as e:
                 rules.unreadable[field] = f"__post_init__ computes it in a way the catalog cannot express ({e})"
                 continue
+            last_assign = (field, expr, len(rules.derive))
             if guard is not None:
                 expr = f"({expr}) if ({guard}) else {field}"
             rules.derive.append((field, expr))
@@ -170,9 +180,70 @@ def _walk_body(body, rules, cls_chain, guard=None, locals_=None):
             _walk_body(st.body, rules, cls_chain, g_then, dict(locals_))
             _walk_body(st.orelse, rules, cls_chain, g_else, dict(locals_))
             continue
+        if isinstance(st, ast.For):
+            rule = _appending_loop(st, locals_)
+            if rule is not None:
+                field, items = rule
+                start = field
+                if last_assign and last_assign[0] == field and last_assign[2] == len(rules.derive) - 1:
+                    # `self.F = []` then the loop: one rule, so that a guard on F is read before F changes.
+                    start = f"({last_assign[1]})"
+                    rules.derive.pop()
+                expr = f"{start} + {items}"
+                rules.derive.append((field, expr if guard is None else f"({expr}) if ({guard}) else {field}"))
+                last_assign = None
+                continue
         if isinstance(st, (ast.Pass, ast.Raise)):
             continue
         _mark_all(st, rules, f"statement `{ast.unparse(st)[:80]}` is not expressible")
+
+
+def _appended(st):
+    """(field, value node) of `self.F.append(value)`, else None."""
+    if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute) \
+            and st.value.func.attr == "append" and len(st.value.args) == 1:
+        field = _self_target(st.value.func.value)
+        if field:
+            return field, st.value.args[0]
+    return None
+
+
+def _appending_loop(st, locals_):
+    """`for v in ITER:` whose body binds locals and appends to one list field (`self.F.append(X)`, possibly
+    under if/else) -> (F, "F + [X for v in ITER]"); None when the loop is anything else."""
+    if not isinstance(st.target, ast.Name) or st.orelse:
+        return None
+    var = st.target.id
+    inner = dict(locals_)
+    field, element = None, None
+    try:
+        iter_expr = translate(st.iter, locals_)
+        for b in st.body:
+            if isinstance(b, ast.Assign) and len(b.targets) == 1 and isinstance(b.targets[0], ast.Name):
+                text = ast.unparse(_Translator(inner, {var}).visit(ast.parse(ast.unparse(b.value), mode="eval").body))
+                inner[b.targets[0].id] = ast.parse(text, mode="eval").body
+                continue
+            branches = [b] if _appended(b) else None
+            if isinstance(b, ast.If) and len(b.body) == 1 and len(b.orelse) == 1:
+                branches = [b.body[0], b.orelse[0]] if _appended(b.body[0]) and _appended(b.orelse[0]) else None
+            if branches is None or element is not None:
+                return None
+            got = [_appended(x) for x in branches]
+            if len({f for f, _ in got}) != 1:
+                return None
+            field = got[0][0]
+            values = [ast.unparse(_Translator(inner, {var}).visit(ast.parse(ast.unparse(v), mode="eval").body))
+                      for _, v in got]
+            if len(values) == 1:
+                element = values[0]
+            else:
+                cond = ast.unparse(_Translator(inner, {var}).visit(ast.parse(ast.unparse(b.test), mode="eval").body))
+                element = f"({values[0]}) if ({cond}) else ({values[1]})"
+    except Untranslatable:
+        return None
+    if field is None:
+        return None
+    return field, f"[{element} for {var} in {iter_expr}]"
 
 
 def _mark_all(st, rules, reason):
@@ -193,8 +264,28 @@ def _walk_function(cls, rest, rules):
     if fn is None:
         if rest:
             _walk_function(rest[0], rest[1:], rules)
+        else:
+            _base_post_init(rules)
         return
     _walk_body(_function_ast(fn).body, rules, rest)
+
+
+def _base_post_init(rules):
+    """What PreTrainedConfig.__post_init__ does to the layout beyond the defaults: legacy layer-type names
+    ("mamba", "attention" ...) become the current ones, in layer_types and mtp_layer_types."""
+    for name in ("layer_types", "mtp_layer_types"):
+        field = rules.attribute_map.get(name, name)
+        if field not in rules.fields:
+            continue  # absent, or a read-only property transformers leaves alone
+        rules.derive.append((field, f"{_remapped(field)} if {field} is not None else {field}"))
+
+
+def _remapped(list_expr):
+    """remap_legacy_layer_types(list) in the catalog's language."""
+    expr = "t"
+    for old, new in reversed(sorted(_LEGACY_LAYER_TYPE_REMAP.items())):
+        expr = f"({new!r} if t == {old!r} else {expr})"
+    return f"[{expr} for t in {list_expr}]"
 
 
 def read_rules(config_class):
@@ -202,6 +293,8 @@ def read_rules(config_class):
     defaults already carry), its validate_architecture, and its properties."""
     chain = [c for c in config_class.__mro__ if issubclass(c, PreTrainedConfig) and c is not PreTrainedConfig]
     rules = Rules()
+    rules.attribute_map = dict(getattr(config_class, "attribute_map", {}) or {})
+    rules.fields = {f.name for f in dataclasses.fields(config_class)} if dataclasses.is_dataclass(config_class) else set()
     if chain:
         _walk_function(chain[0], chain[1:], rules)
     for c in reversed(chain):

@@ -181,7 +181,35 @@ class Capture:
         for name, info in self.tensors.items():
             tpl, idx = template_of(name)
             out.setdefault(tpl, {})[idx] = info
-        return out
+        return _spell_out_sequentials(out)
+
+
+def _spell_out_sequentials(templates):
+    """An nn.Sequential of differently shaped layers (CTRL's ffn.0 and ffn.2, Zamba2's adapter pairs) is
+    indexed like a loop but is none: where its innermost index alone tells the shapes apart, the index is
+    written out. Only an inner index right before the parameter's own name qualifies; a layer loop whose
+    shapes differ stays an error."""
+    out = {}
+    for tpl, per in templates.items():
+        n = tpl.count("{}")
+        head, _, tail = tpl.rpartition("{}")
+
+        def shapes(group):
+            return {tuple(_generalise_expr(e, idx, _LOOP_VARS[:n]) for e in inf["shape_exprs"])
+                    for idx, inf in group.items()}
+
+        if n < 2 or "." in tail[1:] or len(shapes(per)) == 1:
+            out[tpl] = per
+            continue
+        groups = {}
+        for idx, inf in per.items():
+            groups.setdefault(idx[-1], {})[idx] = inf
+        if not all(len(shapes(g)) == 1 for g in groups.values()):
+            out[tpl] = per
+            continue
+        for v, g in groups.items():
+            out[f"{head}{v}{tail}"] = {idx[:-1]: inf for idx, inf in g.items()}
+    return out
 
 
 def loop_prefix(tpl, pos):

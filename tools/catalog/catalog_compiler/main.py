@@ -78,9 +78,11 @@ def run_all(types, jobs):
     pending = list(types)
     while pending:
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(jobs, mp_context=ctx, max_tasks_per_child=25) as ex:
-            futures = [(t, ex.submit(compile_one, t)) for t in pending]
-            pending = []
+        # A fresh pool per batch bounds each worker's memory (Python 3.11's max_tasks_per_child deadlocks once
+        # every worker has retired).
+        batch, pending = pending[: 25 * jobs], pending[25 * jobs:]
+        with ProcessPoolExecutor(jobs, mp_context=ctx) as ex:
+            futures = [(t, ex.submit(compile_one, t)) for t in batch]
             broken = False
             for t, f in futures:
                 if broken:
