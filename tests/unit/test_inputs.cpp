@@ -195,3 +195,44 @@ TEST(DummyInputs, PastLayoutsOfOtherDecoders) {
   EXPECT_EQ(d.tensors[3].shape, (Shape{2, 4, 16, 12}));
   EXPECT_EQ(d.tensors[4].shape, (Shape{2, 4, 16, 6}));
 }
+
+TEST(Tasks, CompiledFactsNameOnlyImplementedGenerators) {
+  // Every generator class the compiled optimum facts name is implemented, but decision_transformer's (its
+  // architecture is not forged); a type using it is refused with the class named.
+  std::vector<std::string> missing;
+  for (const std::string& model_type : inputs_model_types())
+    for (const TaskInputs& task : find_inputs_spec(model_type)->tasks)
+      for (const auto& g : task.monolith.generators)
+        if (!generator_implemented(g)) missing.push_back(model_type + ":" + g);
+  ASSERT_FALSE(missing.empty());
+  for (const auto& m : missing) EXPECT_EQ(m, "decision_transformer:DummyDecisionTransformerInputGenerator");
+  InputsRequest req;
+  req.task = "feature-extraction";
+  try {
+    generate_dummy_inputs(Json{{"model_type", "decision_transformer"}}, req);
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("DummyDecisionTransformerInputGenerator"), std::string::npos);
+  }
+}
+
+TEST(DummyInputs, ConditionsFallBackToTheClassDefault) {
+  // Falcon's position_ids exist unless alibi; a config.json without the field has the class default (False).
+  Json falcon{{"model_type", "falcon"}, {"vocab_size", 99},         {"hidden_size", 32},
+              {"num_hidden_layers", 1}, {"num_attention_heads", 4}, {"num_kv_heads", 4}};
+  InputsRequest req;
+  req.task = "text-generation";
+  std::vector<std::string> names;
+  for (const auto& t : generate_dummy_inputs(falcon, req).tensors) names.push_back(t.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"input_ids", "attention_mask", "position_ids"}));
+  // A seq2seq cache task on a decoder-only config stays the whole model (TrOCR is not encoder-decoder).
+  Json trocr{{"model_type", "trocr"},
+             {"vocab_size", 99},
+             {"d_model", 32},
+             {"decoder_layers", 2},
+             {"decoder_attention_heads", 4}};
+  req.task = "feature-extraction-with-past";
+  DummyInputs d = generate_dummy_inputs(trocr, req);
+  EXPECT_EQ(d.behavior, "monolith");
+  EXPECT_EQ(d.tensors.size(), 3u);
+}

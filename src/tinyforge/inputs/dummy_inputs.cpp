@@ -1,7 +1,5 @@
 #include "tinyforge/inputs/dummy_inputs.h"
 
-#include <algorithm>
-
 #include "tinyforge/catalog/catalog.h"
 #include "tinyforge/formats/safetensors.h"
 #include "tinyforge/inputs/tasks.h"
@@ -9,19 +7,6 @@
 namespace tinyforge::inputs {
 
 namespace {
-
-using Axes = std::map<int, std::string>;
-struct InputDecl {
-  std::string name;
-  Axes axes;
-};
-
-// TasksManager._ENCODER_DECODER_TASKS: with past, these export a decoder that is fed a filled cache.
-const char* const kEncoderDecoderTasks[] = {"automatic-speech-recognition", "document-question-answering",
-                                            "feature-extraction-with-past", "image-to-text",
-                                            "text2text-generation",         "visual-question-answering"};
-
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -37,10 +22,26 @@ const ModelInputsSpec& spec_for(const std::string& model_type) {
   return *spec;
 }
 
+// "past_key_values.3.decoder.key" → "decoder.key".
+std::string past_part(const std::string& name) {
+  const size_t layer_dot = name.find('.', std::string("past_key_values.").size());
+  return layer_dot == std::string::npos ? "" : name.substr(layer_dot + 1);
+}
+
+// Whether `tinyforge inputs` can make every input of the task for this model type (all its generators are
+// implemented).
+bool task_implemented(const TaskInputs& task) {
+  for (const SubmodelInputs* s : {&task.monolith, task.decoder ? &*task.decoder : nullptr})
+    if (s)
+      for (const auto& g : s->generators)
+        if (!generator_implemented(g)) return false;
+  return true;
+}
+
 }  // namespace
 
 const std::vector<std::string>& supported_tasks(const std::string& model_type) {
-  return spec_for(model_type).tasks;
+  return spec_for(model_type).task_names;
 }
 
 std::optional<DType> parse_int_dtype(const std::string& tag) {
@@ -70,9 +71,10 @@ DummyInputs generate_dummy_inputs(const Json& config, const InputsRequest& reque
     use_past = true;
   }
   const std::string task = base + (use_past ? "-with-past" : "");
-  if (std::find(spec.tasks.begin(), spec.tasks.end(), task) == spec.tasks.end())
+  const TaskInputs* entry = spec.find_task(task);
+  if (!entry)
     throw UserError("model type '" + model_type + "' does not support task '" + task +
-                    "'; supported tasks: " + join(spec.tasks));
+                    "'; supported tasks: " + join(spec.task_names));
 
   DummyInputs result{model_type, task, "monolith", {}, {}};
   for (const auto& [key, value] : default_dummy_shapes()) result.shapes[key] = value;
@@ -84,119 +86,25 @@ DummyInputs generate_dummy_inputs(const Json& config, const InputsRequest& reque
   }
   const Shapes& shapes = result.shapes;
 
+  // The submodel optimum's export feeds: for a seq2seq task with a cache on an encoder-decoder config, the
+  // decoder with a filled cache; otherwise the whole model.
+  const SubmodelInputs& submodel = entry->submodel_for(config);
+  if (&submodel != &entry->monolith) result.behavior = "decoder";
+
   NormalizedConfig nc(config, spec.aliases, spec.attribute_map);
-  const bool is_encoder_decoder = config.value("is_encoder_decoder", false);
-  bool seq2seq_task = false;
-  for (const char* t : kEncoderDecoderTasks) seq2seq_task = seq2seq_task || starts_with(task, t);
-  const bool causal = base == "text-generation";
-  const bool decoder_layout = spec.layout == Layout::TextDecoder || (spec.bart && causal);
-  // The submodel that consumes the cache: a seq2seq decoder, or the single decoder-only text-generation
-  // model.
-  const bool decoder_behavior = use_past && seq2seq_task && is_encoder_decoder &&
-                                (spec.layout == Layout::Seq2SeqText || spec.layout == Layout::AudioToText) &&
-                                !causal;
-  const bool past_in_inputs = decoder_behavior || (use_past && causal && decoder_layout);
-  if (decoder_behavior) result.behavior = "decoder";
-
-  // The inputs the ONNX config declares, in its order, past key values left out (they are generated last).
-  const Axes seq{{0, "batch_size"}, {1, "sequence_length"}};
-  std::vector<InputDecl> decls;
-  switch (spec.layout) {
-    case Layout::TextEncoder: {
-      Axes axes = base == "multiple-choice"
-                      ? Axes{{0, "batch_size"}, {1, "num_choices"}, {2, "sequence_length"}}
-                      : seq;
-      decls = {{"input_ids", axes}, {"attention_mask", axes}};
-      if (spec.token_type_ids) decls.push_back({"token_type_ids", axes});
-      break;
-    }
-    case Layout::TextDecoder:
-    case Layout::Seq2SeqText:
-      if (decoder_layout) {
-        decls = {{"input_ids", seq},
-                 {"attention_mask",
-                  {{0, "batch_size"},
-                   {1, past_in_inputs ? "past_sequence_length + sequence_length" : "sequence_length"}}}};
-        const bool alibi = spec.position_ids_unless_alibi && config.value("alibi", false);
-        if (spec.position_ids && !alibi && (causal || base == "feature-extraction"))
-          decls.push_back({"position_ids", seq});
-      } else if (spec.bart && base != "feature-extraction" && base != "text2text-generation") {
-        decls = {{"input_ids", seq}, {"attention_mask", seq}};
-      } else {
-        const Axes enc{{0, "batch_size"}, {1, "encoder_sequence_length"}};
-        decls = {{decoder_behavior ? "encoder_outputs" : "input_ids", enc},
-                 {"attention_mask", enc},
-                 {"decoder_input_ids", {{0, "batch_size"}, {1, "decoder_sequence_length"}}}};
-      }
-      break;
-    case Layout::AudioToText:
-      if (base == "audio-classification") {
-        decls = {{"input_features", {{0, "batch_size"}}}};
-      } else {
-        decls = {decoder_behavior
-                     ? InputDecl{"encoder_outputs", {{0, "batch_size"}, {1, "encoder_sequence_length"}}}
-                     : InputDecl{"input_features", {{0, "batch_size"}}},
-                 {"decoder_input_ids", {{0, "batch_size"}, {1, "decoder_sequence_length"}}}};
-      }
-      break;
-    case Layout::Vision:
-      decls = {{"pixel_values", {{0, "batch_size"}, {1, "num_channels"}, {2, "height"}, {3, "width"}}}};
-      break;
-    case Layout::TextAndVision:
-      decls = {{"pixel_values", {{0, "batch_size"}, {1, "num_channels"}, {2, "height"}, {3, "width"}}}};
-      if (base == "feature-extraction" || base == "zero-shot-image-classification") {
-        decls.push_back({"input_ids", {{0, "text_batch_size"}, {1, "sequence_length"}}});
-        decls.push_back({"attention_mask", {{0, "text_batch_size"}, {1, "sequence_length"}}});
-      }
-      break;
-    case Layout::Audio:
-      decls = {{"input_values", seq}};
-      break;
-  }
-  if (past_in_inputs) decls.push_back({"past_key_values", {}});
-
-  // DUMMY_INPUT_GENERATOR_CLASSES, in order: the first that supports a name generates it.
+  // DUMMY_INPUT_GENERATOR_CLASSES as the ONNX config instantiates them, in order.
   std::vector<std::unique_ptr<Generator>> generators;
-  switch (spec.layout) {
-    case Layout::TextEncoder:
-      generators.push_back(text_generator(nc, base, shapes));
-      break;
-    case Layout::TextDecoder:
-      generators.push_back(text_generator(nc, base, shapes));
-      generators.push_back(past_key_values_generator(spec.past, nc, shapes));
-      break;
-    case Layout::Seq2SeqText: {
-      generators.push_back(text_generator(nc, base, shapes, spec.bart));
-      const int64_t encoder_length = generators[0]->sequence_length;
-      if (spec.bart && causal) {
-        generators.push_back(decoder_text_generator(nc, base, shapes));
-        generators.push_back(past_key_values_generator(PastKind::Default, nc, shapes));
-      } else {
-        generators.push_back(seq2seq_decoder_text_generator(nc, base, shapes));
-        generators.push_back(past_key_values_generator(spec.past, nc, shapes, encoder_length));
-      }
-      break;
-    }
-    case Layout::AudioToText:
-      generators.push_back(audio_generator(nc, shapes));
-      generators.push_back(seq2seq_decoder_text_generator(nc, base, shapes));
-      generators.push_back(past_key_values_generator(spec.past, nc, shapes));
-      break;
-    case Layout::Vision:
-      generators.push_back(vision_generator(nc, shapes));
-      break;
-    case Layout::TextAndVision:
-      generators.push_back(text_generator(nc, base, shapes));
-      generators.push_back(vision_generator(nc, shapes));
-      generators.push_back(bbox_generator(shapes));
-      break;
-    case Layout::Audio:
-      generators.push_back(audio_generator(nc, shapes));
-      break;
+  for (const std::string& name : submodel.generators) {
+    generators.push_back(make_generator(name, nc, base, shapes));
+    if (!generators.back())
+      throw UserError("model type '" + model_type + "': optimum's " + spec.onnx_config + " uses " + name +
+                      ", which tinyforge does not implement");
   }
 
+  const bool causal = base == "text-generation";
   const GenerateOptions options{base, request.int_dtype, request.float_dtype, request.seed};
-  for (const InputDecl& decl : decls) {
+  for (const InputDecl& decl : submodel.inputs) {
+    if (decl.when && !decl.when->holds(config)) continue;
     Generator* gen = nullptr;
     for (auto& g : generators)
       if (g->supports(decl.name)) {
@@ -206,20 +114,29 @@ DummyInputs generate_dummy_inputs(const Json& config, const InputsRequest& reque
     if (!gen) throw std::logic_error("no dummy input generator for '" + decl.name + "'");
     // New tokens after a filled cache are one step long, except for decoder-only text generation.
     const bool one_step =
-        past_in_inputs && !causal &&
+        submodel.past_in_inputs && !causal &&
         (decl.name == "decoder_input_ids" || decl.name == "input_ids" || decl.name == "position_ids");
     const int64_t saved = gen->sequence_length;
     if (one_step) gen->sequence_length = 1;
     std::vector<DummyTensor> made = gen->generate(decl.name, options);
     gen->sequence_length = saved;
     for (auto& t : made) {
-      if (decl.name != "past_key_values") t.dynamic_axes = decl.axes;
+      if (decl.name == "past_key_values") {
+        auto axes = submodel.past_axes.find(past_part(t.name));
+        if (axes == submodel.past_axes.end())
+          throw std::logic_error("optimum's " + spec.onnx_config + " declares no past input like '" + t.name +
+                                 "'");
+        t.dynamic_axes = axes->second;
+      } else {
+        t.dynamic_axes = decl.axes;
+      }
       result.tensors.push_back(std::move(t));
     }
   }
 
-  // Decoders with a filled cache see a mask over past + new tokens: ones appended on the right.
-  if (past_in_inputs && decoder_layout && causal) {
+  // PAD_ATTENTION_MASK_TO_PAST: text generation with a filled cache sees a mask over past + new tokens, ones
+  // appended on the right.
+  if (submodel.past_in_inputs && spec.pad_attention_mask_to_past && causal) {
     auto find = [&](const std::string& name) -> DummyTensor* {
       for (auto& t : result.tensors)
         if (t.name == name) return &t;
@@ -235,9 +152,12 @@ DummyInputs generate_dummy_inputs(const Json& config, const InputsRequest& reque
 
 std::string default_inputs_file(const std::string& model_type, const std::string& arch,
                                 const std::string& config_json, uint64_t seed) {
-  if (!find_inputs_spec(model_type)) return "";
+  const ModelInputsSpec* spec = find_inputs_spec(model_type);
+  if (!spec) return "";
   InputsRequest request;
   request.task = default_task_for_architecture(model_type, arch);
+  const TaskInputs* task = spec->find_task(request.task);
+  if (!task || !task_implemented(*task)) return "";
   request.seed = seed;
   return dummy_inputs_safetensors(generate_dummy_inputs(parse_json(config_json, "config.json"), request));
 }

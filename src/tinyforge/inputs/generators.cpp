@@ -263,15 +263,15 @@ class DecoderTextGenerator : public TextGenerator {
   int64_t hidden_size_ = 0;
 };
 
+// The layouts of optimum's past-key-values generators (transformers >= 4.54: separate key/value tensors).
+enum class PastKind { Default, Mistral, Gemma, Falcon, Bloom, GPTBigCode, DeepSeekV3, Seq2Seq, T5 };
+
 class PastGenerator : public Generator {
  public:
-  PastGenerator(PastKind kind, const NormalizedConfig& nc, const Shapes& shapes,
-                int64_t encoder_sequence_length)
-      : kind_(kind) {
+  PastGenerator(PastKind kind, const NormalizedConfig& nc, const Shapes& shapes) : kind_(kind) {
     supported_ = {"past_key_values"};
     batch_size = shape_value(shapes, "batch_size");
     sequence_length = shape_value(shapes, "sequence_length");
-    encoder_sequence_length_ = encoder_sequence_length < 0 ? sequence_length : encoder_sequence_length;
     if (kind == PastKind::Seq2Seq || kind == PastKind::T5) {
       supported_.push_back("cache_position");
       layers_ = nc.get_int("decoder_num_layers");
@@ -317,7 +317,8 @@ class PastGenerator : public Generator {
     }
     const bool seq2seq = kind_ == PastKind::Seq2Seq || kind_ == PastKind::T5;
     const Shape self_shape{batch_size, heads_, sequence_length, head_dim_};
-    const Shape cross_shape{batch_size, encoder_heads_, encoder_sequence_length_, encoder_head_dim_};
+    // The encoder length the seq2seq ONNX configs pass is their text generator's: the same --sequence_length.
+    const Shape cross_shape{batch_size, encoder_heads_, sequence_length, encoder_head_dim_};
     for (int64_t i = 0; i < layers_; ++i) {
       const std::string prefix = "past_key_values." + std::to_string(i) + ".";
       if (!seq2seq) {
@@ -325,18 +326,13 @@ class PastGenerator : public Generator {
           Shape shape = self_shape;
           if (value_head_dim_ && part[0] == 'v') shape[3] = value_head_dim_;  // DeepSeek MLA: own value width
           out.push_back(random_float_tensor(prefix + part, shape, 0, 1, o.float_dtype, o.seed));
-          out.back().dynamic_axes = {{0, "batch_size"}, {2, "past_sequence_length"}};
         }
         continue;
       }
-      for (const char* part : {"decoder.key", "decoder.value"}) {
+      for (const char* part : {"decoder.key", "decoder.value"})
         out.push_back(random_float_tensor(prefix + part, self_shape, 0, 1, o.float_dtype, o.seed));
-        out.back().dynamic_axes = {{0, "batch_size"}, {2, "past_decoder_sequence_length"}};
-      }
-      for (const char* part : {"encoder.key", "encoder.value"}) {
+      for (const char* part : {"encoder.key", "encoder.value"})
         out.push_back(random_float_tensor(prefix + part, cross_shape, 0, 1, o.float_dtype, o.seed));
-        out.back().dynamic_axes = {{0, "batch_size"}, {2, "encoder_sequence_length"}};
-      }
     }
     return out;
   }
@@ -345,7 +341,6 @@ class PastGenerator : public Generator {
   PastKind kind_;
   int64_t layers_ = 0, heads_ = 0, head_dim_ = 0, encoder_heads_ = 0, encoder_head_dim_ = 0,
           value_head_dim_ = 0;
-  int64_t encoder_sequence_length_ = 0;
 };
 
 class VisionGenerator : public Generator {
@@ -431,30 +426,68 @@ class BboxGenerator : public Generator {
 
 }  // namespace
 
-std::unique_ptr<Generator> text_generator(const NormalizedConfig& nc, const std::string& task,
-                                          const Shapes& shapes, bool bart_eos) {
-  return std::make_unique<TextGenerator>(nc, task, shapes, bart_eos);
+namespace {
+
+using Factory = std::unique_ptr<Generator> (*)(const NormalizedConfig&, const std::string&, const Shapes&);
+
+template <PastKind kind>
+std::unique_ptr<Generator> make_past(const NormalizedConfig& nc, const std::string&, const Shapes& shapes) {
+  return std::make_unique<PastGenerator>(kind, nc, shapes);
 }
-std::unique_ptr<Generator> decoder_text_generator(const NormalizedConfig& nc, const std::string& task,
-                                                  const Shapes& shapes) {
-  return std::make_unique<DecoderTextGenerator>(nc, task, shapes, false);
+
+// optimum's generator classes by name. DummyDecoderTextInputGenerator and
+// DummySeq2SeqDecoderTextInputGenerator differ in the encoder outputs only the latter makes.
+const std::map<std::string, Factory>& factories() {
+  static const std::map<std::string, Factory> all = {
+      {"DummyTextInputGenerator",
+       [](const NormalizedConfig& nc, const std::string& task,
+          const Shapes& shapes) -> std::unique_ptr<Generator> {
+         return std::make_unique<TextGenerator>(nc, task, shapes, false);
+       }},
+      {"BartDummyTextInputGenerator",
+       [](const NormalizedConfig& nc, const std::string& task, const Shapes& shapes)
+           -> std::unique_ptr<Generator> { return std::make_unique<TextGenerator>(nc, task, shapes, true); }},
+      {"DummyDecoderTextInputGenerator",
+       [](const NormalizedConfig& nc, const std::string& task,
+          const Shapes& shapes) -> std::unique_ptr<Generator> {
+         return std::make_unique<DecoderTextGenerator>(nc, task, shapes, false);
+       }},
+      {"DummySeq2SeqDecoderTextInputGenerator",
+       [](const NormalizedConfig& nc, const std::string& task,
+          const Shapes& shapes) -> std::unique_ptr<Generator> {
+         return std::make_unique<DecoderTextGenerator>(nc, task, shapes, true);
+       }},
+      {"DummyPastKeyValuesGenerator", make_past<PastKind::Default>},
+      {"MistralDummyPastKeyValuesGenerator", make_past<PastKind::Mistral>},
+      {"GemmaDummyPastKeyValuesGenerator", make_past<PastKind::Gemma>},
+      {"FalconDummyPastKeyValuesGenerator", make_past<PastKind::Falcon>},
+      {"BloomDummyPastKeyValuesGenerator", make_past<PastKind::Bloom>},
+      {"GPTBigCodeDummyPastKeyValuesGenerator", make_past<PastKind::GPTBigCode>},
+      {"DeepSeekV3DummyPastKeyValuesGenerator", make_past<PastKind::DeepSeekV3>},
+      {"DummySeq2SeqPastKeyValuesGenerator", make_past<PastKind::Seq2Seq>},
+      {"T5DummySeq2SeqPastKeyValuesGenerator", make_past<PastKind::T5>},
+      {"DummyVisionInputGenerator",
+       [](const NormalizedConfig& nc, const std::string&, const Shapes& shapes)
+           -> std::unique_ptr<Generator> { return std::make_unique<VisionGenerator>(nc, shapes); }},
+      {"DummyAudioInputGenerator",
+       [](const NormalizedConfig& nc, const std::string&, const Shapes& shapes)
+           -> std::unique_ptr<Generator> { return std::make_unique<AudioGenerator>(nc, shapes); }},
+      {"DummyBboxInputGenerator",
+       [](const NormalizedConfig&, const std::string&, const Shapes& shapes) -> std::unique_ptr<Generator> {
+         return std::make_unique<BboxGenerator>(shapes);
+       }},
+  };
+  return all;
 }
-std::unique_ptr<Generator> seq2seq_decoder_text_generator(const NormalizedConfig& nc, const std::string& task,
-                                                          const Shapes& shapes) {
-  return std::make_unique<DecoderTextGenerator>(nc, task, shapes, true);
+
+}  // namespace
+
+std::unique_ptr<Generator> make_generator(const std::string& optimum_class, const NormalizedConfig& nc,
+                                          const std::string& task, const Shapes& shapes) {
+  auto it = factories().find(optimum_class);
+  return it == factories().end() ? nullptr : it->second(nc, task, shapes);
 }
-std::unique_ptr<Generator> past_key_values_generator(PastKind kind, const NormalizedConfig& nc,
-                                                     const Shapes& shapes, int64_t encoder_sequence_length) {
-  return std::make_unique<PastGenerator>(kind, nc, shapes, encoder_sequence_length);
-}
-std::unique_ptr<Generator> vision_generator(const NormalizedConfig& nc, const Shapes& shapes) {
-  return std::make_unique<VisionGenerator>(nc, shapes);
-}
-std::unique_ptr<Generator> audio_generator(const NormalizedConfig& nc, const Shapes& shapes) {
-  return std::make_unique<AudioGenerator>(nc, shapes);
-}
-std::unique_ptr<Generator> bbox_generator(const Shapes& shapes) {
-  return std::make_unique<BboxGenerator>(shapes);
-}
+
+bool generator_implemented(const std::string& optimum_class) { return factories().count(optimum_class) > 0; }
 
 }  // namespace tinyforge::inputs

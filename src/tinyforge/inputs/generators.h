@@ -60,21 +60,11 @@ class Generator {
   std::vector<std::string> supported_;
 };
 
-// The layouts of optimum's past-key-values generators (transformers >= 4.54: separate key/value tensors).
-enum class PastKind { Default, Mistral, Gemma, Falcon, Bloom, GPTBigCode, DeepSeekV3, Seq2Seq, T5 };
-
-std::unique_ptr<Generator> text_generator(const NormalizedConfig& nc, const std::string& task,
-                                          const Shapes& shapes, bool bart_eos = false);
-std::unique_ptr<Generator> decoder_text_generator(const NormalizedConfig& nc, const std::string& task,
-                                                  const Shapes& shapes);
-std::unique_ptr<Generator> seq2seq_decoder_text_generator(const NormalizedConfig& nc, const std::string& task,
-                                                          const Shapes& shapes);
-// encoder_sequence_length < 0: the generator's own sequence length.
-std::unique_ptr<Generator> past_key_values_generator(PastKind kind, const NormalizedConfig& nc,
-                                                     const Shapes& shapes,
-                                                     int64_t encoder_sequence_length = -1);
-std::unique_ptr<Generator> vision_generator(const NormalizedConfig& nc, const Shapes& shapes);
-std::unique_ptr<Generator> audio_generator(const NormalizedConfig& nc, const Shapes& shapes);
-std::unique_ptr<Generator> bbox_generator(const Shapes& shapes);
+// The seeded counterpart of optimum's generator class `optimum_class` (its name in
+// optimum/utils/input_generators.py) as an ONNX config instantiates it for `task` (without "-with-past");
+// nullptr when tinyforge does not implement that class.
+std::unique_ptr<Generator> make_generator(const std::string& optimum_class, const NormalizedConfig& nc,
+                                          const std::string& task, const Shapes& shapes);
+bool generator_implemented(const std::string& optimum_class);
 
 }  // namespace tinyforge::inputs

@@ -1,256 +1,109 @@
 #include "tinyforge/inputs/tasks.h"
 
-#include <algorithm>
+#include <string_view>
+#include <utility>
 
-namespace tinyforge::inputs {
+namespace tinyforge {
+namespace embedded_inputs {
+const std::vector<std::pair<std::string_view, std::string_view>>& files();
+}
+
+namespace inputs {
 
 namespace {
 
-using Aliases = std::map<std::string, std::string>;
+constexpr std::string_view kFactsFile = "optimum_inputs.json";
 
-const std::vector<std::string> kTextTasks = {"feature-extraction",  "fill-mask",
-                                             "multiple-choice",     "question-answering",
-                                             "text-classification", "token-classification"};
-const std::vector<std::string> kTextGenerationTasks = {"feature-extraction", "feature-extraction-with-past",
-                                                       "text-generation", "text-generation-with-past"};
-
-std::vector<std::string> plus(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
+std::optional<ConfigCondition> read_condition(const Json& j) {
+  if (!j.contains("when")) return std::nullopt;
+  const Json& w = j["when"];
+  return ConfigCondition{w.at("field").get<std::string>(), w.at("equals"), w.at("default")};
 }
 
-// NormalizedTextConfig's upper-case names, then a config's with_args overrides.
-Aliases text_aliases(const Aliases& overrides = {}) {
-  Aliases a = {{"vocab_size", "vocab_size"},
-               {"hidden_size", "hidden_size"},
-               {"num_layers", "num_hidden_layers"},
-               {"num_attention_heads", "num_attention_heads"},
-               {"eos_token_id", "eos_token_id"}};
-  for (const auto& [k, v] : overrides) a[k] = v;
-  return a;
+Axes read_axes(const Json& j) {
+  Axes axes;
+  for (const auto& [dim, name] : j.items()) axes[std::stoi(dim)] = name.get<std::string>();
+  return axes;
 }
 
-// NormalizedSeq2SeqConfig: its encoder/decoder names are frozen to the base names, whatever with_args says
-// about num_attention_heads (they then resolve through the config's attribute_map).
-Aliases seq2seq_aliases(const Aliases& overrides) {
-  Aliases a = text_aliases();
-  a["encoder_num_layers"] = a["decoder_num_layers"] = "num_hidden_layers";
-  a["encoder_num_attention_heads"] = a["decoder_num_attention_heads"] = "num_attention_heads";
-  for (const auto& [k, v] : overrides) a[k] = v;
-  return a;
-}
-
-Aliases vision_aliases() {
-  return {{"image_size", "image_size"}, {"num_channels", "num_channels"}, {"input_size", "input_size"}};
-}
-
-// CLIPNormalizedConfig: text names look in text_config, vision names in vision_config.
-Aliases text_and_vision_aliases() {
-  Aliases a;
-  for (const char* k : {"vocab_size", "hidden_size", "num_layers", "num_attention_heads", "eos_token_id"})
-    a[k] = std::string("text_config.") + k;
-  for (const char* k : {"image_size", "num_channels", "input_size"}) a[k] = std::string("vision_config.") + k;
-  return a;
-}
-
-ModelInputsSpec make(std::string model_type, Layout layout, std::vector<std::string> tasks, Aliases aliases,
-                     Aliases attribute_map = {}) {
-  ModelInputsSpec s;
-  s.model_type = std::move(model_type);
-  s.layout = layout;
-  s.tasks = std::move(tasks);
-  s.aliases = std::move(aliases);
-  s.attribute_map = std::move(attribute_map);
+SubmodelInputs read_submodel(const Json& j) {
+  SubmodelInputs s;
+  for (const Json& i : j.at("inputs"))
+    s.inputs.push_back(
+        {i.at("name").get<std::string>(), read_axes(i.value("axes", Json::object())), read_condition(i)});
+  s.generators = j.at("generators").get<std::vector<std::string>>();
+  s.past_in_inputs = j.at("past_in_inputs").get<bool>();
+  if (j.contains("past_axes"))
+    for (const auto& [part, axes] : j["past_axes"].items()) s.past_axes[part] = read_axes(axes);
+  s.when = read_condition(j);
   return s;
 }
 
-std::vector<ModelInputsSpec> build_specs() {
-  std::vector<ModelInputsSpec> specs;
-  auto add = [&](ModelInputsSpec s) { specs.push_back(std::move(s)); };
-
-  ModelInputsSpec bert = make("bert", Layout::TextEncoder, kTextTasks, text_aliases());
-  bert.token_type_ids = true;
-  add(bert);
-  ModelInputsSpec roberta = make("roberta", Layout::TextEncoder, kTextTasks, text_aliases());
-  add(roberta);
-
-  ModelInputsSpec gpt2 = make("gpt2", Layout::TextDecoder,
-                              plus(kTextGenerationTasks, {"text-classification", "token-classification"}),
-                              text_aliases({{"num_layers", "n_layer"}, {"num_attention_heads", "n_head"}}),
-                              {{"hidden_size", "n_embd"},
-                               {"max_position_embeddings", "n_positions"},
-                               {"num_attention_heads", "n_head"},
-                               {"num_hidden_layers", "n_layer"}});
-  gpt2.position_ids = true;
-  add(gpt2);
-
-  ModelInputsSpec llama =
-      make("llama", Layout::TextDecoder, plus(kTextGenerationTasks, {"text-classification"}), text_aliases());
-  llama.position_ids = true;
-  llama.past = PastKind::Mistral;
-  add(llama);
-  ModelInputsSpec mistral = llama;
-  mistral.model_type = "mistral";
-  mistral.aliases["num_key_value_heads"] = "num_key_value_heads";
-  add(mistral);
-  ModelInputsSpec qwen2 = llama;
-  qwen2.model_type = "qwen2";
-  qwen2.tasks = plus(kTextGenerationTasks, {"text-classification", "token-classification"});
-  qwen2.aliases["num_key_value_heads"] = "num_key_value_heads";  // NormalizedTextConfigWithGQA
-  add(qwen2);
-  ModelInputsSpec gemma =
-      make("gemma", Layout::TextDecoder, plus(kTextGenerationTasks, {"text-classification"}), text_aliases());
-  gemma.past = PastKind::Gemma;  // TextDecoderOnnxConfig: no position_ids
-  add(gemma);
-
-  // Decoder-only types not in the forging catalog yet: their layouts are checked on transformers' own
-  // configs.
-  ModelInputsSpec falcon =
-      make("falcon", Layout::TextDecoder,
-           plus(kTextGenerationTasks, {"question-answering", "token-classification"}), text_aliases());
-  falcon.position_ids = falcon.position_ids_unless_alibi = true;
-  falcon.past = PastKind::Falcon;
-  add(falcon);
-  ModelInputsSpec bloom = make("bloom", Layout::TextDecoder,
-                               plus(kTextGenerationTasks, {"text-classification", "token-classification"}),
-                               text_aliases({{"num_layers", "n_layer"}, {"num_attention_heads", "n_head"}}),
-                               {{"num_hidden_layers", "n_layer"}, {"num_attention_heads", "n_head"}});
-  bloom.past = PastKind::Bloom;
-  add(bloom);
-  ModelInputsSpec bigcode = make(
-      "gpt_bigcode", Layout::TextDecoder,
-      plus(kTextGenerationTasks, {"text-classification", "token-classification"}),
-      text_aliases({{"num_layers", "n_layer"}, {"num_attention_heads", "n_head"}, {"hidden_size", "n_embd"}}),
-      {{"hidden_size", "n_embd"},
-       {"max_position_embeddings", "n_positions"},
-       {"num_attention_heads", "n_head"},
-       {"num_hidden_layers", "n_layer"}});
-  bigcode.position_ids = true;
-  bigcode.past = PastKind::GPTBigCode;
-  add(bigcode);
-  ModelInputsSpec deepseek = make("deepseek_v3", Layout::TextDecoder, kTextGenerationTasks, text_aliases(),
-                                  {{"num_local_experts", "n_routed_experts"}});
-  deepseek.position_ids = true;
-  deepseek.past = PastKind::DeepSeekV3;
-  add(deepseek);
-
-  ModelInputsSpec t5 = make("t5", Layout::Seq2SeqText,
-                            {"feature-extraction", "feature-extraction-with-past", "text2text-generation",
-                             "text2text-generation-with-past"},
-                            seq2seq_aliases({{"hidden_size", "d_model"},
-                                             {"num_attention_heads", "num_heads"},
-                                             {"encoder_num_layers", "num_layers"},
-                                             {"decoder_num_layers", "num_decoder_layers"},
-                                             {"key_value_dim", "d_kv"}}),
-                            {{"hidden_size", "d_model"},
-                             {"num_attention_heads", "num_heads"},
-                             {"num_hidden_layers", "num_layers"},
-                             {"head_dim", "d_kv"}});
-  t5.past = PastKind::T5;
-  add(t5);
-
-  ModelInputsSpec bart =
-      make("bart", Layout::Seq2SeqText,
-           plus(plus(kTextGenerationTasks, {"text2text-generation", "text2text-generation-with-past"}),
-                {"text-classification", "question-answering"}),
-           seq2seq_aliases({{"encoder_num_layers", "encoder_layers"},
-                            {"decoder_num_layers", "decoder_layers"},
-                            {"num_layers", "decoder_layers"},
-                            {"encoder_num_attention_heads", "encoder_attention_heads"},
-                            {"decoder_num_attention_heads", "decoder_attention_heads"},
-                            {"eos_token_id", "eos_token_id"}}),
-           {{"num_attention_heads", "encoder_attention_heads"},
-            {"hidden_size", "d_model"},
-            {"num_hidden_layers", "encoder_layers"}});
-  bart.past = PastKind::Seq2Seq;
-  bart.bart = true;
-  add(bart);
-
-  ModelInputsSpec whisper =
-      make("whisper", Layout::AudioToText,
-           {"feature-extraction", "feature-extraction-with-past", "audio-classification",
-            "automatic-speech-recognition", "automatic-speech-recognition-with-past"},
-           seq2seq_aliases({{"encoder_num_layers", "encoder_layers"},
-                            {"decoder_num_layers", "decoder_layers"},
-                            {"feature_size", "num_mel_bins"}}),
-           {{"num_key_value_heads", "encoder_attention_heads"},
-            {"num_attention_heads", "encoder_attention_heads"},
-            {"hidden_size", "d_model"},
-            {"num_hidden_layers", "encoder_layers"}});
-  whisper.past = PastKind::Seq2Seq;
-  add(whisper);
-
-  add(make("vit", Layout::Vision, {"feature-extraction", "image-classification", "masked-im"},
-           vision_aliases()));
-  add(make("resnet", Layout::Vision, {"feature-extraction", "image-classification"}, vision_aliases()));
-  add(make("clip", Layout::TextAndVision,
-           {"feature-extraction", "zero-shot-image-classification", "image-classification"},
-           text_and_vision_aliases()));
-  add(make("wav2vec2", Layout::Audio,
-           {"feature-extraction", "automatic-speech-recognition", "audio-classification",
-            "audio-frame-classification", "audio-xvector"},
-           {}));
-  return specs;
+ModelInputsSpec read_spec(const std::string& model_type, const Json& j) {
+  ModelInputsSpec s;
+  s.model_type = model_type;
+  s.onnx_config = j.at("onnx_config").get<std::string>();
+  for (const Json& t : j.at("tasks")) {
+    TaskInputs task{t.at("task").get<std::string>(), read_submodel(t), std::nullopt};
+    if (t.contains("decoder")) task.decoder = read_submodel(t["decoder"]);
+    s.task_names.push_back(task.task);
+    s.tasks.push_back(std::move(task));
+  }
+  s.aliases = j.at("aliases").get<std::map<std::string, std::string>>();
+  s.attribute_map = j.at("attribute_map").get<std::map<std::string, std::string>>();
+  s.pad_attention_mask_to_past = j.at("pad_attention_mask_to_past").get<bool>();
+  s.default_tasks = j.at("default_tasks").get<std::map<std::string, std::string>>();
+  return s;
 }
 
-const std::vector<ModelInputsSpec>& specs() {
-  static const std::vector<ModelInputsSpec> all = build_specs();
+const std::map<std::string, ModelInputsSpec>& specs() {
+  static const std::map<std::string, ModelInputsSpec> all = [] {
+    std::map<std::string, ModelInputsSpec> out;
+    for (const auto& [name, text] : embedded_inputs::files()) {
+      if (name != kFactsFile) continue;
+      const Json facts = parse_json(std::string(text), std::string(name));
+      for (const auto& [model_type, entry] : facts.at("model_types").items())
+        out.emplace(model_type, read_spec(model_type, entry));
+    }
+    return out;
+  }();
   return all;
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
 
-const ModelInputsSpec* find_inputs_spec(const std::string& model_type) {
-  for (const auto& s : specs())
-    if (s.model_type == model_type) return &s;
+bool ConfigCondition::holds(const Json& config) const {
+  const bool present = config.is_object() && config.contains(field) && !config[field].is_null();
+  return (present ? config[field] : fallback) == equals;
+}
+
+const SubmodelInputs& TaskInputs::submodel_for(const Json& config) const {
+  return decoder && (!decoder->when || decoder->when->holds(config)) ? *decoder : monolith;
+}
+
+const TaskInputs* ModelInputsSpec::find_task(const std::string& task) const {
+  for (const auto& t : tasks)
+    if (t.task == task) return &t;
   return nullptr;
+}
+
+const ModelInputsSpec* find_inputs_spec(const std::string& model_type) {
+  auto it = specs().find(model_type);
+  return it == specs().end() ? nullptr : &it->second;
 }
 
 std::vector<std::string> inputs_model_types() {
   std::vector<std::string> out;
-  for (const auto& s : specs()) out.push_back(s.model_type);
-  std::sort(out.begin(), out.end());
-  return out;
+  for (const auto& [model_type, spec] : specs()) out.push_back(model_type);
+  return out;  // std::map: sorted
 }
 
 std::string default_task_for_architecture(const std::string& model_type, const std::string& arch) {
   const ModelInputsSpec* spec = find_inputs_spec(model_type);
   if (!spec) return "";
-  // The head's task, as transformers' auto mappings group the heads.
-  static const std::vector<std::pair<std::string, std::string>> by_suffix = {
-      {"ForCausalLM", "text-generation"},
-      {"LMHeadModel", "text-generation"},
-      {"ForMaskedLM", "fill-mask"},
-      {"ForMultipleChoice", "multiple-choice"},
-      {"ForQuestionAnswering", "question-answering"},
-      {"ForTokenClassification", "token-classification"},
-      {"ForImageClassification", "image-classification"},
-      {"ForMaskedImageModeling", "masked-im"},
-      {"ForCTC", "automatic-speech-recognition"},
-      {"ForAudioClassification", "audio-classification"},
-      {"ForAudioFrameClassification", "audio-frame-classification"},
-      {"ForXVector", "audio-xvector"},
-  };
-  std::string task;
-  for (const auto& [suffix, t] : by_suffix)
-    if (ends_with(arch, suffix)) task = t;
-  if (ends_with(arch, "ForSequenceClassification"))
-    task = spec->layout == Layout::Audio || spec->layout == Layout::AudioToText ? "audio-classification"
-                                                                                : "text-classification";
-  // optimum infers the first task whose auto class maps the head: BART's ForConditionalGeneration is also its
-  // masked-LM head, and fill-mask comes first (then falls back below, as optimum has no ONNX fill-mask for
-  // it).
-  if (ends_with(arch, "ForConditionalGeneration"))
-    task = spec->layout == Layout::AudioToText ? "automatic-speech-recognition"
-           : spec->bart                        ? "fill-mask"
-                                               : "text2text-generation";
-  if (std::find(spec->tasks.begin(), spec->tasks.end(), task) == spec->tasks.end())
-    task = "feature-extraction";
-  return task;
+  auto it = spec->default_tasks.find(arch);
+  return it == spec->default_tasks.end() ? "feature-extraction" : it->second;
 }
 
-}  // namespace tinyforge::inputs
+}  // namespace inputs
+}  // namespace tinyforge

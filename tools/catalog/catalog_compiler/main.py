@@ -1,4 +1,5 @@
-"""tools/catalog/compile: regenerate src/tinyforge/catalog/data/ from the pinned transformers.
+"""tools/catalog/compile: regenerate src/tinyforge/catalog/data/ from the pinned transformers (and, for the whole
+selection, src/tinyforge/inputs/data/optimum_inputs.json from the pinned optimum: optimum_facts.py).
 
   compile --all                 every model type of tools/catalog/model_types.txt
   compile TYPE [TYPE ...]       those types
@@ -124,6 +125,14 @@ def main(argv=None):
 
     chosen = [t for t, _ in selection()] if args.all or not args.types else args.types
     t0 = time.time()
+    facts_pool = facts_job = None
+    if args.all or not args.types:  # the inputs facts cover the whole selection; in their own process
+        from concurrent.futures import ProcessPoolExecutor
+
+        from . import optimum_facts
+
+        facts_pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        facts_job = facts_pool.submit(optimum_facts.compile_facts, chosen)
     files = {"_base.json": dumps(base_defaults())}
     failures = {}
     for model_type, entry, error, secs in run_all(chosen, args.j):
@@ -135,9 +144,18 @@ def main(argv=None):
                  "compiled": {"by": "tools/catalog/compile", "transformers_version": transformers.__version__},
                  **entry}
         files[f"{model_type}.json"] = dumps(entry)
+    outputs = {DATA / name: text for name, text in files.items()}
     drift = []
-    for name, text in sorted(files.items()):
-        path = DATA / name
+    if facts_job:
+        try:
+            outputs[optimum_facts.OUT] = facts_job.result()
+        except Exception as e:  # noqa: BLE001 - the catalog files are still written
+            failures[optimum_facts.OUT.name] = f"{type(e).__name__}: {e}"
+            if args.check:  # what cannot be compiled cannot be checked
+                drift.append(f"{optimum_facts.OUT.name} (not compiled: {type(e).__name__}: {e})")
+        facts_pool.shutdown()
+    for path, text in sorted(outputs.items()):
+        name = path.name
         if args.check:
             if not path.exists() or path.read_text() != text:
                 drift.append(name)
