@@ -97,6 +97,14 @@ def make_inputs(model, config, arch):
         inputs["input_features"] = torch.randn(batch, config.num_mel_bins, frames, generator=g)
         if getattr(config, "is_encoder_decoder", False) and "AudioClassification" not in arch:
             inputs["decoder_input_ids"] = torch.randint(0, config.vocab_size, (batch, 5), generator=g)
+    if arch == "DecisionTransformerModel":
+        # DecisionTransformerModelTester's inputs: trajectories of states, actions, rewards, returns-to-go.
+        inputs["states"] = torch.randn(batch, seq, config.state_dim, generator=g)
+        inputs["actions"] = torch.randn(batch, seq, config.act_dim, generator=g)
+        inputs["rewards"] = torch.randn(batch, seq, 1, generator=g)
+        inputs["returns_to_go"] = torch.randn(batch, seq, 1, generator=g)
+        inputs["timesteps"] = torch.randint(0, config.max_ep_len, (batch, seq), generator=g)
+        inputs["attention_mask"] = torch.ones(batch, seq, dtype=torch.long)
     if "ForPreTraining" in arch and main == "input_values":
         inputs["mask_time_indices"] = None
     if arch in ("T5ForSequenceClassification", "BartForSequenceClassification"):

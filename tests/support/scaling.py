@@ -43,6 +43,8 @@ LAYER_PATTERNS = {
 GENERIC_EXCEPTIONS = {
     # Its mixer checks hidden_size * expand == num_heads * head_dim, and its groups split the heads.
     "mamba2": {"head_dim": 32, "n_groups": 2},
+    # Its config refuses any other top-k.
+    "zaya": {"num_experts_per_tok": 1},
 }
 
 

@@ -55,6 +55,11 @@ TEST(LayoutExpression, LogicComparisonsAndLists) {
   EXPECT_EQ(eval("['s' if w is not None and i >= m else 'f' for i in range(3)]", {{"w", 4}, {"m", 1}}),
             Json::parse(R"(["f","s","s"])"));
   EXPECT_EQ(eval("[i for i in range(6) if i % 2 == 0]"), Json::parse("[0,2,4]"));
+  EXPECT_EQ(eval("sum([3, 4])"), 7);
+  // GPT-Neo's attention_types expanded as the compiler inlines its helper: nested sums of lists.
+  EXPECT_EQ(eval("sum([sum([list(item[0]) for _ in range(item[1])], []) for item in t], [])",
+                 {{"t", Json::parse(R"([[["global", "local"], 2], [["local"], 1]])")}}),
+            Json::parse(R"(["global","local","global","local","local"])"));
 }
 
 TEST(LayoutExpression, Errors) {

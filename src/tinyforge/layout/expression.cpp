@@ -499,14 +499,16 @@ struct Evaluator {
       if (!args[0].is_array() && !args[0].is_object()) fail(text, "len() of " + type_name(args[0]));
       return static_cast<int64_t>(args[0].size());
     }
-    if (f == "min" || f == "max" || f == "sum") {
+    if (f == "sum") {  // sum(items) or sum(items, start): sum(lists, []) concatenates
+      if (args.empty() || args.size() > 2 || !args[0].is_array())
+        fail(text, "sum() takes a list and an optional start value");
+      Json total = args.size() == 2 ? args[1] : Json(static_cast<int64_t>(0));
+      for (const auto& x : args[0]) total = arithmetic(text, "+", total, x);
+      return total;
+    }
+    if (f == "min" || f == "max") {
       std::vector<Json> items = args;
       if (args.size() == 1 && args[0].is_array()) items.assign(args[0].begin(), args[0].end());
-      if (f == "sum") {
-        Json total = static_cast<int64_t>(0);
-        for (const auto& x : items) total = arithmetic(text, "+", total, x);
-        return total;
-      }
       if (items.empty()) fail(text, f + "() of nothing");
       Json best = items[0];
       for (const auto& x : items)

@@ -224,50 +224,61 @@ class TypeCompiler:
         templates = base.templates()
         # 1. loop ranges: a config number equal to the count at the tiny config, confirmed by a probe that
         # changes it.
-        range_exprs = {}
-        counts = {}
-        # A loop counts the indices of all its templates together (RWKV's pre_ln is in block 0 only, Zamba2's
-        # hybrid layers are 1 and 2 of 3); templates missing some of them get conditions below.
-        union = {}
-        for tpl, per in templates.items():
-            for pos in range(tpl.count("{}")):
-                key = loop_prefix(tpl, pos)
-                seen = {idx[pos] for idx in per}
-                prev = union.get(key, (None, None, set()))
-                widest = tpl if prev[0] is None or len(seen) > len({i[pos] for i in templates[prev[0]]}) else prev[0]
-                union[key] = (widest, pos, prev[2] | seen)
-        for key, (tpl, pos, seen) in union.items():
-            if sorted(seen) == list(range(len(seen))):
-                counts[key] = (tpl, pos, len(seen))
-        candidates = {k: v for k, v in env.items()
-                      if isinstance(v, int) and not isinstance(v, bool) and k not in _NOT_PROBED}
+        def ranges_of(templates, at, env):
+            """{loop key: count expression} of `templates`, seen at config `at` (the tiny one, or the probe
+            a template appeared in) whose environment is `env`."""
+            range_exprs = {}
+            counts = {}
+            # A loop counts the indices of all its templates together (RWKV's pre_ln is in block 0 only, Zamba2's
+            # hybrid layers are 1 and 2 of 3); templates missing some of them get conditions below.
+            union = {}
+            for tpl, per in templates.items():
+                for pos in range(tpl.count("{}")):
+                    key = loop_prefix(tpl, pos)
+                    seen = {idx[pos] for idx in per}
+                    prev = union.get(key, (None, None, set()))
+                    widest = tpl if prev[0] is None or len(seen) > len({i[pos] for i in templates[prev[0]]}) else prev[0]
+                    union[key] = (widest, pos, prev[2] | seen)
+            for key, (tpl, pos, seen) in union.items():
+                if sorted(seen) == list(range(len(seen))):
+                    counts[key] = (tpl, pos, len(seen))
+            candidates = {k: v for k, v in env.items()
+                          if isinstance(v, int) and not isinstance(v, bool) and k not in _NOT_PROBED}
+
+            for key, (tpl, pos, count) in counts.items():
+                for field in sorted(candidates, key=lambda f: (f != "num_hidden_layers", f)):
+                    if candidates[field] != count or field in self.rules.properties:
+                        continue
+                    settable = field in at or field in self.field_defaults
+                    if not settable:
+                        continue
+                    # count + 1, or twice the count where the config refuses that (heads must divide the width).
+                    for probe_n in (count + 1, 2 * count):
+                        t2 = self.probe_capture(with_depth(at, field, probe_n))
+                        if t2 is not None and tpl in t2 and len({idx[pos] for idx in t2[tpl]}) == probe_n:
+                            range_exprs[key] = field
+                            break
+                    if key in range_exprs:
+                        break
+                if key in range_exprs:
+                    continue
+                # A derived count (len(conv_dim), a property) or a fixed one (T5's 2 sub-layers per block): the
+                # first candidate with the count at the tiny config; verify_layout confirms it on the probes.
+                derived = [f for f in self.derived if env.get(f) == count and not isinstance(env.get(f), bool)]
+                lists = [f"len({f})" for f, v in sorted(env.items()) if isinstance(v, list) and len(v) == count]
+                range_exprs[key] = (derived + lists + [str(count)])[0]
+            return range_exprs
 
         def probe(field, value):
             return self.probe_capture({**tiny, field: value})
 
-        for key, (tpl, pos, count) in counts.items():
-            for field in sorted(candidates, key=lambda f: (f != "num_hidden_layers", f)):
-                if candidates[field] != count or field in self.rules.properties:
-                    continue
-                settable = field in tiny or field in self.field_defaults
-                if not settable:
-                    continue
-                t2 = self.probe_capture(with_depth(tiny, field, count + 1))
-                if t2 is None or tpl not in t2:
-                    continue
-                if len({idx[pos] for idx in t2[tpl]}) == count + 1:
-                    range_exprs[key] = field
-                    break
-            if key in range_exprs:
-                continue
-            # A derived count (len(conv_dim), a property) or a fixed one (T5's 2 sub-layers per block): the
-            # first candidate with the count at the tiny config; verify_layout confirms it on the probes.
-            derived = [f for f in self.derived if env.get(f) == count and not isinstance(env.get(f), bool)]
-            lists = [f"len({f})" for f, v in sorted(env.items()) if isinstance(v, list) and len(v) == count]
-            range_exprs[key] = (derived + lists + [str(count)])[0]
+        range_exprs = ranges_of(templates, tiny, env)
+        candidates = {k: v for k, v in env.items()
+                      if isinstance(v, int) and not isinstance(v, bool) and k not in _NOT_PROBED}
         # 2. conditions: flags flipped.
         conditions = {}
         extra = {}
+        seen_at = {}  # the probe config an extra template was found at
         base_set = set(templates)
         flags = {k: v for k, v in env.items() if isinstance(v, bool) and k not in _NOT_PROBED}
         for field, value in sorted(flags.items()):
@@ -280,6 +291,7 @@ class TypeCompiler:
             for tpl in s2 - base_set:
                 conditions[tpl] = _and(conditions.get(tpl), f"not {field}" if value else field)
                 extra[tpl] = t2[tpl]
+                seen_at[tpl] = {**tiny, field: not value}
         # 2b. conditions on sizes: a module built only where two sizes differ (OPT's project_in/out when
         # word_embed_proj_dim != hidden_size) is absent at a tiny config that makes them equal. Only sizes the
         # shapes name are tried: one probe doubles a size, a second doubles its equal peer as well.
@@ -297,7 +309,13 @@ class TypeCompiler:
                     if both is not None and tpl not in both:
                         conditions[tpl] = _and(conditions.get(tpl), f"{field} != {g}")
                         extra[tpl] = t2[tpl]
+                        seen_at[tpl] = {**tiny, field: 2 * sizes[field]}
                         break
+        # Loops of templates only seen in a probe (StableLM's per-head norms exist with qk_layernorm): counted
+        # at that probe's config.
+        for tpl, at in seen_at.items():
+            for key, expr in ranges_of({tpl: extra[tpl]}, at, self.env_for(at)).items():
+                range_exprs.setdefault(key, expr)
         # 3. per-layer conditions for templates present in only some layers.
         layer_field = next((f for k, f in range_exprs.items() if k.count("{}") == 1), None)
         for tpl, per in templates.items():
