@@ -204,14 +204,7 @@ def _walk_body(body, rules, cls_chain, guard=None, locals_=None):
                 continue
             item = _item_assignment(st.targets[0], st.value, locals_) if field is None else None
             if item is not None:
-                field, rebuild = item
-                source = field
-                if last_assign and last_assign[0] == field and last_assign[2] == len(rules.derive) - 1:
-                    source = f"({last_assign[1]})"  # one rule with the assignment before: see the loop case
-                    rules.derive.pop()
-                expr = rebuild(source)
-                rules.derive.append((field, expr if guard is None else f"({expr}) if ({guard}) else {field}"))
-                last_assign = (field, expr, len(rules.derive) - 1)
+                last_assign = _add_rebuild(rules, *item, guard, last_assign)
                 continue
             if field is None:
                 _mark_all(st, rules, f"assignment `{ast.unparse(st)[:80]}` is not expressible")
@@ -245,18 +238,24 @@ def _walk_body(body, rules, cls_chain, guard=None, locals_=None):
             rule = _appending_loop(st, locals_)
             if rule is not None:
                 field, items = rule
-                start = field
-                if last_assign and last_assign[0] == field and last_assign[2] == len(rules.derive) - 1:
-                    # `self.F = []` then the loop: one rule, so that a guard on F is read before F changes.
-                    start = f"({last_assign[1]})"
-                    rules.derive.pop()
-                expr = f"{start} + {items}"
-                rules.derive.append((field, expr if guard is None else f"({expr}) if ({guard}) else {field}"))
-                last_assign = None
+                last_assign = _add_rebuild(rules, field, lambda source: f"{source} + {items}", guard, last_assign)
                 continue
         if isinstance(st, (ast.Pass, ast.Raise)):
             continue
         _mark_all(st, rules, f"statement `{ast.unparse(st)[:80]}` is not expressible")
+
+
+def _add_rebuild(rules, field, rebuild, guard, last_assign):
+    """Adds the rule `F = rebuild(F)` (a loop appending to F, an item assignment) under `guard`. Right after
+    `self.F = E` in the same block it becomes one rule `F = rebuild(E)`, so that a guard on F (`if F is None`) is
+    read before F changes. Returns the new last assignment."""
+    source = field
+    if last_assign and last_assign[0] == field and last_assign[2] == len(rules.derive) - 1:
+        source = f"({last_assign[1]})"
+        rules.derive.pop()
+    expr = rebuild(source)
+    rules.derive.append((field, expr if guard is None else f"({expr}) if ({guard}) else {field}"))
+    return field, expr, len(rules.derive) - 1
 
 
 def _item_assignment(target, value, locals_):
