@@ -29,3 +29,27 @@ def test_unscalable_fields_are_refused_with_the_reason(tmp_path):
     assert proc.returncode != 0
     assert f"--set {field}: refused for" in proc.stderr and reasons[field] in proc.stderr
     assert not any(Path(tmp_path, model_type).glob("*/model.safetensors"))
+
+
+def test_set_num_labels_sizes_every_classifier(tmp_path):
+    # num_labels is PreTrainedConfig's property over id2label; the classifier widths must follow it.
+    import transformers
+    run_tinyforge("create", tmp_path, "--model_types", "qwen3", "--set", "num_labels=5")
+    heads = {"ForSequenceClassification": transformers.AutoModelForSequenceClassification,
+             "ForTokenClassification": transformers.AutoModelForTokenClassification}
+    checked = 0
+    for repo in sorted((tmp_path / "qwen3").iterdir()):
+        auto = next((a for suffix, a in heads.items() if repo.name.endswith(suffix)), None)
+        if auto is None:
+            continue
+        model, info = auto.from_pretrained(repo, output_loading_info=True)
+        assert model.config.num_labels == 5
+        assert not any(info.values()), (repo.name, info)
+        checked += 1
+    assert checked == 2
+
+
+def test_set_num_labels_out_of_range_is_refused(tmp_path):
+    proc = run_tinyforge("create", tmp_path, "--model_types", "qwen3", "--set", "num_labels=-1", check=False)
+    assert proc.returncode != 0 and "--set num_labels=-1: expected a whole number" in proc.stderr
+    assert not (tmp_path / "qwen3").exists()

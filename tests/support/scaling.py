@@ -36,6 +36,7 @@ LAYER_PATTERNS = {
     # Their default at 3 layers is linear attention only, whose cache transformers' forward pass refuses.
     "granitemoehybrid": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
     "qwen3_next": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
+    "kimi_linear": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
 }
 
 

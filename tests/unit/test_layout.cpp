@@ -2,6 +2,8 @@
 // compiled entries.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tinyforge/catalog/config.h"
 #include "tinyforge/layout/expression.h"
 #include "tinyforge/layout/layout.h"
@@ -122,12 +124,35 @@ TEST(LayoutInterpreter, DeriveLoopsConditionsZeroRows) {
                                              "layers.0.experts.0.w", "layers.0.experts.1.w",
                                              "layers.1.experts.0.w", "layers.1.experts.1.w",
                                              "layers.2.experts.0.w", "layers.2.experts.1.w"}));
-  EXPECT_EQ(t[0].init.zero_rows, std::vector<int64_t>{9});  // -1 wraps
+  EXPECT_EQ(t[0].init.set_rows, (std::vector<std::pair<int64_t, double>>{{9, 0.0}}));  // -1 wraps
   EXPECT_EQ(t[0].init.b, 0.02);
   EXPECT_TRUE(t[0].embedding);
   EXPECT_EQ(t[1].shape, (Shape{8, 8}));
   EXPECT_EQ(t[1].init.kind, Init::Kind::Uniform);
   EXPECT_EQ(t[3].role, TensorRole::Buffer);
+}
+
+TEST(LayoutInterpreter, ShapeVariantsAndAliases) {
+  // One tensor, two shapes by layer kind (exclusive conditions); a width named by an attribute_map alias.
+  ModelTypeEntry e = small_entry();
+  e.attribute_map = Json::parse(R"({"num_local_experts": "experts"})");
+  e.architectures[0].tensors = Json::parse(R"([
+    {"name": "layers.{i}.k.weight", "loops": [["i", "layers"]], "if": "kinds[i] == 'full'",
+     "shape": ["2 * hidden", "num_local_experts"], "dtype": "F32", "role": "parameter", "embedding": false,
+     "init": {"kind": "constant", "value": "0"}},
+    {"name": "layers.{i}.k.weight", "loops": [["i", "layers"]], "if": "kinds[i] != 'full'",
+     "shape": ["hidden", "num_local_experts"], "dtype": "F32", "role": "parameter", "embedding": false,
+     "init": {"kind": "constant", "value": "0"}}
+  ])");
+  Json c = small_config();
+  finalize_config(e, "ToyModel", c);
+  auto t = architecture_tensors(e, "ToyModel", c);
+  ASSERT_EQ(t.size(), 3u);
+  std::map<std::string, Shape> shapes;
+  for (const auto& s : t) shapes[s.name] = s.shape;
+  EXPECT_EQ(shapes["layers.0.k.weight"], (Shape{16, 2}));
+  EXPECT_EQ(shapes["layers.1.k.weight"], (Shape{8, 2}));
+  EXPECT_EQ(shapes["layers.2.k.weight"], (Shape{16, 2}));
 }
 
 TEST(LayoutInterpreter, BadConfigsNameTheProblem) {

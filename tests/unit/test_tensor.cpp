@@ -84,7 +84,7 @@ TEST(Materialize, ConstantsPaddingRowsAndIntegers) {
   EXPECT_EQ(v[2], 1.0f);
 
   Init emb = normal(1.0);
-  emb.zero_rows = {1};
+  emb.set_rows = {{1, 0.0}};
   auto e = materialize(TensorSpec{"e", {3, 2}, DType::F32, emb}, 5);
   float rows[6];
   std::memcpy(rows, e.data(), 24);

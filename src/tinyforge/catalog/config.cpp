@@ -128,12 +128,33 @@ Json decode_special_floats(const Json& v) {
   return out;
 }
 
+// PreTrainedConfig.num_labels is a property over id2label: setting it sets id2label and label2id as its
+// setter does, so a classifier's width (`len(id2label)` in the catalog) follows.
+constexpr int64_t kMaxLabels = 1 << 16;
+
+std::vector<ConfigOverride> labels_override(const ConfigOverride& o) {
+  if (!o.value.is_number_integer() || o.value.get<int64_t>() < 0 || o.value.get<int64_t>() > kMaxLabels)
+    throw UserError("--set num_labels=" + o.value.dump() + ": expected a whole number of labels from 0 to " +
+                    std::to_string(kMaxLabels));
+  Json id2label = Json::object(), label2id = Json::object();
+  for (int64_t i = 0; i < o.value.get<int64_t>(); ++i) {
+    id2label[std::to_string(i)] = "LABEL_" + std::to_string(i);
+    label2id["LABEL_" + std::to_string(i)] = i;
+  }
+  return {{"id2label", id2label, o.model_type}, {"label2id", label2id, o.model_type}};
+}
+
 }  // namespace
 
 std::vector<ConfigOverride> overrides_for(const ModelTypeEntry& entry,
                                           const std::vector<ConfigOverride>& overrides) {
   std::vector<ConfigOverride> out;
   for (ConfigOverride o : overrides) {
+    if (o.key == "num_labels" && !has_path(entry.defaults, o.key)) {
+      for (auto& l : labels_override(o))
+        if (l.model_type.empty() || l.model_type == entry.model_type) out.push_back(std::move(l));
+      continue;
+    }
     // An alias of the config class (attribute_map) sets the field it stands for, as transformers does.
     const std::string head = o.key.substr(0, o.key.find('.'));
     if (entry.attribute_map.contains(head) && entry.attribute_map[head].is_string())

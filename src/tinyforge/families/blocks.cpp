@@ -24,7 +24,7 @@ void TensorList::embedding(const std::string& name, int64_t num, int64_t dim, do
     if (*padding_idx < -num || *padding_idx >= num)
       throw ConfigError(name + ": padding_idx " + std::to_string(*padding_idx) +
                         " must be within the vocabulary of " + std::to_string(num) + " rows");
-    init.zero_rows.push_back(*padding_idx < 0 ? *padding_idx + num : *padding_idx);
+    init.set_rows.push_back({*padding_idx < 0 ? *padding_idx + num : *padding_idx, 0.0});
   }
   add(name + ".weight", {num, dim}, std::move(init), TensorRole::Parameter, /*embedding=*/true);
 }

@@ -69,6 +69,13 @@ class Scope {
       evaluating_.erase(n);
       return memo_[n] = v;
     }
+    // An alias of the config class (attribute_map) reads the field it stands for, as the model's own
+    // `config.num_local_experts` does.
+    if (entry_.attribute_map.is_object() && entry_.attribute_map.contains(n) &&
+        entry_.attribute_map[n].is_string()) {
+      const std::string& field = entry_.attribute_map[n].get_ref<const std::string&>();
+      if (field != n && config_.is_object() && config_.contains(field)) return config_[field];
+    }
     throw ConfigError("the config has no field '" + n + "'");
   }
 
@@ -162,16 +169,22 @@ void emit(const Json& e, Scope& scope, std::vector<std::pair<std::string, int64_
   spec.role = e.value("role", "parameter") == "buffer" ? TensorRole::Buffer : TensorRole::Parameter;
   spec.embedding = e.value("embedding", false);
   spec.init = init_of(e.at("init"), scope, spec.name, spec.shape);
-  for (const auto& r : e.value("zero_rows", Json::array())) {
-    Json v = scope.eval(r.get<std::string>());
-    if (v.is_null()) continue;
+  // zero_rows: an embedding's padding rows; set_rows: [row, value] pairs an initialiser writes after its
+  // fill.
+  auto set_row = [&](const std::string& row_expr, double value, const char* what) {
+    Json v = scope.eval(row_expr);
+    if (v.is_null()) return;
     const int64_t rows = spec.shape.empty() ? 0 : spec.shape[0];
     if (!v.is_number_integer() || v.get<int64_t>() < -rows || v.get<int64_t>() >= rows)
-      throw ConfigError(spec.name + ": padding index " + r.get<std::string>() + " = " + v.dump() +
-                        " must be within the " + std::to_string(rows) + " rows of the embedding");
+      throw ConfigError(spec.name + ": " + what + " " + row_expr + " = " + v.dump() + " must be within the " +
+                        std::to_string(rows) + " rows of the tensor");
     const int64_t row = v.get<int64_t>();
-    spec.init.zero_rows.push_back(row < 0 ? row + rows : row);
-  }
+    spec.init.set_rows.push_back({row < 0 ? row + rows : row, value});
+  };
+  for (const auto& r : e.value("zero_rows", Json::array()))
+    set_row(r.get<std::string>(), 0.0, "padding index");
+  for (const auto& r : e.value("set_rows", Json::array()))
+    set_row(r.at(0).get<std::string>(), scope.eval_float(r.at(1).get<std::string>(), spec.name), "row");
   out.push_back(std::move(spec));
 }
 

@@ -124,12 +124,12 @@ std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key) {
     }
     store_value(spec.dtype, v, bytes.data() + static_cast<size_t>(i) * width);
   }
-  if (!init.zero_rows.empty() && !spec.shape.empty() && spec.shape[0] > 0) {
+  if (!init.set_rows.empty() && !spec.shape.empty() && spec.shape[0] > 0) {
     const size_t row_bytes = bytes.size() / static_cast<size_t>(spec.shape[0]);
-    for (auto r : init.zero_rows) {
-      if (r < 0 || r >= spec.shape[0]) continue;  // families validate padding_idx before this
+    for (const auto& [r, value] : init.set_rows) {
+      if (r < 0 || r >= spec.shape[0]) continue;  // the layout validates the rows before this
       for (size_t k = 0; k < row_bytes / width; ++k)
-        store_value(spec.dtype, 0.0, bytes.data() + static_cast<size_t>(r) * row_bytes + k * width);
+        store_value(spec.dtype, value, bytes.data() + static_cast<size_t>(r) * row_bytes + k * width);
     }
   }
   return bytes;

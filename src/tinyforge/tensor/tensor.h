@@ -18,11 +18,13 @@ int64_t numel(const Shape& shape);
 struct Init {
   enum class Kind { Constant, Normal, TruncatedNormal, Uniform, Function };
   Kind kind = Kind::Constant;
-  double a = 0.0;                     // Constant: value; Normal/TruncatedNormal: mean; Uniform: low
-  double b = 0.0;                     // Normal/TruncatedNormal: std; Uniform: high
-  double lo = -2.0, hi = 2.0;         // TruncatedNormal: absolute bounds (torch's trunc_normal_ a, b)
-  std::vector<int64_t> zero_rows;     // rows (along dim 0) set to zero afterwards: embedding padding_idx
-  std::function<double(int64_t)> fn;  // Function: value of flat element i (sinusoids, aranges)
+  double a = 0.0;              // Constant: value; Normal/TruncatedNormal: mean; Uniform: low
+  double b = 0.0;              // Normal/TruncatedNormal: std; Uniform: high
+  double lo = -2.0, hi = 2.0;  // TruncatedNormal: absolute bounds (torch's trunc_normal_ a, b)
+  // Rows (along dim 0) set to a value afterwards: an embedding's padding_idx (0), Zaya's last balancing bias
+  // (-1).
+  std::vector<std::pair<int64_t, double>> set_rows;
+  std::function<double(int64_t)> fn;        // Function: value of flat element i (sinusoids, aranges)
   std::function<double(double)> transform;  // Uniform (optional): applied to each draw (log of a uniform)
 };
 

@@ -121,6 +121,15 @@ class Recorder:
             return tensor
 
         patch(hf_init, "copy_", copy_fn)
+        original_setitem = torch.Tensor.__setitem__
+
+        def setitem(tensor, key, value):
+            # A row written after the fill (Zaya's `balancing_biases[-1] = -1.0`): kept with the initialiser.
+            if isinstance(key, int) and isinstance(value, (int, float)) and not isinstance(value, bool):
+                recorder.inits.append((tensor, "__setitem__", (key, value), {}))
+            return original_setitem(tensor, key, value)
+
+        patch(torch.Tensor, "__setitem__", setitem)
         # math functions keep the expression of a Sym argument (GPT-2's std / math.sqrt(2 * n_layer)).
         for fname in ("sqrt", "log", "exp"):
             original = getattr(math, fname)
@@ -133,6 +142,15 @@ class Recorder:
                 return value
 
             patch(math, fname, math_fn)
+        # num_labels is a property over id2label: read as `len(id2label)`, a classifier's width follows the
+        # labels config.json carries instead of the tester's count.
+        labels = transformers.PreTrainedConfig.num_labels
+
+        def num_labels(config):
+            n = labels.fget(config)
+            return n if n is None else make(n, "len(id2label)")
+
+        patch(transformers.PreTrainedConfig, "num_labels", property(num_labels, labels.fset))
         generators.install(patch, self.values)
         try:
             yield
@@ -219,7 +237,10 @@ def saved_tensors(model):
     for k, v in state.items():
         v._tf_source = k
     reverted = revert_weight_conversion(model, dict(state))
-    consumed = [k for k in state if k not in reverted or getattr(reverted[k], "_tf_source", None) != k]
+    # Sources a conversion merged away: not kept under their own name, nor carried over by a plain rename
+    # (Kimi-Linear's mlp.shared_experts saved as block_sparse_moe.shared_experts is no expert source).
+    renamed = {getattr(v, "_tf_source", None) for v in reverted.values()}
+    consumed = [k for k in state if k not in renamed]
     out = {}
     for k, v in reverted.items():
         src = getattr(v, "_tf_source", None)
@@ -259,14 +280,19 @@ def _common_prefix(a, b):
 
 
 def record_for(tensor, inits):
-    """The last effective initialiser call on `tensor` (and zeroed rows made through views of it)."""
+    """The last effective initialiser call on `tensor`, the rows written after it ([(index, value)]), and
+    zeroed rows made through views of it."""
     chosen = None
     zero_rows = []
+    set_rows = []
     if hasattr(tensor, "_tf_fill"):  # made by torch.zeros/ones and never initialised: that constant
         chosen = ("constant_", (tensor._tf_fill,), {})
     for t, name, args, kwargs in inits:
-        if t is tensor:
+        if t is tensor and name == "__setitem__":
+            set_rows.append(args)
+        elif t is tensor:
             chosen = (name, args, kwargs)
+            set_rows = []
         elif getattr(t, "_base", None) is tensor and name in ("zeros_", "constant_"):
             zero_rows.append(t)
-    return chosen, zero_rows
+    return chosen, set_rows, zero_rows

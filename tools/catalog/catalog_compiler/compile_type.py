@@ -66,6 +66,23 @@ def _field_defaults(config_class):
     return out
 
 
+_EXPERT_COUNTS = ("n_routed_experts", "num_experts", "num_local_experts")
+EXPERT_GROUPS_WHY = ("grouped routing ranks each group by its two best experts: the tester's expert count is under "
+                     "twice the default n_group, which transformers' forward refuses")
+
+
+def fit_expert_groups(values, defaults):
+    """{field: (tester value, tiny value)}: DeepSeek-V3's grouped routing needs two experts per group, so a
+    tiny expert count under twice the default n_group (DeepSeek-V3.2's tester keeps 8 groups for 8 experts)
+    gets the DeepSeek-V3 tester's n_group 2, topk_group 1."""
+    if "n_group" not in defaults or "topk_group" not in defaults or "n_group" in values:
+        return {}
+    experts = next((values.get(k, defaults.get(k)) for k in _EXPERT_COUNTS if k in defaults), None)
+    if not (isinstance(experts, int) and isinstance(defaults["n_group"], int) and experts < 2 * defaults["n_group"]):
+        return {}
+    return {"n_group": (defaults["n_group"], 2), "topk_group": (values.get("topk_group", defaults["topk_group"]), 1)}
+
+
 def tiny_values(model_type, config_class, testers):
     fields = set(_field_defaults(config_class))
     t = testers.get(model_type)
@@ -121,6 +138,8 @@ class TypeCompiler:
         self.rules.derive = [(f, f"({e}) if {f} is None else {f}" if f in self.given_wins else e)
                              for f, e in self.rules.derive]
         self.derived = [f for f, _ in self.rules.derive]
+        self.config_set = {}  # of the architecture being compiled (layout() sets it)
+        self.stored_names = set((getattr(self.config_class, "attribute_map", None) or {}).values())
 
     def fields_a_given_value_overrides(self):
         """Numbers __post_init__ computes into attributes that are no dataclass fields, computed once:
@@ -213,14 +232,16 @@ class TypeCompiler:
 
     def layout(self, arch, tiny, env):
         """Catalog tensor entries of `arch`, found at the tiny config and confirmed on probes."""
+        self.config_set = {}
         base = self.capture(arch, tiny)
         self._arch, self._probes = arch, {}
-        self.condition_on_unset_sizes(arch, tiny, env, base)
         # What the model's __init__ changes on the config it is given (BartForQuestionAnswering sets two labels)
-        # is saved with it: the forge sets the same values.
+        # is saved with it: the forge sets the same values, so every expression of this architecture sees them.
         before = _json(self.make_config(tiny).to_dict())
         self.config_set = {k: v for k, v in base.config_after.items()
                            if k != "transformers_version" and before.get(k) != v}
+        env = {**env, **self.config_set}
+        self.condition_on_unset_sizes(arch, tiny, env, base)
         templates = base.templates()
         # 1. loop ranges: a config number equal to the count at the tiny config, confirmed by a probe that
         # changes it.
@@ -249,7 +270,8 @@ class TypeCompiler:
                 for field in sorted(candidates, key=lambda f: (f != "num_hidden_layers", f)):
                     if candidates[field] != count or field in self.rules.properties:
                         continue
-                    settable = field in at or field in self.field_defaults
+                    # A field stored under its attribute_map name (Kimi-Linear's num_experts) is set by it too.
+                    settable = field in at or field in self.field_defaults or field in self.stored_names
                     if not settable:
                         continue
                     # count + 1, or twice the count where the config refuses that (heads must divide the width).
@@ -430,8 +452,9 @@ class TypeCompiler:
         return matching[0] if matching else None
 
     def env_for(self, values):
-        """The config values the catalog's expressions see: defaults ∪ values, then the derive rules."""
-        return apply_rules({**self.defaults(), **_json(values)}, self.rules.derive)
+        """The config values the catalog's expressions see: defaults ∪ values, then the derive rules, then what
+        the architecture being compiled sets on its config."""
+        return {**apply_rules({**self.defaults(), **_json(values)}, self.rules.derive), **self.config_set}
 
     def compile(self):
         tiny, tester = tiny_values(self.model_type, self.config_class, self.testers)
@@ -441,6 +464,9 @@ class TypeCompiler:
         rounded = self.grouped_mm_rounding(archs[0], tiny) if archs else {}
         tiny.update({f: new for f, (_, new) in rounded.items()})
         adjusted.update({f: (old, new, GROUPED_MM_WHY) for f, (old, new) in rounded.items()})
+        groups = fit_expert_groups(tiny, self.field_defaults)
+        tiny.update({f: new for f, (_, new) in groups.items()})
+        adjusted.update({f: (old, new, EXPERT_GROUPS_WHY) for f, (old, new) in groups.items()})
         self.tiny = tiny
         env = self.env_for(tiny)
         bad_rules = self.verify_rules([tiny, scaled_probe(tiny), {**tiny, **_bump_layers(tiny)}])

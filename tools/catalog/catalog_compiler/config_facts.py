@@ -421,6 +421,9 @@ class _Obj:
     def __getitem__(self, k):
         return self.__dict__[k]
 
+    def __len__(self):  # len(id2label), as the C++ evaluator counts an object's entries
+        return len(self.__dict__)
+
 
 def _namespace(values, properties):
     # Comprehensions resolve free names as globals, so the namespace is a plain, complete dict.

@@ -164,8 +164,9 @@ class Capture:
             zero_rows = []
             if embedding and owner.padding_idx is not None:
                 zero_rows = [expr_of(owner.padding_idx)]
+            set_rows = []
             try:
-                record, _ = record_for(live, rec.inits) if live is not None else (None, [])
+                record, set_rows, _ = record_for(live, rec.inits) if live is not None else (None, [], [])
                 init = init_entry(record, exprs, live, (config, rec.values, shape))
                 error = None
             except LayoutError as e:
@@ -174,6 +175,7 @@ class Capture:
                 "shape_exprs": exprs, "shape": shape, "dtype": _DTYPES.get(t.dtype),
                 "role": "buffer" if src in buffers else "parameter", "embedding": embedding,
                 "init": init, "init_error": error, "zero_rows": zero_rows,
+                "set_rows": [[expr_of(k) if is_sym(k) else str(k), repr(float(v))] for k, v in set_rows],
             }
 
     def templates(self):
@@ -181,7 +183,7 @@ class Capture:
         for name, info in self.tensors.items():
             tpl, idx = template_of(name)
             out.setdefault(tpl, {})[idx] = info
-        return _spell_out_sequentials(out)
+        return _split_shape_variants(_spell_out_sequentials(out))
 
 
 def _spell_out_sequentials(templates):
@@ -210,6 +212,34 @@ def _spell_out_sequentials(templates):
         for v, g in groups.items():
             out[f"{head}{v}{tail}"] = {idx[:-1]: inf for idx, inf in g.items()}
     return out
+
+
+# Marks a template that holds one shape variant of a layer tensor; what follows it is the variant's shape.
+_VARIANT = " @shape "
+
+
+def _split_shape_variants(templates):
+    """A layer tensor whose shape follows the layer's kind (MiMo-V2-Flash's k_proj, wider in its full-attention
+    layers; Kimi-Linear's o_proj) becomes one template per shape, keyed by its shape expressions so that every
+    probe splits alike; each variant then gets a per-layer condition like any template present in some layers."""
+    out = {}
+    for tpl, per in templates.items():
+        n = tpl.count("{}")
+        groups = {}
+        for idx, inf in per.items():
+            shape = tuple(_generalise_expr(e, idx, _LOOP_VARS[:n]) for e in inf["shape_exprs"])
+            groups.setdefault(shape, {})[idx] = inf
+        if n == 0 or len(groups) == 1:
+            out[tpl] = per
+            continue
+        for shape, group in sorted(groups.items()):
+            out[f"{tpl}{_VARIANT}{', '.join(shape)}"] = group
+    return out
+
+
+def tensor_template(tpl):
+    """The tensor name pattern of a template (a shape variant's marker dropped)."""
+    return tpl.split(_VARIANT, 1)[0]
 
 
 def loop_prefix(tpl, pos):
@@ -243,7 +273,7 @@ def build_entries(base, values, range_exprs, conditions, extra):
     for tpl, per_idx in templates.items():
         nloops = tpl.count("{}")
         loop_vars = _LOOP_VARS[:nloops]
-        name = tpl
+        name = tensor_template(tpl)
         for var in loop_vars:
             name = name.replace("{}", "{" + var + "}", 1)
         shapes = set()
@@ -277,8 +307,10 @@ def build_entries(base, values, range_exprs, conditions, extra):
         entry["init"] = _generalise_init(info["init"], first_idx, loop_vars)
         if info["zero_rows"]:
             entry["zero_rows"] = info["zero_rows"]
+        if info.get("set_rows"):
+            entry["set_rows"] = info["set_rows"]
         entries.append(entry)
-    entries.sort(key=lambda e: e["name"])
+    entries.sort(key=lambda e: (e["name"], e.get("if", "")))
     return entries
 
 
