@@ -262,10 +262,8 @@ void check_tensor_bounds(const std::string& tensor, const std::vector<int64_t>& 
                         "); check the config sizes");
     const auto product = bounds::checked_mul(elements, dim, bounds::kElements.max);
     if (!product) {
-      std::string dims;
-      for (const int64_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
-      throw ConfigError("tensor '" + tensor + "' [" + dims +
-                        "] would have more elements than the limit for " +
+      throw ConfigError("tensor '" + tensor + "' " + bounds::shape_text(shape) +
+                        " would have more elements than the limit for " +
                         std::string(bounds::kElements.what) + " (" + std::to_string(bounds::kElements.max) +
                         "); check the config sizes");
     }

@@ -14,12 +14,6 @@ namespace tinyforge {
 
 namespace {
 
-std::string shape_text(const Shape& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 // Copies the region old and new shapes share (they differ in one dimension) from `from` into `to`.
 void copy_overlap(const std::vector<uint8_t>& from, const Shape& from_shape, std::vector<uint8_t>& to,
                   const Shape& to_shape, size_t element, const std::string& name) {
@@ -32,8 +26,8 @@ void copy_overlap(const std::vector<uint8_t>& from, const Shape& from_shape, std
                  to_shape.begin() + static_cast<std::ptrdiff_t>(axis) + 1);
   if (!one_axis || from.size() != static_cast<size_t>(numel(from_shape)) * element ||
       to.size() != static_cast<size_t>(numel(to_shape)) * element)
-    throw CheckpointError("tensor '" + name + "': cannot resize " + shape_text(from_shape) + " to " +
-                          shape_text(to_shape));
+    throw CheckpointError("tensor '" + name + "': cannot resize " + bounds::shape_text(from_shape) + " to " +
+                          bounds::shape_text(to_shape));
   int64_t outer = 1, inner = 1;
   for (size_t i = 0; i < axis; ++i) outer *= from_shape[i];
   for (size_t i = axis + 1; i < from_shape.size(); ++i) inner *= from_shape[i];
@@ -100,8 +94,8 @@ int64_t resize_token_embeddings(const fs::path& dir, const ResizeOptions& option
     // Rows are copied by the shape config.json implies; a file that disagrees would be copied out of bounds.
     if (old_info.shape != implied.at(spec.name)->shape)
       throw CheckpointError(dir.string() + ": tensor '" + spec.name + "' is stored as " +
-                            shape_text(old_info.shape) + " but config.json implies " +
-                            shape_text(implied.at(spec.name)->shape) +
+                            bounds::shape_text(old_info.shape) + " but config.json implies " +
+                            bounds::shape_text(implied.at(spec.name)->shape) +
                             "; fix config.json or re-create the repository");
     if (!is_convertible_float(old_info.dtype))
       throw CheckpointError(dir.string() + ": tensor '" + spec.name + "' is stored as " +

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tinyforge::bounds {
 
@@ -45,6 +46,13 @@ inline std::string limit_message(const std::string& field, const std::string& va
                                  const std::string& fix) {
   return field + " = " + value + " is above the limit for " + std::string(limit.what) + " (" +
          std::to_string(limit.max) + "); " + fix;
+}
+
+// "[8, 64]": a shape as messages show it.
+inline std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
+  return out + "]";
 }
 
 }  // namespace tinyforge::bounds
