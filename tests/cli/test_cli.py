@@ -149,3 +149,74 @@ def test_killed_run_never_leaves_a_half_written_repository(tmp_path):
     run_tinyforge("create", out, "--model_types", "bert")
     assert not [p for p in (out / "bert").iterdir() if p.name.startswith(".")]
     assert all(complete(p) for p in (out / "bert").iterdir())
+
+
+def edit_weights(repo, edit):
+    """Rewrites repo/model.safetensors with edit(dict of numpy arrays)."""
+    from safetensors.numpy import load_file, save_file
+    tensors = load_file(repo / "model.safetensors")
+    edit(tensors)
+    save_file(tensors, repo / "model.safetensors", metadata={"format": "pt"})
+
+
+def bert_repo(tmp_path):
+    run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--models_to_skip",
+                  ",".join(f"BertFor{x}" for x in ("MaskedLM", "MultipleChoice", "NextSentencePrediction",
+                                                   "PreTraining", "QuestionAnswering", "SequenceClassification",
+                                                   "TokenClassification")) + ",BertLMHeadModel")
+    repo = tmp_path / "repo"
+    shutil.copytree(tmp_path / "out" / "bert" / "BertModel", repo)
+    return repo
+
+
+def test_resize_refuses_byte_dtypes_and_shapes_config_does_not_imply(tmp_path):
+    import numpy as np
+    repo = bert_repo(tmp_path)
+    key = "embeddings.word_embeddings.weight"
+    before = (repo / "model.safetensors").read_bytes()
+    edit_weights(repo, lambda t: t.__setitem__(key, (t[key] * 10).astype(np.int8)))
+    proc = run_tinyforge("resize-token-embeddings", repo, "2000", check=False)
+    assert proc.returncode != 0 and "stored as I8" in proc.stderr and "cast" in proc.stderr
+    (repo / "model.safetensors").write_bytes(before)
+    edit_weights(repo, lambda t: t.__setitem__(key, t[key].reshape(512, 64).copy()))
+    proc = run_tinyforge("resize-token-embeddings", repo, "2000", check=False)
+    assert proc.returncode != 0 and "stored as [512, 64] but config.json implies [1024, 32]" in proc.stderr
+    assert load_json(repo / "config.json")["vocab_size"] == 1024  # nothing half-written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "repo"]
+
+
+def test_reshard_sorts_tensor_names_with_huge_numbers(tmp_path):
+    import numpy as np
+    repo = bert_repo(tmp_path)
+    edit_weights(repo, lambda t: t.update({"extra.12345678901234567890123.weight": np.zeros(2, np.float32),
+                                           "extra.9.weight": np.zeros(2, np.float32)}))
+    proc = run_tinyforge("reshard", repo, "--max_shard_size", "10KB", check=False)
+    assert proc.returncode == 0, proc.stderr  # once: "error: stoull"
+    index = load_json(repo / "model.safetensors.index.json")
+    assert "extra.12345678901234567890123.weight" in index["weight_map"]
+
+
+@pytest.mark.parametrize("spelling", ["slash", "dot", "symlink"])
+def test_rewrites_convert_the_real_folder(tmp_path, spelling):
+    repo = bert_repo(tmp_path)
+    if spelling == "slash":
+        run_tinyforge("cast", f"{repo}/", "--dtype", "float16")
+    elif spelling == "dot":
+        run_tinyforge("cast", ".", "--dtype", "float16", cwd=repo)
+    else:
+        (tmp_path / "link").symlink_to(repo)
+        run_tinyforge("cast", tmp_path / "link", "--dtype", "float16")
+        assert (tmp_path / "link").is_symlink()
+    assert load_json(repo / "config.json")["dtype"] == "float16"
+    assert sorted(p.name for p in repo.iterdir()) == [
+        "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
+    assert all("tinyforge-tmp" not in p.name for p in tmp_path.iterdir())
+
+
+def test_hostile_config_sizes_are_refused_by_inspect(tmp_path):
+    repo = bert_repo(tmp_path)
+    config = load_json(repo / "config.json")
+    config["num_hidden_layers"] = 1000000000
+    (repo / "config.json").write_text(json.dumps(config))
+    proc = run_tinyforge("inspect", repo, check=False, timeout=60)  # once: hung eating GBs
+    assert proc.returncode != 0 and "num_hidden_layers" in proc.stderr and "65536" in proc.stderr

@@ -61,3 +61,12 @@ TEST(Cast, UnknownDtypeNamesTheChoices) {
   EXPECT_EQ(float_dtype_from_torch_name("bfloat16"), DType::BF16);
   EXPECT_THROW(float_dtype_from_torch_name("float8"), CheckpointError);
 }
+
+TEST(Cast, OnlyFloatDtypesConvert) {
+  // Converting into a 1-byte dtype once wrote two bytes per element into a one-byte buffer.
+  auto data = f32_bytes({1.0f, 2.0f});
+  EXPECT_THROW(convert_float_data(data, DType::F32, DType::I8, "t"), CheckpointError);
+  EXPECT_THROW(convert_float_data(data, DType::U8, DType::F32, "t"), CheckpointError);
+  EXPECT_FALSE(is_convertible_float(DType::BOOL));
+  EXPECT_TRUE(is_convertible_float(DType::BF16));
+}

@@ -7,6 +7,7 @@
 #include "tinyforge/catalog/config.h"
 #include "tinyforge/layout/expression.h"
 #include "tinyforge/layout/layout.h"
+#include "tinyforge/util/bounds.h"
 
 namespace tinyforge {
 namespace {
@@ -182,6 +183,30 @@ TEST(LayoutInterpreter, BadConfigsNameTheProblem) {
     EXPECT_NE(std::string(err.what()).find("refused for ToyModel"), std::string::npos);
   }
   EXPECT_NO_THROW(check_scalable(e, "ToyModel", {ConfigOverride{"hidden", 16}}));
+}
+
+TEST(LayoutInterpreter, ConfigSizesFollowTheBoundsPolicy) {
+  ModelTypeEntry e = small_entry();
+  Json c = small_config();
+  c["layers"] = 100000;  // once looped (and allocated) up to a million layers
+  c["kinds"] = Json::array();
+  finalize_config(e, "ToyModel", c);
+  try {
+    architecture_tensors(e, "ToyModel", c);
+    FAIL();
+  } catch (const ConfigError& err) {
+    EXPECT_NE(std::string(err.what()).find("limit for a count"), std::string::npos) << err.what();
+    EXPECT_NE(std::string(err.what()).find("layers=100000"), std::string::npos) << err.what();
+  }
+  // conv_kernel: [8, 2^63-1, 8] once overflowed the element product.
+  try {
+    check_tensor_bounds("conv.weight", {8, 9223372036854775807, 8}, 1);
+    FAIL();
+  } catch (const ConfigError& err) {
+    EXPECT_NE(std::string(err.what()).find("'conv.weight' [8, 9223372036854775807, 8]"), std::string::npos);
+  }
+  EXPECT_THROW(check_tensor_bounds("t", {2}, bounds::kTensors.max + 1), ConfigError);
+  EXPECT_NO_THROW(check_tensor_bounds("t", {1 << 15, 1 << 16}, 1));
 }
 
 }  // namespace

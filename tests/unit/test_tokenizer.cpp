@@ -1,4 +1,5 @@
-// Unit checks of the tokenizer.json reader's error policy and invalid-UTF-8 policy (parity lives in tests/compat).
+// Unit checks of the tokenizer.json reader's error policy and invalid-UTF-8 policy (parity lives in
+// tests/compat).
 #include <gtest/gtest.h>
 
 #include "tinyforge/tokenizers/tokenizer.h"
@@ -24,12 +25,14 @@ const char* kWordLevel =
 }  // namespace
 
 TEST(Tokenizer, MalformedJsonNamesThePath) {
-  EXPECT_NE(error_of(R"({"model":{"type":"BPE","vocab":{"a":0},"merges":[["a","q"]]}})").find("model.merges[0]"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"model":{"type":"BPE","vocab":{"a":0},"merges":[["a","q"]]}})").find("model.merges[0]"),
+      std::string::npos);
   EXPECT_NE(error_of(R"({"model":{"type":"Nope"}})").find("\"Nope\""), std::string::npos);
-  EXPECT_NE(error_of(R"({"normalizer":{"type":"Strip","strip_left":3},"model":{"type":"WordLevel","vocab":{}}})")
-                .find("normalizer.strip_left"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(R"({"normalizer":{"type":"Strip","strip_left":3},"model":{"type":"WordLevel","vocab":{}}})")
+          .find("normalizer.strip_left"),
+      std::string::npos);
   EXPECT_NE(error_of("{not json").find("not valid JSON"), std::string::npos);
   EXPECT_NE(error_of(R"({"version":"2.0","model":{}})").find("version"), std::string::npos);
 }
@@ -91,4 +94,19 @@ TEST(Tokenizer, BatchPadsToTheLongest) {
   EXPECT_EQ(batch[0].ids.size(), 6u);
   EXPECT_EQ(batch[1].ids.size(), 6u);
   EXPECT_EQ(batch[0].attention_mask, (std::vector<uint32_t>{1, 0, 0, 0, 0, 0}));
+}
+
+TEST(Tokenizer, VocabIdsAreRangeChecked) {
+  auto vocab = [](const std::string& id) {
+    return R"({"model":{"type":"WordLevel","vocab":{"<unk>":0,"hello":)" + id + R"(},"unk_token":"<unk>"}})";
+  };
+  // u32 max once wrapped the table size to 0 (segfault); 2^32+5 became id 5; 2^31-1 allocated 2^31 entries.
+  for (const char* id : {"4294967295", "4294967301", "2147483000", "65538"})
+    EXPECT_NE(error_of(vocab(id)).find("model.vocab[\"hello\"]: id"), std::string::npos) << id;
+  EXPECT_NE(error_of(vocab("-1")).find("non-negative integer"), std::string::npos);
+  EXPECT_NE(error_of(vocab("1.5")).find("non-negative integer"), std::string::npos);
+  EXPECT_EQ(error_of(vocab("65537")), "");  // a hole below the entries + kIdGap is fine
+  EXPECT_NE(
+      error_of(R"({"model":{"type":"Unigram","unk_id":4294967296,"vocab":[["a",0.0]]}})").find("unk_id"),
+      std::string::npos);
 }

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "tinyforge/util/bounds.h"
+
 namespace tinyforge {
 
 ConfigOverride parse_override(const std::string& text) {
@@ -268,6 +270,26 @@ void require_divisible(const Json& config, const std::string& field, const std::
   if (b <= 0 || a % b != 0)
     throw ConfigError("config field '" + field + "' (" + std::to_string(a) + ") must be divisible by '" +
                       by_field + "' (" + std::to_string(b) + ")");
+}
+
+void check_tensor_bounds(const std::string& tensor, const std::vector<int64_t>& shape, size_t count) {
+  if (count > static_cast<size_t>(bounds::kTensors.max))
+    throw ConfigError(bounds::limit_message("the number of tensors", std::to_string(count), bounds::kTensors,
+                                            "check the layer, head and expert counts in config.json"));
+  int64_t elements = 1;
+  for (const int64_t dim : shape) {
+    if (dim < 0)
+      throw ConfigError("tensor '" + tensor + "' would have a negative dimension (" + std::to_string(dim) +
+                        "); check the config sizes");
+    const auto product = bounds::checked_mul(elements, dim, bounds::kElements.max);
+    if (!product) {
+      throw ConfigError("tensor '" + tensor + "' " + bounds::shape_text(shape) +
+                        " would have more elements than the limit for " +
+                        std::string(bounds::kElements.what) + " (" + std::to_string(bounds::kElements.max) +
+                        "); check the config sizes");
+    }
+    elements = *product;
+  }
 }
 
 }  // namespace tinyforge

@@ -49,5 +49,9 @@ int64_t config_int(const Json& config, const std::string& key);
 double config_float(const Json& config, const std::string& key);
 void require_divisible(const Json& config, const std::string& field, const std::string& by_field);
 void require_positive(const Json& config, const std::vector<std::string>& fields);
+// The bounds every tensor a config implies must keep (util/bounds.h): no negative dimension, at most
+// kElements elements, and `count` (tensors so far, this one included) at most kTensors. ConfigError naming
+// the tensor, the limit and the fix otherwise.
+void check_tensor_bounds(const std::string& tensor, const std::vector<int64_t>& shape, size_t count);
 
 }  // namespace tinyforge

@@ -297,7 +297,14 @@ std::vector<std::string> write_safetensors_weights(const fs::path& dir,
 
 void rewrite_repository(const fs::path& dir, const std::vector<std::string>& drop,
                         const std::function<void(const fs::path& staging)>& fill) {
-  const fs::path target = fs::absolute(dir).lexically_normal();
+  // The real folder: `DIR/` and `.` must not put the staging folder inside the repository, and a symlink
+  // to a repository must leave the link in place and convert what it points to.
+  std::error_code ec;
+  const fs::path target = fs::canonical(dir, ec);
+  if (ec || !fs::is_directory(target))
+    throw CheckpointError(dir.string() + " is not a directory" + (ec ? ": " + ec.message() : ""));
+  if (target == target.root_path())
+    throw CheckpointError("cannot rewrite " + target.string() + " in place; give the repository's folder");
   const fs::path staging = staging_directory_for(target);
   try {
     fs::create_directories(staging);
@@ -312,7 +319,6 @@ void rewrite_repository(const fs::path& dir, const std::vector<std::string>& dro
     fill(staging);
     publish_directory(staging, target);
   } catch (...) {
-    std::error_code ec;
     fs::remove_all(staging, ec);
     throw;
   }

@@ -1,5 +1,6 @@
 #include "tinyforge/checkpoint/resize.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -7,6 +8,7 @@
 #include "tinyforge/checkpoint/inspect.h"
 #include "tinyforge/checkpoint/transform.h"
 #include "tinyforge/forge/repository.h"
+#include "tinyforge/util/bounds.h"
 
 namespace tinyforge {
 
@@ -14,9 +16,18 @@ namespace {
 
 // Copies the region old and new shapes share (they differ in one dimension) from `from` into `to`.
 void copy_overlap(const std::vector<uint8_t>& from, const Shape& from_shape, std::vector<uint8_t>& to,
-                  const Shape& to_shape, size_t element) {
+                  const Shape& to_shape, size_t element, const std::string& name) {
   size_t axis = 0;
   while (axis < from_shape.size() && from_shape[axis] == to_shape[axis]) ++axis;
+  // Anything else would read or write past the buffers: refuse rather than guess.
+  const bool one_axis =
+      from_shape.size() == to_shape.size() && axis < from_shape.size() &&
+      std::equal(from_shape.begin() + static_cast<std::ptrdiff_t>(axis) + 1, from_shape.end(),
+                 to_shape.begin() + static_cast<std::ptrdiff_t>(axis) + 1);
+  if (!one_axis || from.size() != static_cast<size_t>(numel(from_shape)) * element ||
+      to.size() != static_cast<size_t>(numel(to_shape)) * element)
+    throw CheckpointError("tensor '" + name + "': cannot resize " + bounds::shape_text(from_shape) + " to " +
+                          bounds::shape_text(to_shape));
   int64_t outer = 1, inner = 1;
   for (size_t i = 0; i < axis; ++i) outer *= from_shape[i];
   for (size_t i = axis + 1; i < from_shape.size(); ++i) inner *= from_shape[i];
@@ -34,8 +45,16 @@ int64_t resize_token_embeddings(const fs::path& dir, const ResizeOptions& option
   int64_t n = options.new_num_tokens;
   if (n <= 0)
     throw CheckpointError("the new vocabulary size must be positive (got " + std::to_string(n) + ")");
-  if (options.pad_to_multiple_of > 0)
-    n = (n + options.pad_to_multiple_of - 1) / options.pad_to_multiple_of * options.pad_to_multiple_of;
+  if (options.pad_to_multiple_of > 0) {
+    const auto padded = bounds::checked_add(n, options.pad_to_multiple_of - 1);
+    if (!padded)
+      throw CheckpointError(bounds::limit_message("the new vocabulary size", std::to_string(n), bounds::kDim,
+                                                  "give a smaller size"));
+    n = *padded / options.pad_to_multiple_of * options.pad_to_multiple_of;
+  }
+  if (!bounds::within(n, bounds::kDim))
+    throw CheckpointError(bounds::limit_message("the new vocabulary size", std::to_string(n), bounds::kDim,
+                                                "give a smaller size"));
   const std::string model_type = checkpoint.config.value("model_type", "");
   std::vector<TensorSpec> old_specs = family_tensors_for(checkpoint.config);
   if (old_specs.empty())
@@ -61,6 +80,10 @@ int64_t resize_token_embeddings(const fs::path& dir, const ResizeOptions& option
     }
   if (new_specs.size() != old_specs.size() || !embedding_resized) throw no_embeddings;
 
+  std::map<std::string, const TensorSpec*> implied;  // what config.json says the resized tensors are now
+  for (const auto& spec : old_specs)
+    if (resized.count(spec.name)) implied[spec.name] = &spec;
+
   const std::string repository = model_type + "/" + arch;
   std::vector<TensorSource> sources = checkpoint_sources(checkpoint);
   for (auto& s : sources) {
@@ -68,13 +91,24 @@ int64_t resize_token_embeddings(const fs::path& dir, const ResizeOptions& option
     if (it == resized.end()) continue;
     const TensorSpec& spec = *it->second;
     const SafetensorsTensorInfo old_info = s.info;
+    // Rows are copied by the shape config.json implies; a file that disagrees would be copied out of bounds.
+    if (old_info.shape != implied.at(spec.name)->shape)
+      throw CheckpointError(dir.string() + ": tensor '" + spec.name + "' is stored as " +
+                            bounds::shape_text(old_info.shape) + " but config.json implies " +
+                            bounds::shape_text(implied.at(spec.name)->shape) +
+                            "; fix config.json or re-create the repository");
+    if (!is_convertible_float(old_info.dtype))
+      throw CheckpointError(dir.string() + ": tensor '" + spec.name + "' is stored as " +
+                            std::string(dtype_name(old_info.dtype)) +
+                            "; resize-token-embeddings resizes float16, bfloat16 or float32 embeddings only "
+                            "(cast the repository to a float dtype first)");
     s.info.shape = spec.shape;
     s.view = nullptr;
     s.bytes = [read = s.bytes, old_info, spec, key = tensor_stream_key(options.seed, repository, spec.name)] {
       std::vector<uint8_t> fresh = materialize(spec, key);
       if (old_info.dtype != spec.dtype)
         fresh = convert_float_data(fresh, spec.dtype, old_info.dtype, spec.name);
-      copy_overlap(read(), old_info.shape, fresh, spec.shape, dtype_size(old_info.dtype));
+      copy_overlap(read(), old_info.shape, fresh, spec.shape, dtype_size(old_info.dtype), spec.name);
       return fresh;
     };
   }

@@ -1,5 +1,6 @@
 #include "tinyforge/checkpoint/transform.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -11,8 +12,6 @@
 namespace tinyforge {
 
 namespace {
-
-bool is_float(DType d) { return d == DType::F32 || d == DType::F16 || d == DType::BF16 || d == DType::F64; }
 
 float load_float(const uint8_t* p, DType d) {
   if (d == DType::F32) {
@@ -33,6 +32,8 @@ std::vector<std::string> weight_file_names(const Checkpoint& c) {
 
 }  // namespace
 
+bool is_convertible_float(DType d) { return d == DType::F32 || d == DType::F16 || d == DType::BF16; }
+
 DType float_dtype_from_torch_name(const std::string& name) {
   if (name == "float32" || name == "fp32") return DType::F32;
   if (name == "float16" || name == "fp16") return DType::F16;
@@ -43,6 +44,12 @@ DType float_dtype_from_torch_name(const std::string& name) {
 std::vector<uint8_t> convert_float_data(std::span<const uint8_t> data, DType from, DType to,
                                         const std::string& tensor) {
   if (from == to) return {data.begin(), data.end()};
+  // Element widths below are those of the three float dtypes; any other would be read or written out of
+  // bounds.
+  if (!is_convertible_float(from) || !is_convertible_float(to))
+    throw CheckpointError("tensor '" + tensor + "': cannot convert " + std::string(dtype_name(from)) +
+                          " to " + std::string(dtype_name(to)) +
+                          " (only float32, float16 and bfloat16 convert)");
   const size_t n = data.size() / dtype_size(from);
   std::vector<uint8_t> out(n * dtype_size(to));
   for (size_t i = 0; i < n; ++i) {
@@ -63,13 +70,26 @@ std::vector<uint8_t> convert_float_data(std::span<const uint8_t> data, DType fro
 
 namespace {
 
+// A digit run as Python's int() sees it, of any length (a tensor name may hold a 23-digit number): leading
+// zeros dropped, then ordered by length and text, which is numeric order.
+struct Number {
+  std::string digits;
+  Number() = default;
+  explicit Number(const std::string& run)
+      : digits(run.substr(std::min(run.find_first_not_of('0'), run.size()))) {}
+  bool operator<(const Number& o) const {
+    return digits.size() != o.digits.size() ? digits.size() < o.digits.size() : digits < o.digits;
+  }
+  bool operator==(const Number& o) const { return digits == o.digits; }
+};
+
 // transformers' dot_natural_key: dotted parts, digit runs compared as numbers, numbers before words.
 struct NaturalPart {
   int kind;  // 0: all digits, 1: text (with an optional numeric suffix)
-  uint64_t number = 0;
+  Number number;
   std::string text;
   bool has_suffix = false;
-  uint64_t suffix = 0;
+  Number suffix;
   auto key() const { return std::tie(kind, number, text, has_suffix, suffix); }
 };
 
@@ -84,12 +104,12 @@ std::vector<NaturalPart> natural_key(const std::string& name) {
     NaturalPart p{};
     if (!part.empty() && text_end == 0) {
       p.kind = 0;
-      p.number = std::stoull(part);
+      p.number = Number(part);
     } else {
       p.kind = 1;
       p.text = part.substr(0, text_end);
       p.has_suffix = text_end < part.size();
-      if (p.has_suffix) p.suffix = std::stoull(part.substr(text_end));
+      if (p.has_suffix) p.suffix = Number(part.substr(text_end));
     }
     parts.push_back(std::move(p));
     if (dot == std::string::npos) break;
@@ -170,7 +190,7 @@ void cast_repository(const fs::path& dir, const std::string& dtype_name_text, co
   std::vector<TensorSource> sources = checkpoint_sources(checkpoint);
   for (auto& s : sources) {
     const DType from = s.info.dtype;
-    if (!is_float(from) || from == DType::F64) continue;
+    if (!is_convertible_float(from)) continue;  // float64 and integer tensors stay as they are
     const DType to = keep_fp32(s.info.name) ? DType::F32 : target;
     if (to == from) continue;
     s.info.dtype = to;

@@ -30,7 +30,7 @@ void stack(TensorList& t, const std::string& p, const Json& c, const std::string
   const double std = get_float(c, "init_std");
   if (embed_tokens) t.embedding(p + "embed_tokens", get_int(c, "vocab_size"), d, std, pad_index(c));
   t.embedding(p + "embed_positions", get_int(c, "max_position_embeddings") + kPositionOffset, d, std);
-  for (int64_t i = 0; i < get_int(c, which + "_layers"); ++i) {
+  for (int64_t i = 0; i < get_count(c, which + "_layers"); ++i) {
     const std::string l = p + "layers." + std::to_string(i) + ".";
     if (which == "encoder")
       bart_like_encoder_layer(t, l, d, get_int(c, "encoder_ffn_dim"), std, /*key_bias=*/true);

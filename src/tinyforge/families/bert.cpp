@@ -24,7 +24,7 @@ void bert_like_encoder(TensorList& t, const std::string& p, const Json& c) {
   const int64_t h = get_int(c, "hidden_size"), inter = get_int(c, "intermediate_size");
   const double std = get_float(c, "initializer_range");
   const bool cross = get_bool(c, "add_cross_attention") && get_bool(c, "is_decoder");
-  for (int64_t i = 0; i < get_int(c, "num_hidden_layers"); ++i) {
+  for (int64_t i = 0; i < get_count(c, "num_hidden_layers"); ++i) {
     const std::string l = p + "layer." + std::to_string(i) + ".";
     auto attention = [&](const std::string& a) {
       t.linear(a + "self.query", h, h, std);

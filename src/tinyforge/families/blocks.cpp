@@ -1,15 +1,21 @@
 #include "tinyforge/families/blocks.h"
 
 #include "tinyforge/catalog/config.h"
+#include "tinyforge/util/bounds.h"
 
 namespace tinyforge {
 
 void TensorList::add(const std::string& name, Shape shape, Init init, DType dtype) {
-  specs_.push_back(TensorSpec{name, std::move(shape), dtype, std::move(init), TensorRole::Parameter, false});
+  push(TensorSpec{name, std::move(shape), dtype, std::move(init), TensorRole::Parameter, false});
 }
 
 void TensorList::add(const std::string& name, Shape shape, Init init, TensorRole role, bool embedding) {
-  specs_.push_back(TensorSpec{name, std::move(shape), DType::F32, std::move(init), role, embedding});
+  push(TensorSpec{name, std::move(shape), DType::F32, std::move(init), role, embedding});
+}
+
+void TensorList::push(TensorSpec spec) {
+  check_tensor_bounds(spec.name, spec.shape, specs_.size() + 1);
+  specs_.push_back(std::move(spec));
 }
 
 void TensorList::linear(const std::string& name, int64_t in, int64_t out, double std, bool bias) {
@@ -43,8 +49,7 @@ void TensorList::batch_norm(const std::string& name, int64_t channels) {
   add(name + ".bias", {channels}, zeros());
   add(name + ".running_mean", {channels}, zeros(), TensorRole::Buffer);
   add(name + ".running_var", {channels}, ones(), TensorRole::Buffer);
-  specs_.push_back(
-      TensorSpec{name + ".num_batches_tracked", {}, DType::I64, zeros(), TensorRole::Buffer, false});
+  push(TensorSpec{name + ".num_batches_tracked", {}, DType::I64, zeros(), TensorRole::Buffer, false});
 }
 
 void TensorList::conv(const std::string& name, int64_t in, int64_t out, const Shape& kernel, Init weight_init,
@@ -55,7 +60,23 @@ void TensorList::conv(const std::string& name, int64_t in, int64_t out, const Sh
   if (bias) add(name + ".bias", {out}, zeros());
 }
 
-int64_t get_int(const Json& c, const std::string& key) { return config_int(c, key); }
+int64_t get_int(const Json& c, const std::string& key) {
+  const int64_t v = config_int(c, key);
+  // Families multiply sizes freely; values within ±kDim keep every product of two in int64.
+  if (v < -bounds::kDim.max || v > bounds::kDim.max)
+    throw ConfigError(bounds::limit_message("config field '" + key + "'", std::to_string(v), bounds::kDim,
+                                            "set a realistic size in config.json"));
+  return v;
+}
+int64_t get_count(const Json& c, const std::string& key) {
+  const int64_t v = config_int(c, key);
+  if (v < 0)
+    throw ConfigError("config field '" + key + "' must not be negative (got " + std::to_string(v) + ")");
+  if (!bounds::within(v, bounds::kCount))
+    throw ConfigError(bounds::limit_message("config field '" + key + "'", std::to_string(v), bounds::kCount,
+                                            "set a realistic count in config.json"));
+  return v;
+}
 double get_float(const Json& c, const std::string& key) { return config_float(c, key); }
 std::vector<int64_t> get_int_list(const Json& c, const std::string& key) {
   if (!c.contains(key) || !c[key].is_array() || c[key].empty())
@@ -64,6 +85,9 @@ std::vector<int64_t> get_int_list(const Json& c, const std::string& key) {
   for (const auto& v : c[key]) {
     if (!v.is_number_integer() || v.get<int64_t>() <= 0)
       throw ConfigError("config field '" + key + "' must hold positive integers (got " + c[key].dump() + ")");
+    if (!bounds::within(v.get<int64_t>(), bounds::kDim))
+      throw ConfigError(bounds::limit_message("config field '" + key + "'", c[key].dump(), bounds::kDim,
+                                              "set realistic sizes in config.json"));
     out.push_back(v.get<int64_t>());
   }
   return out;

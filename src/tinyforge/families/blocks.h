@@ -32,11 +32,15 @@ class TensorList {
   std::vector<TensorSpec> take() { return std::move(specs_); }
 
  private:
+  void push(TensorSpec spec);  // every tensor passes check_tensor_bounds here
   std::vector<TensorSpec> specs_;
 };
 
 // Config helpers families share.
+// A config integer within ±bounds::kDim (so a product of two never overflows); ConfigError otherwise.
 int64_t get_int(const Json& c, const std::string& key);
+// A count a family loops over (layers, heads): within [0, bounds::kCount].
+int64_t get_count(const Json& c, const std::string& key);
 double get_float(const Json& c, const std::string& key);
 // A non-empty list of positive integers (depths, conv_dim, ...); ConfigError otherwise.
 std::vector<int64_t> get_int_list(const Json& c, const std::string& key);

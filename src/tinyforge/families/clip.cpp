@@ -49,7 +49,7 @@ void finalize(Json& c, const std::string&) {
 // CLIPEncoder: pre-norm layers; attention and MLP std follow CLIP's width- and depth-scaled rules.
 void encoder(TensorList& t, const std::string& p, const Json& sub) {
   const int64_t h = get_int(sub, "hidden_size"), inter = get_int(sub, "intermediate_size");
-  const int64_t layers = get_int(sub, "num_hidden_layers");
+  const int64_t layers = get_count(sub, "num_hidden_layers");
   const double factor = get_float(sub, "initializer_factor");
   const double width = std::pow(static_cast<double>(h), -0.5);
   const double depth = std::pow(2.0 * static_cast<double>(layers), -0.5);

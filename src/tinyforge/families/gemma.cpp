@@ -32,7 +32,7 @@ void gemma_model(TensorList& t, const std::string& p, const Json& c) {
   const double std = get_float(c, "initializer_range");
 
   t.embedding(p + "embed_tokens", get_int(c, "vocab_size"), h, std, pad_index(c));
-  for (int64_t i = 0; i < get_int(c, "num_hidden_layers"); ++i) {
+  for (int64_t i = 0; i < get_count(c, "num_hidden_layers"); ++i) {
     const std::string l = p + "layers." + std::to_string(i) + ".";
     t.linear(l + "self_attn.q_proj", h, q_out, std, bias);
     t.linear(l + "self_attn.k_proj", h, kv_out, std, bias);

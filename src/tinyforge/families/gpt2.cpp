@@ -28,7 +28,7 @@ void conv1d(TensorList& t, const std::string& name, int64_t in, int64_t out, dou
 }
 
 void transformer(TensorList& t, const std::string& p, const Json& c) {
-  const int64_t h = get_int(c, "n_embd"), layers = get_int(c, "n_layer"), inner = inner_dim(c);
+  const int64_t h = get_int(c, "n_embd"), layers = get_count(c, "n_layer"), inner = inner_dim(c);
   const double std = get_float(c, "initializer_range");
   // c_proj of every GPT2Attention and GPT2MLP: two residual paths per block.
   const double proj_std = std / std::sqrt(2.0 * static_cast<double>(layers));

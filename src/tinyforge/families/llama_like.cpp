@@ -31,7 +31,7 @@ void llama_like_decoder(TensorList& t, const std::string& p, const Json& c, cons
   const int64_t heads = get_int(c, "num_attention_heads"), kv_heads = get_int(c, "num_key_value_heads");
   const double std = llama_like_std(c);
   t.embedding(p + "embed_tokens", get_int(c, "vocab_size"), h, std, pad_index(c));
-  for (int64_t i = 0; i < get_int(c, "num_hidden_layers"); ++i) {
+  for (int64_t i = 0; i < get_count(c, "num_hidden_layers"); ++i) {
     const std::string l = p + "layers." + std::to_string(i) + ".";
     t.linear(l + "self_attn.q_proj", h, heads * s.head_dim, std, s.qkv_bias);
     t.linear(l + "self_attn.k_proj", h, kv_heads * s.head_dim, std, s.qkv_bias);

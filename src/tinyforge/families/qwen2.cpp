@@ -16,7 +16,7 @@ void finalize(Json& c, const std::string&) {
   // layers from max_window_layers on slide when there is a window.
   if (!get_bool(c, "use_sliding_window")) c["sliding_window"] = nullptr;
   llama_like_derive_kv_heads(c);
-  const int64_t layers = get_int(c, "num_hidden_layers");
+  const int64_t layers = get_count(c, "num_hidden_layers");
   if (c["layer_types"].is_null()) {
     Json types = Json::array();
     const bool window = !c["sliding_window"].is_null();

@@ -137,8 +137,8 @@ std::vector<TensorSpec> tensors(const Json& c, const std::string& arch) {
   const std::string base = wrapped ? "transformer." : "";
 
   t.embedding(base + "shared", get_int(c, "vocab_size"), d.d_model, d.factor);
-  t5_stack(t, base + "encoder.", d, get_int(c, "num_layers"), false);
-  if (!encoder_only(arch)) t5_stack(t, base + "decoder.", d, get_int(c, "num_decoder_layers"), true);
+  t5_stack(t, base + "encoder.", d, get_count(c, "num_layers"), false);
+  if (!encoder_only(arch)) t5_stack(t, base + "decoder.", d, get_count(c, "num_decoder_layers"), true);
 
   if (arch == "T5ForConditionalGeneration" && !get_bool(c, "tie_word_embeddings", true))
     t.linear("lm_head", d.d_model, get_int(c, "vocab_size"), d.factor, false);

@@ -36,7 +36,7 @@ void encoder(TensorList& t, const std::string& p, const Json& c) {
   const int64_t h = get_int(c, "hidden_size"), inter = get_int(c, "intermediate_size");
   const double std = get_float(c, "initializer_range");
   const bool qkv_bias = get_bool(c, "qkv_bias", true);
-  for (int64_t i = 0; i < get_int(c, "num_hidden_layers"); ++i) {
+  for (int64_t i = 0; i < get_count(c, "num_hidden_layers"); ++i) {
     const std::string l = p + "layer." + std::to_string(i) + ".";
     t.linear(l + "attention.attention.query", h, h, std, qkv_bias);
     t.linear(l + "attention.attention.key", h, h, std, qkv_bias);

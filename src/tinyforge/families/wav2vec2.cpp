@@ -92,7 +92,7 @@ void feature_encoder(TensorList& t, const std::string& p, const Json& c) {
   const auto dim = get_int_list(c, "conv_dim"), kernel = get_int_list(c, "conv_kernel");
   const bool group = c["feat_extract_norm"] == "group";
   const bool bias = get_bool(c, "conv_bias");
-  for (int64_t i = 0; i < get_int(c, "num_feat_extract_layers"); ++i) {
+  for (int64_t i = 0; i < get_count(c, "num_feat_extract_layers"); ++i) {
     const std::string l = p + "conv_layers." + std::to_string(i) + ".";
     kaiming_conv(t, l + "conv", i > 0 ? dim[i - 1] : 1, dim[i], kernel[i], bias);
     if (!group || i == 0) t.layer_norm(l + "layer_norm", dim[i]);
@@ -123,7 +123,7 @@ void encoder(TensorList& t, const std::string& p, const Json& c) {
   const bool stable = get_bool(c, "do_stable_layer_norm");
   positional_conv_embedding(t, p + "pos_conv_embed.", c);
   t.layer_norm(p + "layer_norm", h);
-  for (int64_t i = 0; i < get_int(c, "num_hidden_layers"); ++i) {
+  for (int64_t i = 0; i < get_count(c, "num_hidden_layers"); ++i) {
     const std::string l = p + "layers." + std::to_string(i) + ".";
     for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"})
       t.linear(l + "attention." + proj, h, h, std);
@@ -147,7 +147,7 @@ void adapter(TensorList& t, const std::string& p, const Json& c) {
     t.linear(p + "proj", h, out, get_float(c, "initializer_range"));
     t.layer_norm(p + "proj_layer_norm", out);
   }
-  for (int64_t i = 0; i < get_int(c, "num_adapter_layers"); ++i)
+  for (int64_t i = 0; i < get_count(c, "num_adapter_layers"); ++i)
     kaiming_conv(t, p + "layers." + std::to_string(i) + ".conv", out, 2 * out,
                  get_int(c, "adapter_kernel_size"), true);
 }
@@ -167,7 +167,7 @@ void wav2vec2_model(TensorList& t, const std::string& p, const Json& c) {
 // use_weighted_layer_sum: one weight per transformer layer plus the embeddings, each 1 / (layers + 1).
 void layer_weights(TensorList& t, const Json& c) {
   if (!get_bool(c, "use_weighted_layer_sum")) return;
-  const int64_t layers = get_int(c, "num_hidden_layers") + 1;
+  const int64_t layers = get_count(c, "num_hidden_layers") + 1;
   t.add("layer_weights", {layers}, constant(1.0 / static_cast<double>(layers)));
 }
 

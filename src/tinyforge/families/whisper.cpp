@@ -56,7 +56,7 @@ void encoder(TensorList& t, const std::string& p, const Json& c) {
   // checkpoint is inspected as loaded.
   t.add(p + "embed_positions.weight", {get_int(c, "max_source_positions"), d}, sinusoids(d),
         TensorRole::Parameter, /*embedding=*/true);
-  for (int64_t i = 0; i < get_int(c, "encoder_layers"); ++i)
+  for (int64_t i = 0; i < get_count(c, "encoder_layers"); ++i)
     bart_like_encoder_layer(t, p + "layers." + std::to_string(i) + ".", d, get_int(c, "encoder_ffn_dim"), std,
                             /*key_bias=*/false);
   t.layer_norm(p + "layer_norm", d);
@@ -68,7 +68,7 @@ void decoder(TensorList& t, const std::string& p, const Json& c) {
   const double std = get_float(c, "init_std");
   t.embedding(p + "embed_tokens", get_int(c, "vocab_size"), d, std, pad_index(c));
   t.embedding(p + "embed_positions", get_int(c, "max_target_positions"), d, std);
-  for (int64_t i = 0; i < get_int(c, "decoder_layers"); ++i)
+  for (int64_t i = 0; i < get_count(c, "decoder_layers"); ++i)
     bart_like_decoder_layer(t, p + "layers." + std::to_string(i) + ".", d, get_int(c, "decoder_ffn_dim"), std,
                             /*key_bias=*/false);
   t.layer_norm(p + "layer_norm", d);
@@ -85,7 +85,7 @@ std::vector<TensorSpec> tensors(const Json& c, const std::string& arch) {
     // layer_weights averages the embeddings output and every layer's output: num_hidden_layers
     // (= encoder_layers) + 1 weights, each 1 / (encoder_layers + 1).
     if (get_bool(c, "use_weighted_layer_sum")) {
-      const int64_t n = get_int(c, "encoder_layers") + 1;
+      const int64_t n = get_count(c, "encoder_layers") + 1;
       t.add("layer_weights", {n}, constant(1.0 / static_cast<double>(n)));
     }
     t.linear("projector", d, get_int(c, "classifier_proj_size"), std);

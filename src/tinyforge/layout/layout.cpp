@@ -8,13 +8,11 @@
 #include "tinyforge/families/family.h"
 #include "tinyforge/layout/expression.h"
 #include "tinyforge/layout/generators.h"
+#include "tinyforge/util/bounds.h"
 
 namespace tinyforge {
 
 namespace {
-
-constexpr int64_t kMaxLoop = 1'000'000;      // iterations of one tensor loop
-constexpr int64_t kMaxElements = 1LL << 31;  // elements of one tensor
 
 // Catalog expressions parsed once per process (workers share them).
 const Expression& parsed(const std::string& text) {
@@ -139,9 +137,13 @@ void emit(const Json& e, Scope& scope, std::vector<std::pair<std::string, int64_
     const std::string var = loops[depth].at(0).get<std::string>();
     const std::string range = loops[depth].at(1).get<std::string>();
     const int64_t n = scope.eval_int(range, tmpl);
-    if (n < 0 || n > kMaxLoop)
-      throw ConfigError("tensor '" + tmpl + "': " + range + " = " + std::to_string(n) + " is outside [0, " +
-                        std::to_string(kMaxLoop) + "]");
+    if (n < 0)
+      throw ConfigError("tensor '" + tmpl + "': " + range + " = " + std::to_string(n) + " is negative (" +
+                        scope.values_of(range) + "); check the config");
+    if (!bounds::within(n, bounds::kCount))
+      throw ConfigError(bounds::limit_message("tensor '" + tmpl + "': " + range, std::to_string(n),
+                                              bounds::kCount,
+                                              "check " + scope.values_of(range) + " in config.json"));
     for (int64_t i = 0; i < n; ++i) {
       scope.bind(var, i);
       vars.emplace_back(var, i);
@@ -153,18 +155,14 @@ void emit(const Json& e, Scope& scope, std::vector<std::pair<std::string, int64_
   if (e.contains("if") && !truthy(scope.eval(e["if"].get<std::string>()))) return;
   TensorSpec spec;
   spec.name = expand_name(tmpl, vars);
-  int64_t elements = 1;
   for (const auto& d : e.at("shape")) {
     const int64_t dim = scope.eval_int(d.get<std::string>(), spec.name);
     if (dim < 0)
       throw ConfigError("tensor '" + spec.name + "' would have a negative dimension (" +
                         d.get<std::string>() + " = " + std::to_string(dim) + "); check the config sizes");
-    if (dim > 0 && elements > kMaxElements / dim)
-      throw ConfigError("tensor '" + spec.name +
-                        "' would have more than 2^31 elements; check the config sizes");
-    elements *= dim;
     spec.shape.push_back(dim);
   }
+  check_tensor_bounds(spec.name, spec.shape, out.size() + 1);
   spec.dtype = dtype_of(e.at("dtype").get<std::string>());
   spec.role = e.value("role", "parameter") == "buffer" ? TensorRole::Buffer : TensorRole::Parameter;
   spec.embedding = e.value("embedding", false);

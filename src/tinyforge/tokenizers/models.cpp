@@ -10,6 +10,7 @@
 #include "tinyforge/tokenizers/components.h"
 #include "tinyforge/tokenizers/piece_trie.h"
 #include "tinyforge/tokenizers/unicode.h"
+#include "tinyforge/util/bounds.h"
 
 namespace tinyforge::tokenizers {
 namespace {
@@ -41,10 +42,18 @@ class WordCache {
 // {token: id} object → map and the reverse table (ids may have holes).
 void read_vocab(const OJson& j, const std::string& path, Vocab& vocab, std::vector<std::string>& vocab_r) {
   if (!j.is_object()) throw TokenizerError(path + ": expected an object {token: id}");
+  // Ids index the reverse table: bounded by the entries plus a gap for holes, so a hostile id neither wraps
+  // nor allocates a huge table.
+  const uint64_t limit = std::min<uint64_t>(bounds::kTokenId.max, j.size() + bounds::kIdGap);
   for (auto& [k, v] : j.items()) {
     if (!v.is_number_unsigned())
       throw TokenizerError(path + "[\"" + k + "\"]: expected a non-negative integer id");
-    uint32_t id = v.get<uint32_t>();
+    if (v.get<uint64_t>() >= limit)
+      throw TokenizerError(path + "[\"" + k + "\"]: id " + v.dump() + " is not below " +
+                           std::to_string(limit) + " (the vocab's " + std::to_string(j.size()) +
+                           " entries + " + std::to_string(bounds::kIdGap) + ", at most " +
+                           std::to_string(bounds::kTokenId.max) + "); renumber the vocab");
+    const auto id = static_cast<uint32_t>(v.get<uint64_t>());
     vocab[k] = id;
     if (vocab_r.size() <= id) vocab_r.resize(id + 1);
     vocab_r[id] = k;
@@ -471,9 +480,9 @@ std::unique_ptr<Model> make_unigram(const OJson& j, const std::string& path) {
   if (j.contains("unk_id") && !j["unk_id"].is_null()) {
     if (!j["unk_id"].is_number_unsigned())
       throw TokenizerError(path + ".unk_id: expected an integer or null");
-    m->unk_id = j["unk_id"].get<uint32_t>();
-    if (*m->unk_id >= m->pieces.size())
-      throw TokenizerError(path + ".unk_id: " + std::to_string(*m->unk_id) + " is outside the vocab");
+    if (j["unk_id"].get<uint64_t>() >= m->pieces.size())  // checked before narrowing, so it cannot wrap
+      throw TokenizerError(path + ".unk_id: " + j["unk_id"].dump() + " is outside the vocab");
+    m->unk_id = static_cast<uint32_t>(j["unk_id"].get<uint64_t>());
   }
   m->byte_fallback = get_bool(j, "byte_fallback", path, false);
   return m;

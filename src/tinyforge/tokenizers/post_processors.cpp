@@ -4,6 +4,7 @@
 
 #include "tinyforge/tokenizers/components.h"
 #include "tinyforge/tokenizers/unicode.h"
+#include "tinyforge/util/bounds.h"
 
 namespace tinyforge::tokenizers {
 namespace {
@@ -219,6 +220,9 @@ std::pair<std::string, uint32_t> token_pair(const OJson& j, const std::string& k
   const OJson& v = need(j, key, path);
   if (!v.is_array() || v.size() != 2 || !v[0].is_string() || !v[1].is_number_unsigned())
     throw TokenizerError(path + "." + key + ": expected [token, id]");
+  if (v[1].get<uint64_t>() > static_cast<uint64_t>(bounds::kTokenId.max))
+    throw TokenizerError(bounds::limit_message(path + "." + key + " id", v[1].dump(), bounds::kTokenId,
+                                               "give the token's id in the vocab"));
   return {v[0].get<std::string>(), v[1].get<uint32_t>()};
 }
 
