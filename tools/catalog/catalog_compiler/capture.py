@@ -162,6 +162,26 @@ class Recorder:
                     setattr(owner, name, value)
 
 
+class _ShapeCarry(torch.overrides.TorchFunctionMode):
+    """A tensor computed from one whose shape has expressions, with the same shape, keeps those expressions:
+    `A = torch.empty(num_v_heads).uniform_(0, 16); nn.Parameter(torch.log(A))` is still `[num_v_heads]`
+    (Qwen3-Next's A_log), not the number it had at the config it was built at."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        if isinstance(out, torch.Tensor) and not hasattr(out, "_tf_shape"):
+            shape = tuple(out.shape)
+            for a in (*args, *kwargs.values()):
+                if isinstance(a, torch.Tensor) and hasattr(a, "_tf_shape") and tuple(a.shape) == shape:
+                    try:
+                        out._tf_shape = a._tf_shape
+                    except (AttributeError, RuntimeError):  # a tensor that takes no attributes
+                        pass
+                    break
+        return out
+
+
 class _IntMeta(type):
     def __instancecheck__(cls, obj):
         return isinstance(obj, _BUILTIN_INT)
@@ -203,7 +223,7 @@ def _sym_aware_int(cls):
 def build_meta(cls, config):
     """cls(config) on the meta device, with its initialisers recorded."""
     rec = Recorder()
-    with rec.active(), _sym_aware_int(cls):
+    with rec.active(), _sym_aware_int(cls), _ShapeCarry():
         with torch.device("meta"):
             model = cls(config)
         # init_weights skips initialisation on the meta device; run it here, recording what it would do.

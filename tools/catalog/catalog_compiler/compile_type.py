@@ -469,7 +469,7 @@ class TypeCompiler:
         adjusted.update({f: (old, new, EXPERT_GROUPS_WHY) for f, (old, new) in groups.items()})
         self.tiny = tiny
         env = self.env_for(tiny)
-        bad_rules = self.verify_rules([tiny, scaled_probe(tiny), {**tiny, **_bump_layers(tiny)}])
+        bad_rules = self.verify_rules([tiny, scaled_probe(tiny), bumped_layers(tiny)])
         derive = [(f, e) for f, e in self.rules.derive if f not in bad_rules]
         arch_entries = []
         for arch in archs:
@@ -477,7 +477,7 @@ class TypeCompiler:
             entry = {"name": arch, "generative": bool(cls.can_generate())}
             try:
                 tensors = self.layout(arch, tiny, env)
-                problems = self.verify_layout(arch, tensors, [scaled_probe(tiny), {**tiny, **_bump_layers(tiny)}])
+                problems = self.verify_layout(arch, tensors, [scaled_probe(tiny), bumped_layers(tiny)])
                 if problems:
                     raise LayoutError(problems)
                 entry["tensors"] = tensors
@@ -622,6 +622,11 @@ class TypeCompiler:
             except Exception:  # noqa: BLE001
                 continue
             env = self.env_for(values)
+            # An expression may name an attribute_map alias (Kimi-Linear's num_local_experts): it reads its field,
+            # as in the C++ interpreter.
+            for alias, field in (getattr(self.config_class, "attribute_map", None) or {}).items():
+                if field in env and alias not in env:
+                    env[alias] = env[field]
             real = {k: (tuple(v["shape"]), v["dtype"],
                         init_values(v["init"], env, self.rules.properties, strict=False) if v["init"] else None)
                     for k, v in cap.tensors.items()}
@@ -660,14 +665,31 @@ _ID_FIELDS = {"pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_tok
 def with_depth(tiny, field, n):
     """`tiny` with `field` set to n and each list as long as the old value carried to n (repeated): a tiny
     config that spells out its per-layer lists would otherwise refuse a probe of another depth."""
-    old = tiny.get(field)
-    lists = {k: (v * (n // len(v) + 1))[:n] for k, v in tiny.items()
-             if isinstance(v, list) and v and isinstance(old, int) and len(v) == old and not k.endswith("_token_id")}
-    return {**tiny, field: n, **lists}
+    return _carry_lists(tiny, {**tiny, field: n}, [field])
+
+
+def _carry_lists(old, new, fields):
+    """`new` with each list of `old` whose length is the old value of one of `fields` (changed in `new`)
+    repeated to that field's new value."""
+    out = dict(new)
+    for k, v in old.items():
+        if not isinstance(v, list) or not v or k.endswith("_token_id"):
+            continue
+        for f in fields:
+            was, now = old.get(f), new.get(f)
+            if isinstance(was, int) and not isinstance(was, bool) and was == len(v) and now != was:
+                out[k] = (v * (now // len(v) + 1))[:now]
+                break
+    return out
+
+
+def _depth_fields(tiny):
+    return [k for k, v in tiny.items() if "layer" in k and isinstance(v, int) and not isinstance(v, bool)]
 
 
 def scaled_probe(tiny):
-    """Every size doubled (ids kept): shapes of a wider, deeper config."""
+    """Every size doubled (ids kept), per-layer lists carried to the doubled depth: shapes of a wider, deeper
+    config."""
     out = {}
     for k, v in tiny.items():
         if isinstance(v, int) and not isinstance(v, bool) and k not in _ID_FIELDS and v > 0 and k != "num_labels":
@@ -676,8 +698,10 @@ def scaled_probe(tiny):
             out[k] = scaled_probe(v)  # a sub-config's sizes too
         else:
             out[k] = v
-    return out
+    return _carry_lists(tiny, out, _depth_fields(tiny))
 
 
-def _bump_layers(tiny):
-    return {k: v + 1 for k, v in tiny.items() if "layers" in k and isinstance(v, int) and not isinstance(v, bool)}
+def bumped_layers(tiny):
+    """`tiny` one layer deeper in every layer count, per-layer lists carried along."""
+    fields = [k for k in _depth_fields(tiny) if "layers" in k]
+    return _carry_lists(tiny, {**tiny, **{k: tiny[k] + 1 for k in fields}}, fields)
