@@ -54,11 +54,18 @@ def compile_one(model_type):
         testers = {model_type: {"tester": facts["tester"], "values": facts["values"], "verbatim": True}}
     from transformers import CONFIG_MAPPING
 
-    fields = CONFIG_MAPPING[model_type]().to_dict()
+    config_class = CONFIG_MAPPING[model_type]
+    fields = config_class().to_dict()
     spec = tokenizer_spec(model_type, _load("tokenizers.json"), _load("tokenizer_templates.json"),
                           "vocab_size" in fields, set(g0))
     if spec and spec.get("max_length_key") and not spec.get("config_path") and spec["max_length_key"] not in fields:
-        spec = {k: v for k, v in spec.items() if k != "max_length_key"}
+        # The maximum positions stored under another name (GPT-J's n_positions, via attribute_map), or none at
+        # all (ALiBi, state spaces: no limit, as transformers leaves it).
+        stored = (getattr(config_class, "attribute_map", None) or {}).get(spec["max_length_key"])
+        if stored in fields:
+            spec = {**spec, "max_length_key": stored}
+        else:
+            spec = {k: v for k, v in spec.items() if k != "max_length_key"}
     try:
         entry = TypeCompiler(model_type, testers, spec).compile()
     except Exception as e:  # noqa: BLE001 - one type failing must not stop the others
