@@ -78,13 +78,26 @@ def _derived_shape(name, args, kwargs, out):
     return None
 
 
+def _hashable(f):
+    try:
+        hash(f)
+        return True
+    except TypeError:
+        return False
+
+
 class _ShapeMode(torch.overrides.TorchFunctionMode):
     """Shapes of tensors computed by torch functions, as expressions, where they follow from a recorded
-    shape or from Sym arguments."""
+    shape or from Sym arguments. `originals`: {patched function: the original}, called in its place (torch
+    hands the mode the patched method, which would record a second time)."""
+
+    def __init__(self, originals):
+        super().__init__()
+        self.originals = originals
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
+        out = self.originals.get(func, func)(*args, **kwargs)
         if isinstance(out, torch.Tensor) and not hasattr(out, "_tf_shape"):
             exprs = _derived_shape(getattr(func, "__name__", ""), args, kwargs, out)
             if exprs is not None and len(exprs) == out.dim() and any(not e.isdigit() for e in exprs):
@@ -225,7 +238,8 @@ class Recorder:
         patch(transformers.PreTrainedConfig, "num_labels", property(num_labels, labels.fset))
         generators.install(patch, self.values)
         try:
-            with _ShapeMode():
+            patched = {getattr(owner, name): value for (owner, name), value in saved.items() if owner != "fns"}
+            with _ShapeMode({f: o for f, o in patched.items() if f is not o and _hashable(f)}):
                 yield
         finally:
             for (owner, name), value in saved.items():
