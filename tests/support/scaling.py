@@ -37,6 +37,7 @@ LAYER_PATTERNS = {
     "granitemoehybrid": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
     "qwen3_next": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
     "kimi_linear": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
+    "bailing_hybrid": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
 }
 
 
@@ -46,6 +47,8 @@ GENERIC_EXCEPTIONS = {
     "mamba2": {"head_dim": 32, "n_groups": 2},
     # Its config refuses any other top-k.
     "zaya": {"num_experts_per_tok": 1},
+    # Its layer count is n_layers (no generic field): the test's scaled depth and head count.
+    "dbrx": {"n_layers": 3, "n_heads": 8},
 }
 
 

@@ -10,6 +10,8 @@ Nothing is allocated, so even wide configs cost milliseconds."""
 import contextlib
 import inspect
 import math
+import re
+import types
 
 import torch
 import transformers
@@ -18,9 +20,10 @@ from transformers.core_model_loading import revert_weight_conversion
 from transformers.modeling_utils import remove_tied_weights_from_state_dict
 
 from . import generators
-from .sym import expr_of, is_sym, make, plain
+from .sym import apply, expr_of, is_sym, literal, make, plain
 
 _FACTORIES = ["empty", "zeros", "ones", "randn", "rand", "full", "normal", "empty_like", "zeros_like", "ones_like"]
+_ATOM = re.compile(r"[A-Za-z_]\w*(\.\w+)*(\[\w+\])?|\d+")
 _INIT_NAMES = ["uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_", "xavier_uniform_",
                "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_", "sparse_"]
 
@@ -33,6 +36,73 @@ def _shape_args(args, kwargs):
     else:
         size = [a for a in args if isinstance(a, int)]
     return list(size)
+
+
+def _dims(t):
+    """A tensor's dims as expressions: its recorded ones, else its sizes as literals."""
+    exprs = getattr(t, "_tf_shape", None)
+    return list(exprs) if exprs is not None and len(exprs) == t.dim() else [str(d) for d in _plain_shape(t)]
+
+
+def _plain_shape(t):
+    """The torch.Size of plain ints (Tensor.shape is patched while recording)."""
+    return torch._C.TensorBase.size(t)
+
+
+def _derived_shape(name, args, kwargs, out):
+    """The expressions of a tensor computed from others or from numbers (Jamba's A_log:
+    `log(arange(1, d_state + 1)[None, :].expand(intermediate, -1))`), or None."""
+    tensors = [a for a in args if isinstance(a, torch.Tensor)]
+    src = tensors[0] if tensors else None
+    if name == "arange":
+        nums = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+        if len(nums) in (1, 2) and kwargs.get("step", 1) == 1 and any(is_sym(n) for n in nums):
+            return [expr_of(nums[0] if len(nums) == 1 else nums[1] - nums[0])]
+        return None
+    if src is None or src is not args[0]:
+        return None
+    dims = _dims(src)
+    if name == "expand":
+        sizes = list(args[1]) if len(args) == 2 and isinstance(args[1], (tuple, list, torch.Size)) else list(args[1:])
+        lead = len(sizes) - len(dims)
+        return [dims[i - lead] if plain(n) == -1 else expr_of(n) for i, n in enumerate(sizes)]
+    if name == "__getitem__":
+        key = args[1] if isinstance(args[1], tuple) else (args[1],)
+        if not all(k is None or k == slice(None) for k in key):
+            return None
+        it = iter(dims)
+        shape = ["1" if k is None else next(it) for k in key]
+        return shape + list(it)
+    if _plain_shape(out) == _plain_shape(src):  # elementwise, contiguous, a copy
+        return dims
+    return None
+
+
+def _hashable(f):
+    try:
+        hash(f)
+        return True
+    except TypeError:
+        return False
+
+
+class _ShapeMode(torch.overrides.TorchFunctionMode):
+    """Shapes of tensors computed by torch functions, as expressions, where they follow from a recorded
+    shape or from Sym arguments. `originals`: {patched function: the original}, called in its place (torch
+    hands the mode the patched method, which would record a second time)."""
+
+    def __init__(self, originals):
+        super().__init__()
+        self.originals = originals
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = self.originals.get(func, func)(*args, **kwargs)
+        if isinstance(out, torch.Tensor) and not hasattr(out, "_tf_shape"):
+            exprs = _derived_shape(getattr(func, "__name__", ""), args, kwargs, out)
+            if exprs is not None and len(exprs) == out.dim() and any(not e.isdigit() for e in exprs):
+                out._tf_shape = exprs
+        return out
 
 
 class Recorder:
@@ -130,6 +200,20 @@ class Recorder:
             return original_setitem(tensor, key, value)
 
         patch(torch.Tensor, "__setitem__", setitem)
+        # A tensor's shape read back keeps its expressions (xLSTM's init reads `module.weight.shape[1]`).
+        def sym_shape(tensor):
+            shape = _plain_shape(tensor)
+            exprs = getattr(tensor, "_tf_shape", None)
+            if exprs is None or len(exprs) != len(shape):
+                return shape
+            return torch.Size([make(int(d), e if _ATOM.fullmatch(e) else f"({e})") for d, e in zip(shape, exprs)])
+
+        def sym_size(tensor, dim=None):
+            shape = sym_shape(tensor)
+            return shape if dim is None else shape[dim]
+
+        patch(torch.Tensor, "shape", property(sym_shape))
+        patch(torch.Tensor, "size", sym_size)
         # math functions keep the expression of a Sym argument (GPT-2's std / math.sqrt(2 * n_layer)).
         for fname in ("sqrt", "log", "exp"):
             original = getattr(math, fname)
@@ -137,8 +221,9 @@ class Recorder:
             def math_fn(x, *rest, __original=original, __name=fname):
                 value = __original(x, *rest)
                 if is_sym(x) and not rest:
-                    value = make(value, f"{__name}({expr_of(x)})")
-                    recorder.values.scalars.append(value)
+                    value = apply(x, value, f"{__name}({expr_of(x)})")
+                    if is_sym(value) and not value.constant:
+                        recorder.values.scalars.append(value)
                 return value
 
             patch(math, fname, math_fn)
@@ -153,33 +238,15 @@ class Recorder:
         patch(transformers.PreTrainedConfig, "num_labels", property(num_labels, labels.fset))
         generators.install(patch, self.values)
         try:
-            yield
+            patched = {getattr(owner, name): value for (owner, name), value in saved.items() if owner != "fns"}
+            with _ShapeMode({f: o for f, o in patched.items() if f is not o and _hashable(f)}):
+                yield
         finally:
             for (owner, name), value in saved.items():
                 if owner == "fns":
                     hf_init.TORCH_INIT_FUNCTIONS[name] = value
                 else:
                     setattr(owner, name, value)
-
-
-class _ShapeCarry(torch.overrides.TorchFunctionMode):
-    """A tensor computed from one whose shape has expressions, with the same shape, keeps those expressions:
-    `A = torch.empty(num_v_heads).uniform_(0, 16); nn.Parameter(torch.log(A))` is still `[num_v_heads]`
-    (Qwen3-Next's A_log), not the number it had at the config it was built at."""
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        out = func(*args, **kwargs)
-        if isinstance(out, torch.Tensor) and not hasattr(out, "_tf_shape"):
-            shape = tuple(out.shape)
-            for a in (*args, *kwargs.values()):
-                if isinstance(a, torch.Tensor) and hasattr(a, "_tf_shape") and tuple(a.shape) == shape:
-                    try:
-                        out._tf_shape = a._tf_shape
-                    except (AttributeError, RuntimeError):  # a tensor that takes no attributes
-                        pass
-                    break
-        return out
 
 
 class _IntMeta(type):
@@ -199,31 +266,80 @@ class _SymAwareInt(metaclass=_IntMeta):
 
     def __new__(cls, x=0, *args):
         if is_sym(x) and not args:
-            return make(_BUILTIN_INT(plain(x)), f"int({expr_of(x)})")
+            return apply(x, _BUILTIN_INT(plain(x)), f"int({expr_of(x)})")
         return _BUILTIN_INT(x, *args)
 
 
+def _model_modules(cls):
+    """The modeling modules `cls` is built by: those of its bases, and those a name bound in them comes from
+    (xLSTM's modeling module calls a rounding helper of its configuration module)."""
+    def ours(m):
+        return m is not None and m.__name__.startswith("transformers.models.")
+
+    mods = {m.__name__: m for m in (inspect.getmodule(c) for c in cls.__mro__) if ours(m)}
+    for m in list(mods.values()):
+        for v in list(vars(m).values()):
+            owner = inspect.getmodule(v) if inspect.isclass(v) or inspect.isfunction(v) else None
+            if ours(owner):
+                mods.setdefault(owner.__name__, owner)
+    return list(mods.values())
+
+
+def _sym_constants(code):
+    """`code` with its float literals as Syms of themselves: `2.0 * num_hidden_layers` would otherwise run
+    float.__mul__, which takes any int and drops the expression (a reflected operator is only tried first
+    for a subclass of the left operand's type). Nested functions' code too."""
+    def sym(c):
+        if type(c) is float:
+            return literal(c)
+        return _sym_constants(c) if isinstance(c, types.CodeType) else c
+
+    consts = tuple(sym(c) for c in code.co_consts)
+    return code if all(a is b for a, b in zip(consts, code.co_consts)) else code.replace(co_consts=consts)
+
+
+def _functions_of(module):
+    """Every plain function defined in `module`: its module-level functions and its classes' methods."""
+    for v in vars(module).values():
+        if inspect.isfunction(v) and v.__module__ == module.__name__:
+            yield inspect.unwrap(v)
+        elif inspect.isclass(v) and v.__module__ == module.__name__:
+            for member in vars(v).values():
+                member = getattr(member, "__func__", member)  # staticmethod, classmethod
+                if isinstance(member, property):
+                    member = member.fget
+                if inspect.isfunction(member):
+                    yield inspect.unwrap(member)  # under its decorators (`@torch.no_grad()`)
+
+
 @contextlib.contextmanager
-def _sym_aware_int(cls):
-    namespaces = {id(vars(m)): vars(m) for m in (inspect.getmodule(c) for c in cls.__mro__) if m is not None
-                  and m.__name__.startswith("transformers.models.")}
-    saved = {k: ns.get("int") for k, ns in namespaces.items()}
-    for ns in namespaces.values():
-        ns["int"] = _SymAwareInt
+def _sym_aware_modules(cls):
+    """While `cls` is built, its modeling modules compute with Syms where plain Python would drop them:
+    `int` keeps the expression (`int(config.intermediate_size) * 2`), and float literals are Syms of
+    themselves."""
+    modules = _model_modules(cls)
+    saved = {m.__name__: vars(m).get("int") for m in modules}
+    codes = {fn: fn.__code__ for m in modules for fn in _functions_of(m)}
+    for m in modules:
+        vars(m)["int"] = _SymAwareInt
+    for fn, code in codes.items():
+        fn.__code__ = _sym_constants(code)
     try:
         yield
     finally:
-        for k, ns in namespaces.items():
-            if saved[k] is None:
-                ns.pop("int", None)
+        for fn, code in codes.items():
+            fn.__code__ = code
+        for m in modules:
+            if saved[m.__name__] is None:
+                vars(m).pop("int", None)
             else:
-                ns["int"] = saved[k]
+                vars(m)["int"] = saved[m.__name__]
 
 
 def build_meta(cls, config):
     """cls(config) on the meta device, with its initialisers recorded."""
     rec = Recorder()
-    with rec.active(), _sym_aware_int(cls), _ShapeCarry():
+    with rec.active(), _sym_aware_modules(cls):
         with torch.device("meta"):
             model = cls(config)
         # init_weights skips initialisation on the meta device; run it here, recording what it would do.
@@ -276,17 +392,24 @@ def saved_tensors(model):
     return out
 
 
+# The most parts a conversion splits one tensor into or merges into one (HRM's gate, q, k and v in gqkv_proj).
+MAX_PARTS = 8
+
+
 def _fit_score(shape, source_shape):
-    """How well a split tensor's dims come from a source's: exact dims count 2, halves 1, in order."""
+    """How well a split or merged tensor's dims come from a source's: exact dims count 2, a k-th or k-fold
+    one 1 (layout._fit_dim's rules), in order."""
     src = list(source_shape)
     score = 0
     for d in shape:
         if d in src:
             score += 2
             src.remove(d)
-        elif 2 * d in src:
+            continue
+        part = next((n for k in range(2, MAX_PARTS + 1) for n in src if n in (k * d, d / k)), None)
+        if part is not None:
             score += 1
-            src.remove(2 * d)
+            src.remove(part)
     return (score, len(shape) - len(src))
 
 

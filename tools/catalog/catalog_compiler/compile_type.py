@@ -11,7 +11,7 @@ from transformers import CONFIG_MAPPING
 from transformers.models.auto import modeling_auto
 
 from .config_facts import apply_rules, evaluate, read_rules
-from .layout import Capture, LayoutError, build_entries, expand, init_values, loop_prefix
+from .layout import _LOOP_VARS, Capture, LayoutError, _concrete, build_entries, expand, init_values, loop_prefix
 from .sym import SymFloat, SymInt, make, plain
 
 # Tester attributes that never reach a config (CausalLMModelTester passes only the config's own fields).
@@ -112,17 +112,46 @@ def tiny_values(model_type, config_class, testers):
     return values, "no ModelTester recorded: CausalLMModelTester defaults on the config's own fields"
 
 
-def _symbolic(values):
+def _symbolic(values, prefix=""):
     out = {}
     for k, v in values.items():
+        name = prefix + k
         if isinstance(v, bool) or v is None:
             out[k] = v
         elif isinstance(v, (int, float)):
-            out[k] = make(v, k)
+            out[k] = make(v, name)
         elif isinstance(v, list) and v and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
-            out[k] = [make(x, f"{k}[{i}]") for i, x in enumerate(v)]
+            out[k] = [make(x, f"{name}[{i}]") for i, x in enumerate(v)]
         else:
             out[k] = copy.deepcopy(v)
+    return out
+
+
+def _sub_config_classes(config_class):
+    """{field: config class} of the sub-configs whose class is fixed (DBRX's attn_config), not chosen by a
+    model_type (AutoConfig)."""
+    return {k: c for k, c in (getattr(config_class, "sub_configs", None) or {}).items()
+            if isinstance(c, type) and issubclass(c, transformers.PreTrainedConfig)}
+
+
+def lay_over(base, values):
+    """`values` over `base`, sub-configs (a default holding a model_type) merged field by field, as the forge
+    does (config.cpp's lay_over)."""
+    out = dict(base)
+    for k, v in values.items():
+        b = base.get(k)
+        out[k] = {**b, **v} if isinstance(v, dict) and isinstance(b, dict) and "model_type" in b else v
+    return out
+
+
+def _int_fields(env):
+    """{name: int} of the config numbers, a sub-config's as `sub.field`."""
+    out = {}
+    for k, v in env.items():
+        if isinstance(v, int) and not isinstance(v, bool):
+            out[k] = v
+        elif isinstance(v, dict) and "model_type" in v:
+            out.update({f"{k}.{f}": x for f, x in v.items() if isinstance(x, int) and not isinstance(x, bool)})
     return out
 
 
@@ -170,6 +199,13 @@ class TypeCompiler:
             numeric = {k: v for k, v in self.field_defaults.items()
                        if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in kwargs}
             kwargs = _symbolic({**numeric, **kwargs})
+            # A sub-config given as a dict (DBRX's attn_config): its numbers, given or default, are Syms named
+            # `attn_config.kv_n_heads`.
+            for key, sub_class in _sub_config_classes(self.config_class).items():
+                if isinstance(values.get(key), dict):
+                    sub_numeric = {k: v for k, v in _field_defaults(sub_class).items()
+                                   if isinstance(v, (int, float)) and not isinstance(v, bool)}
+                    kwargs[key] = _symbolic({**sub_numeric, **values[key]}, key + ".")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             cfg = self.config_class(**kwargs)
@@ -263,15 +299,16 @@ class TypeCompiler:
             for key, (tpl, pos, seen) in union.items():
                 if sorted(seen) == list(range(len(seen))):
                     counts[key] = (tpl, pos, len(seen))
-            candidates = {k: v for k, v in env.items()
-                          if isinstance(v, int) and not isinstance(v, bool) and k not in _NOT_PROBED}
+            candidates = {k: v for k, v in _int_fields(env).items() if k.rpartition(".")[2] not in _NOT_PROBED}
 
             for key, (tpl, pos, count) in counts.items():
                 for field in sorted(candidates, key=lambda f: (f != "num_hidden_layers", f)):
                     if candidates[field] != count or field in self.rules.properties:
                         continue
                     # A field stored under its attribute_map name (Kimi-Linear's num_experts) is set by it too.
-                    settable = field in at or field in self.field_defaults or field in self.stored_names
+                    top, _, sub = field.partition(".")
+                    settable = isinstance(at.get(top), dict) if sub else (
+                        field in at or field in self.field_defaults or field in self.stored_names)
                     if not settable:
                         continue
                     # count + 1, or twice the count where the config refuses that (heads must divide the width).
@@ -288,7 +325,11 @@ class TypeCompiler:
                 # first candidate with the count at the tiny config; verify_layout confirms it on the probes.
                 derived = [f for f in self.derived if env.get(f) == count and not isinstance(env.get(f), bool)]
                 lists = [f"len({f})" for f, v in sorted(env.items()) if isinstance(v, list) and len(v) == count]
-                range_exprs[key] = (derived + lists + [str(count)])[0]
+                # A sum a shape names (LongCat-Flash's routed plus zero-compute experts, the router's width).
+                sums = sorted({e for info in base.tensors.values() for e in info["shape_exprs"]
+                               if not e.isidentifier() and _names_or_none(e) and _concrete(e, env) == count},
+                              key=lambda e: (len(e), e))
+                range_exprs[key] = (derived + lists + sums + [str(count)])[0]
             return range_exprs
 
         def probe(field, value):
@@ -359,6 +400,25 @@ class TypeCompiler:
                 raise LayoutError(f"{tpl}: present in layers {seen} of {n}; no rule found")
             range_exprs.setdefault(key, own_field)
             conditions[tpl] = _and(conditions.get(tpl), cond)
+        # 3b. an inner index that stops short of its loop's count (LongCat-Flash's down_proj exists for the routed
+        # experts only, its gate/up for the zero-compute ones too): `j < F` for the field F of that count whose
+        # probe moves the template's count with it.
+        for tpl, per in templates.items():
+            for pos in range(1, tpl.count("{}")):
+                key = loop_prefix(tpl, pos)
+                seen = sorted({idx[pos] for idx in per})
+                if key not in range_exprs or seen != list(range(len(seen))) or \
+                        len(seen) == evaluate(range_exprs[key], env, self.rules.properties):
+                    continue
+                var = _LOOP_VARS[pos]
+                for field in sorted(f for f, v in _int_fields(env).items()
+                                    if v == len(seen) and (f in tiny or f in self.field_defaults)):
+                    t2 = self.probe_capture(with_depth(tiny, field, len(seen) + 1))
+                    if t2 is not None and tpl in t2 and len({idx[pos] for idx in t2[tpl]}) == len(seen) + 1:
+                        conditions[tpl] = _and(conditions.get(tpl), f"{var} < {field}")
+                        break
+                else:
+                    raise LayoutError(f"{tpl}: index {var} stops at {len(seen)}; no rule found")
         entries = build_entries(base, env, range_exprs, conditions, extra)
         return entries
 
@@ -454,7 +514,7 @@ class TypeCompiler:
     def env_for(self, values):
         """The config values the catalog's expressions see: defaults ∪ values, then the derive rules, then what
         the architecture being compiled sets on its config."""
-        return {**apply_rules({**self.defaults(), **_json(values)}, self.rules.derive), **self.config_set}
+        return {**apply_rules(lay_over(self.defaults(), _json(values)), self.rules.derive), **self.config_set}
 
     def compile(self):
         tiny, tester = tiny_values(self.model_type, self.config_class, self.testers)
@@ -665,6 +725,9 @@ _ID_FIELDS = {"pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_tok
 def with_depth(tiny, field, n):
     """`tiny` with `field` set to n and each list as long as the old value carried to n (repeated): a tiny
     config that spells out its per-layer lists would otherwise refuse a probe of another depth."""
+    top, _, sub = field.partition(".")
+    if sub:  # a sub-config's depth (BLT's global_config.num_hidden_layers)
+        return {**tiny, top: with_depth(tiny[top], sub, n)}
     return _carry_lists(tiny, {**tiny, field: n}, [field])
 
 

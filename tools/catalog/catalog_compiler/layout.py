@@ -6,7 +6,7 @@ import re
 
 import torch
 
-from .capture import build_meta, record_for, saved_tensors
+from .capture import MAX_PARTS, build_meta, record_for, saved_tensors
 from . import generators
 from .config_facts import evaluate
 from .sym import expr_of, is_sym
@@ -109,19 +109,22 @@ def init_entry(record, shape_exprs, tensor, context=None):
     raise LayoutError(f"initialiser {name}")
 
 
-def _fit_dim(d, sources):
-    """A dim of a tensor split from or merged out of `sources` (expr, size) pairs: the source dim of that size,
-    a half of one (a chunked gate_up) or a double (gate and up merged into gate_up). Unmatched dims stay
-    literal, and the probes then reject the layout."""
-    for e, n in sources:
+def _fit_dim(pos, d, sources):
+    """The pos-th dim of a tensor split from or merged out of `sources` (expr, size) pairs (the source's
+    dims): the source dim of that size, a k-th of one (a chunked gate_up, q/k/v split out of one conv) or a
+    k-fold one (gate and up merged into gate_up, four projections into one), the source's own pos-th dim
+    first. Unmatched dims stay literal, and the probes then reject the layout."""
+    order = sources[pos:pos + 1] + sources[:pos] + sources[pos + 1:]
+    for e, n in order:
         if n == d:
             return e
-    for e, n in sources:
-        if n == 2 * d:
-            return f"({e}) // 2"
-    for e, n in sources:
-        if 2 * n == d:
-            return f"2 * ({e})"
+    for k in range(2, MAX_PARTS + 1):
+        for e, n in order:
+            if n == k * d:
+                return f"({e}) // {k}"
+        for e, n in order:
+            if k * n == d:
+                return f"{k} * ({e})"
     return str(d)
 
 
@@ -156,7 +159,7 @@ class Capture:
             if src_exprs is not None and not converted and len(src_exprs) == len(shape) and tuple(live.shape) == shape:
                 exprs = list(src_exprs)
             elif src_exprs is not None and converted:
-                exprs = [_fit_dim(d, list(zip(src_exprs, live.shape))) for d in shape]
+                exprs = [_fit_dim(p, d, list(zip(src_exprs, live.shape))) for p, d in enumerate(shape)]
             else:
                 exprs = [str(d) for d in shape]
             owner = modules.get(src.rsplit(".", 1)[0]) if src and "." in src else None

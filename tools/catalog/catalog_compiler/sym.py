@@ -42,6 +42,8 @@ def _wrap(value, prec, right=False):
 
 
 def _binary(op, a, b, result):
+    if _constant(a) and _constant(b):  # literals only (a module's float literals are Syms): folded
+        return literal(result)
     prec = _PREC[op]
     if op == "**":  # right-associative
         text = _wrap(a, prec + 1) + " ** " + _wrap(b, prec)
@@ -57,6 +59,24 @@ def make(value, expr, prec=_PREC["atom"]):
     if isinstance(value, int):
         return SymInt(value, expr, prec)
     return SymFloat(value, expr, prec)
+
+
+def literal(value):
+    """A plain number as a Sym written as its literal, so that arithmetic with it keeps expressions."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return value
+    sym = make(value, expr_of(value), prec_of(value))
+    sym.constant = True
+    return sym
+
+
+def apply(arg, value, expr, prec=_PREC["atom"]):
+    """The result `value` of a function of the Sym `arg`, written `expr` (folded to a literal when `arg` is one)."""
+    return literal(value) if _constant(arg) else make(value, expr, prec)
+
+
+def _constant(v):
+    return getattr(v, "constant", False) if is_sym(v) else isinstance(v, (int, float))
 
 
 def _ops(base):
@@ -88,14 +108,14 @@ def _ops(base):
         f, rf = binop(op, fn)
         table[f"__{name}__"] = f
         table[f"__r{name}__"] = rf
-    table["__neg__"] = lambda self: make(-_plain(self), "-" + _wrap(self, _PREC["neg"]), _PREC["neg"])
+    table["__neg__"] = lambda self: apply(self, -_plain(self), "-" + _wrap(self, _PREC["neg"]), _PREC["neg"])
     table["__pos__"] = lambda self: self
-    table["__abs__"] = lambda self: make(abs(_plain(self)), f"abs({self.expr})")
+    table["__abs__"] = lambda self: apply(self, abs(_plain(self)), f"abs({self.expr})")
     table["__int__"] = lambda self: int(_plain(self))
     table["__float__"] = lambda self: float(_plain(self))
     table["__index__"] = lambda self: int.__index__(self)
-    table["__ceil__"] = lambda self: make(math.ceil(_plain(self)), f"ceil({self.expr})")
-    table["__floor__"] = lambda self: make(math.floor(_plain(self)), f"floor({self.expr})")
+    table["__ceil__"] = lambda self: apply(self, math.ceil(_plain(self)), f"ceil({self.expr})")
+    table["__floor__"] = lambda self: apply(self, math.floor(_plain(self)), f"floor({self.expr})")
     table["__round__"] = lambda self, n=None: base.__round__(self, n) if n is not None else base.__round__(self)
     table["__repr__"] = lambda self: base.__repr__(self)
     table["__str__"] = lambda self: base.__repr__(self)
@@ -122,6 +142,7 @@ def _sym_new(base):
         obj = base.__new__(cls, value)
         obj.expr = expr
         obj.prec = prec
+        obj.constant = False
         return obj
 
     return __new__
