@@ -105,3 +105,53 @@ TEST(Generators, LogUniformTransformIsTorchs) {
     ASSERT_LT(v, std::log(16.0f) + 1e-6f);
   }
 }
+
+TEST(Generators, AlibiSlopesAndDecaysAreTorchs) {
+  // MiniMax's lightning attention at 4 heads, block_size 3, layer 1 of 4 (transformers 5.23's get_slope_rate
+  // and decay_factors), printed by torch:
+  //   base = 1 / (2 ** (8 / 4)); f = 1 - 1 / (4 - 1 + 1e-5) + 1e-5
+  //   s = ((base ** (torch.arange(4) + 1)) * f)[:, None, None]; br = torch.arange(3) + 1
+  //   q = torch.exp(-s * br[:, None]); k = torch.exp(-s * (3 - br[:, None]))
+  //   d = s * (br[:, None] - br[None, :])[None, None]; d = torch.exp(torch.where(d >= 0, -d, float("-inf")))
+  const double scale = 1 - 1 / (4 - 1 + 1e-5) + 1e-5;
+  const std::vector<uint32_t> slopes = {0x3e2aab65, 0x3d2aab65, 0x3c2aab65, 0x3b2aab65};
+  const std::vector<uint32_t> query = {0x3f58b2df, 0x3f376e56, 0x3f1b4543, 0x3f758d66,
+                                       0x3f6b87f2, 0x3f61eb32, 0x3f7d58de, 0x3f7ab8c5,
+                                       0x3f781fa3, 0x3f7f558d, 0x3f7eab8c, 0x3f7e01fd};
+  const std::vector<uint32_t> key = {0x3f376e56, 0x3f58b2df, 0x3f800000, 0x3f6b87f2, 0x3f758d66, 0x3f800000,
+                                     0x3f7ab8c5, 0x3f7d58de, 0x3f800000, 0x3f7eab8c, 0x3f7f558d, 0x3f800000};
+  const std::vector<uint32_t> diagonal = {
+      0x3f800000, 0x00000000, 0x00000000, 0x3f58b2df, 0x3f800000, 0x00000000, 0x3f376e56, 0x3f58b2df,
+      0x3f800000, 0x3f800000, 0x00000000, 0x00000000, 0x3f758d66, 0x3f800000, 0x00000000, 0x3f6b87f2,
+      0x3f758d66, 0x3f800000, 0x3f800000, 0x00000000, 0x00000000, 0x3f7d58de, 0x3f800000, 0x00000000,
+      0x3f7ab8c5, 0x3f7d58de, 0x3f800000, 0x3f800000, 0x00000000, 0x00000000, 0x3f7f558d, 0x3f800000,
+      0x00000000, 0x3f7eab8c, 0x3f7f558d, 0x3f800000};
+  auto gen = [&](const char* name, const Shape& shape) {
+    return materialized_bits(generator_init(name, {{"scale", scale}}, shape, "t"), shape);
+  };
+  EXPECT_EQ(gen("alibi_slopes", {4, 1, 1}), slopes);
+  // exp(-s_3 * 3): torch's vectorised expf returns the float one ULP above the correctly rounded one that the
+  // forge writes, so exactly this element differs by one ULP.
+  auto got_query = gen("alibi_decay", {4, 3, 1});
+  EXPECT_EQ(got_query[11] + 1, query[11]);
+  got_query[11] += 1;
+  EXPECT_EQ(got_query, query);
+  EXPECT_EQ(gen("alibi_decay_reversed", {4, 3, 1}), key);
+  EXPECT_EQ(gen("alibi_decay_causal", {1, 4, 3, 3}), diagonal);
+  EXPECT_THROW(generator_init("alibi_slopes", {{"scale", 1.0}}, {4, 1}, "t"), ConfigError);
+  EXPECT_THROW(generator_init("alibi_decay", {}, {4, 3, 1}, "t"), UserError);
+}
+
+TEST(Generators, LogUniformPowerMinusOneTransformIsTorchs) {
+  // RecurrentGemma's recurrent_param from its float32 draws u:
+  //   u.clone().log_().mul_(0.5).neg_().exp_().sub_(1.0).log_()   (torch, float32)
+  const std::vector<uint32_t> u = {0x3f4f5c29, 0x3f59999a, 0x3f666666, 0x3f733333, 0x3f7d70a4, 0x3f7f7cee};
+  const std::vector<uint32_t> torch_bits = {0xc00c9f52, 0xc01e076c, 0xc03ab119,
+                                            0xc069a1ac, 0xc0a94e24, 0xc0dd003d};
+  const Init init = log_uniform_power_minus_one(0.81, 0.998, -0.5);
+  ASSERT_TRUE(init.transform);
+  for (size_t k = 0; k < u.size(); ++k)
+    EXPECT_EQ(bits_of(init.transform(std::bit_cast<float>(u[k]))), torch_bits[k]) << k;
+  EXPECT_DOUBLE_EQ(init.a, 0.81);
+  EXPECT_DOUBLE_EQ(init.b, 0.998);
+}

@@ -16,6 +16,9 @@ Init generator_init(const std::string& name, const std::map<std::string, double>
 
 // log(U(lo, hi)) in float32: Kimi's and Qwen3-Next's A_log.
 Init log_uniform(double lo, double hi);
+// log(u^power - 1) of u = U(lo, hi), u^power as exp(power * log u), each step in float32: RecurrentGemma's
+// recurrent_param (power -0.5).
+Init log_uniform_power_minus_one(double lo, double hi, double power);
 // dt = max(exp(U(log min, log max)), floor) in float32, then dt + log(-expm1(-dt)) (softplus⁻¹(dt)): Mamba's
 // dt_proj.bias, Mamba-2's dt_bias.
 Init inverse_softplus_log_uniform(double min, double max, double floor);

@@ -108,6 +108,7 @@ Init init_of(const Json& init, const Scope& s, const std::string& tensor, const 
   if (kind == "uniform") return uniform(f("lo"), f("hi"));
   if (kind == "constant") return constant(f("value"));
   if (kind == "log_uniform") return log_uniform(f("lo"), f("hi"));
+  if (kind == "log_uniform_power_minus_one") return log_uniform_power_minus_one(f("lo"), f("hi"), f("power"));
   if (kind == "inverse_softplus_log_uniform")
     return inverse_softplus_log_uniform(f("min"), f("max"), f("floor"));
   if (kind == "generator") {

@@ -22,7 +22,8 @@ from transformers.modeling_utils import remove_tied_weights_from_state_dict
 from . import generators
 from .sym import apply, expr_of, is_sym, literal, make, plain
 
-_FACTORIES = ["empty", "zeros", "ones", "randn", "rand", "full", "normal", "empty_like", "zeros_like", "ones_like"]
+_FACTORIES = ["empty", "zeros", "ones", "randn", "rand", "full", "normal", "empty_like", "zeros_like", "ones_like",
+              "rand_like"]
 _ATOM = re.compile(r"[A-Za-z_]\w*(\.\w+)*(\[\w+\])?|\d+")
 _INIT_NAMES = ["uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_", "xavier_uniform_",
                "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_", "sparse_"]
@@ -123,7 +124,7 @@ class Recorder:
             original = getattr(torch, fname)
 
             def factory(*args, __original=original, __name=fname, __like=fname.endswith("_like"),
-                        __draw=fname == "rand", **kwargs):
+                        __draw=fname in ("rand", "rand_like"), **kwargs):
                 t = __original(*args, **kwargs)
                 if __like:
                     src = args[0] if args else None
@@ -433,6 +434,10 @@ def record_for(tensor, inits):
     for t, name, args, kwargs in inits:
         if t is tensor and name == "__setitem__":
             set_rows.append(args)
+        elif t is tensor and name == "copy_" and chosen is not None and \
+                isinstance(getattr(args[0], "_tf_scale", None), tuple) and args[0]._tf_scale[0] is tensor:
+            # Its own values rescaled by a config expression and copied back: the initialiser before, scaled.
+            chosen = ("scaled", (chosen, *args[0]._tf_scale[1:]), {})
         elif t is tensor:
             chosen = (name, args, kwargs)
             set_rows = []

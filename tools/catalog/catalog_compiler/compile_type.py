@@ -11,7 +11,8 @@ from transformers import CONFIG_MAPPING
 from transformers.models.auto import modeling_auto
 
 from .config_facts import apply_rules, evaluate, read_rules
-from .layout import _LOOP_VARS, Capture, LayoutError, _concrete, build_entries, expand, init_values, loop_prefix
+from .layout import (_LOOP_VARS, Capture, LayoutError, _concrete, build_entries, expand, init_values, loop_prefix,
+                     template_of)
 from .sym import SymFloat, SymInt, make, plain
 
 # Tester attributes that never reach a config (CausalLMModelTester passes only the config's own fields).
@@ -278,6 +279,7 @@ class TypeCompiler:
                            if k != "transformers_version" and before.get(k) != v}
         env = {**env, **self.config_set}
         self.condition_on_unset_sizes(arch, tiny, env, base)
+        self.name_literal_dims(tiny, env, base)
         templates = base.templates()
         # 1. loop ranges: a config number equal to the count at the tiny config, confirmed by a probe that
         # changes it.
@@ -421,6 +423,28 @@ class TypeCompiler:
                     raise LayoutError(f"{tpl}: index {var} stops at {len(seen)}; no rule found")
         entries = build_entries(base, env, range_exprs, conditions, extra)
         return entries
+
+    def name_literal_dims(self, tiny, env, base):
+        """A dim no shape factory saw (a table built from aranges by broadcasting: MiniMax's decays over the heads
+        and the block size) is a literal in the capture: it is named by the config size that, doubled in a probe,
+        doubles it (the sizes of its value tried in name order)."""
+        sizes = {f: v for f, v in env.items() if isinstance(v, int) and not isinstance(v, bool) and v > 1
+                 and f not in _NOT_PROBED and f not in self.rules.properties and (f in tiny or f in self.field_defaults)}
+        for name, info in base.tensors.items():
+            tpl, idx = template_of(name)
+            for e in dict.fromkeys(info["shape_exprs"]):
+                if not e.isdigit() or int(e) < 2:
+                    continue
+                # Every dim of that literal doubles with the field (MiniMax's block_size x block_size decays).
+                same = [k for k, d in enumerate(info["shape_exprs"]) if d == e]
+                for field in sorted(f for f, v in sizes.items() if v == int(e)):
+                    t2 = self.probe_capture({**tiny, field: 2 * sizes[field]})
+                    other = (t2 or {}).get(tpl, {}).get(idx)
+                    if other is not None and len(other["shape"]) == len(info["shape"]) and all(
+                            b == (2 * a if k in same else a) for k, (a, b) in enumerate(zip(info["shape"], other["shape"]))):
+                        for k in same:
+                            info["shape_exprs"][k] = field
+                        break
 
     def condition_on_unset_sizes(self, arch, tiny, env, base):
         """A size field left None picks a fallback in the model (GPT-J's `n_inner or 4 * n_embd`): the tiny
@@ -687,8 +711,10 @@ class TypeCompiler:
             for alias, field in (getattr(self.config_class, "attribute_map", None) or {}).items():
                 if field in env and alias not in env:
                     env[alias] = env[field]
+            # An init may read the loop variables (a per-layer ratio): bound from the name's indices.
             real = {k: (tuple(v["shape"]), v["dtype"],
-                        init_values(v["init"], env, self.rules.properties, strict=False) if v["init"] else None)
+                        init_values(v["init"], {**env, **dict(zip(_LOOP_VARS, template_of(k)[1]))},
+                                    self.rules.properties, strict=False) if v["init"] else None)
                     for k, v in cap.tensors.items()}
             ours = expand(tensors, env, self.rules.properties)
             if real != ours:

@@ -7,6 +7,7 @@ the same inputs: deterministic generators from the tensor's shape, random kinds 
 candidate's numeric parameters are named by the config field (or recorded expression) with that value, else
 written as literals; the layout's probe configs then confirm them. FORMAT.md documents every generator."""
 import math
+import re
 
 import torch
 
@@ -19,6 +20,7 @@ class Values:
     def __init__(self):
         self.draws = []  # (flat float64 values, lo expr, hi expr, lo, hi)
         self.scalars = []  # Sym numbers returned by math.log/exp/sqrt while building and initialising
+        self.factors = []  # Sym numbers a tensor was multiplied by (MiniMax's per-layer slope ratio)
         self.clamps = []  # lower bounds given to clamp/clamp_min (numbers or Syms)
 
     def draw(self, tensor, lo, hi):
@@ -37,8 +39,25 @@ def install(patch, values):
         return out
 
     patch(torch.Tensor, "uniform_", uniform_)
-    for name in ("clamp", "clamp_", "clamp_min", "clamp_min_"):
+    # A tensor times or over a config-derived number: the number is kept (MiniMax's per-layer slope ratio), and
+    # the result remembers its source and factor, so that copying it back over the source is that source's
+    # initialiser rescaled (NemotronH's out_proj: kaiming_uniform_ then / sqrt(num_hidden_layers)).
+    for name, over in (("__mul__", False), ("__rmul__", False), ("__truediv__", True)):
         original = getattr(torch.Tensor, name)
+
+        def scaled(self, other, __original=original, __over=over):
+            out = __original(self, other)
+            if is_sym(other):
+                values.factors.append(other)
+            if isinstance(other, (int, float)) and not isinstance(other, bool) and isinstance(out, torch.Tensor):
+                out._tf_scale = (self, other, __over)
+            return out
+
+        patch(torch.Tensor, name, scaled)
+    # Tensor.clamp(min) and torch.clamp(tensor, min) (OLMo-Hybrid's dt floor).
+    for owner, name in [(torch.Tensor, n) for n in ("clamp", "clamp_", "clamp_min", "clamp_min_")] + [
+            (torch, "clamp"), (torch, "clamp_min")]:
+        original = getattr(owner, name)
 
         def clamp(self, *args, __original=original, **kwargs):
             low = kwargs.get("min", args[0] if args else None)
@@ -46,11 +65,16 @@ def install(patch, values):
                 values.clamps.append(low)
             return __original(self, *[plain(a) for a in args], **{k: plain(v) for k, v in kwargs.items()})
 
-        patch(torch.Tensor, name, clamp)
+        patch(owner, name, clamp)
 
 
 def _close(a, b, rtol=1e-6):
     return a.shape == b.shape and bool(torch.allclose(a, b, rtol=rtol, atol=1e-7, equal_nan=False))
+
+
+def _ulps(a, b):
+    """The largest distance in float32 units in the last place between two float32 tensors of one sign."""
+    return int((a.view(torch.int32).long() - b.view(torch.int32).long()).abs().max())
 
 
 def _config_numbers(config):
@@ -76,8 +100,28 @@ def _name_number(value, config, values, rel=1e-9, integer=False):
     return repr(float(f"{value:.6g}")) if rel > 1e-7 else repr(float(value))
 
 
-def identify(other, shape, config, values):
-    """The catalog init of a tensor transformers fills with `other`, or None."""
+def name_factor(number, over, config):
+    """The expression of a factor a tensor was multiplied by (divided by, if `over`): the Sym's own, else a
+    config field or property (NemotronH's num_hidden_layers is a property) or its square root of that value."""
+    if is_sym(number):
+        e = expr_of(number)
+    else:
+        value = float(number)
+        fields = [(k, v) for k, v in sorted(vars(config).items())]
+        fields += [(k, getattr(config, k, None)) for k in sorted(dir(type(config)))
+                   if isinstance(getattr(type(config), k, None), property)]
+        cands = [(k, float(plain(v))) for k, v in fields
+                 if isinstance(v, (int, float)) and not isinstance(v, bool) and plain(v) > 0]
+        e = next((f for k, x in cands for f, y in ((k, x), (f"sqrt({k})", math.sqrt(x)))
+                  if abs(y - value) <= 1e-12 * value), None)
+        if e is None:
+            return None
+    return f"1 / ({e})" if over else e
+
+
+def identify(other, shape, config, values, indices=()):
+    """The catalog init of a tensor transformers fills with `other`, or None (`indices`: the loop indices in
+    the tensor's name, the first bound to `i` in the catalog)."""
     v = other.detach().double().flatten()
     n = v.numel()
     if n == 0 or not bool(torch.isfinite(v).all()):
@@ -102,6 +146,9 @@ def identify(other, shape, config, values):
         return {"kind": "generator", "name": "prefix_fill",
                 "args": {"count": _name_number(count, config, values, integer=True),
                          "value": _name_number(v[0].item(), config, values, 1e-6)}}
+    found = _alibi(v, shape, config, values, indices)
+    if found:
+        return found
     # transformed uniform draws, newest first.
     for u, lo_e, hi_e, lo, hi in reversed(values.draws):
         if u.numel() != n:
@@ -111,7 +158,72 @@ def identify(other, shape, config, values):
         found = _inverse_softplus(v, u, lo, hi, config, values)
         if found:
             return found
+        found = _log_power_minus_one(v, u, lo_e, hi_e)
+        if found:
+            return found
     return None
+
+
+# Per-layer ratios a table may be scaled by, as functions of the layer index i and a layer count L: 1 at the first
+# layer falling to nearly 0 at the last (MiniMax's lightning-attention slopes). L is a config field a recorded
+# factor of the same value reads.
+_LAYER_RATIOS = [("1 - {i} / ({L} - 1 + 1e-05) + 1e-05", lambda i, n: 1 - i / (n - 1 + 1e-5) + 1e-5)]
+
+
+def _alibi_scales(config, values, indices):
+    """(expression, value) of the factors ALiBi slopes may be scaled by: 1, and the per-layer ratios."""
+    out = [("1.0", 1.0)]
+    if not indices:
+        return out
+    for f in values.factors:
+        for name in dict.fromkeys(re.findall(r"[A-Za-z_]\w*", f.expr)):
+            n = plain(getattr(config, name, None))
+            if not isinstance(n, int) or isinstance(n, bool):
+                continue
+            for form, fn in _LAYER_RATIOS:
+                if fn(indices[0], n) == float(plain(f)):
+                    out.append((form.format(i="i", L=name), float(plain(f))))
+    return out
+
+
+def _alibi(v, shape, config, values, indices):
+    """ALiBi slopes 2^(-8(h+1)/H) over the heads (dim -3 of a [.., H, R, C] table) times a scale, or the decays
+    exp(-slope·n) built from them: n = r + 1 (rows counted from the first), R - 1 - r (rows from the last), or
+    r - c where r >= c and 0 above the diagonal."""
+    if len(shape) < 3:
+        return None
+    heads, rows, cols = shape[-3:]
+    f32 = torch.float32
+    h = torch.arange(heads, dtype=f32)[:, None, None]
+    r = torch.arange(rows, dtype=f32)[None, :, None]
+    c = torch.arange(cols, dtype=f32)[None, None, :]
+    got = v.to(f32)
+    for expr, scale in _alibi_scales(config, values, indices):
+        # float32 as transformers computes them: a last-layer ratio near 0 leaves every decay within a few
+        # ULP of 1, so the forms are told apart by ULP distance.
+        s = torch.tensor(1 / (2 ** (8 / heads)), dtype=f32) ** (h + 1) * torch.tensor(scale, dtype=f32)
+        causal = r - c
+        forms = {"alibi_slopes": s.expand(heads, rows, cols),
+                 "alibi_decay": torch.exp(-s * (r + 1)).expand(heads, rows, cols),
+                 "alibi_decay_reversed": torch.exp(-s * (rows - 1 - r)).expand(heads, rows, cols),
+                 "alibi_decay_causal": torch.where(causal >= 0, torch.exp(-(s * causal)), torch.zeros((), dtype=f32))}
+        for name, table in forms.items():
+            expect = table.flatten().repeat(v.numel() // table.numel())
+            if expect.numel() == got.numel() and _ulps(got, expect) <= 2:
+                return {"kind": "generator", "name": name, "args": {"scale": expr}}
+    return None
+
+
+def _log_power_minus_one(v, u, lo_e, hi_e):
+    """log(u^p - 1) of a draw in (0, 1) (u^p as exp(p·log u)): RecurrentGemma's recurrent_param, p = -0.5, which
+    makes softplus of it -log(sqrt(u))."""
+    if not (bool((u > 0).all()) and bool((u < 1).all())):
+        return None
+    p = (torch.log1p(torch.exp(v)) / torch.log(u))
+    power = float(f"{p.mean().item():.6g}")
+    if not _close(v, torch.log(torch.exp(power * torch.log(u)) - 1), 1e-4):
+        return None
+    return {"kind": "log_uniform_power_minus_one", "lo": lo_e, "hi": hi_e, "power": repr(power)}
 
 
 def _inverse_softplus(v, u, lo, hi, config, values):

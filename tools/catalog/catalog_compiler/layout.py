@@ -51,8 +51,8 @@ def _gain(nonlinearity, a):
 
 
 def init_entry(record, shape_exprs, tensor, context=None):
-    """The catalog init of one recorded initialiser call (`context`: (config, recorded values, shape) for
-    values copied from a computed tensor)."""
+    """The catalog init of one recorded initialiser call (`context`: (config, recorded values, shape, loop
+    indices of the name) for values copied from a computed tensor)."""
     if record is None:
         raise LayoutError("no initialiser ran on it")
     name, args, kw = record
@@ -62,6 +62,17 @@ def init_entry(record, shape_exprs, tensor, context=None):
             return kw[key]
         return args[i] if len(args) > i else default
 
+    if name == "scaled":
+        inner, number, over = args
+        init = init_entry(inner, shape_exprs, tensor, context)
+        factor = generators.name_factor(number, over, context[0]) if context else None
+        if factor is None:
+            raise LayoutError(f"initialiser rescaled by {number!r}, which no config field gives")
+        keys = {"normal": ("mean", "std"), "truncated_normal": ("mean", "std", "lo", "hi"), "uniform": ("lo", "hi"),
+                "constant": ("value",)}.get(init["kind"])
+        if keys is None:
+            raise LayoutError(f"a {init['kind']} initialiser rescaled")
+        return {**init, **{k: f"({init[k]}) * ({factor})" for k in keys}}
     if name == "normal_":
         return {"kind": "normal", "mean": _num(arg(0, "mean", 0.0)), "std": _num(arg(1, "std", 1.0))}
     if name == "trunc_normal_":
@@ -101,8 +112,8 @@ def init_entry(record, shape_exprs, tensor, context=None):
         if flat.numel() and bool((flat == flat[0]).all()):
             return {"kind": "constant", "value": repr(flat[0].item())}
         if context is not None:
-            config, values, shape = context
-            found = generators.identify(other, list(shape), config, values)
+            config, values, shape, indices = context
+            found = generators.identify(other, list(shape), config, values, indices)
             if found:
                 return found
         raise LayoutError("copied from computed values (needs a named generator)")
@@ -170,7 +181,7 @@ class Capture:
             set_rows = []
             try:
                 record, set_rows, _ = record_for(live, rec.inits) if live is not None else (None, [], [])
-                init = init_entry(record, exprs, live, (config, rec.values, shape))
+                init = init_entry(record, exprs, live, (config, rec.values, shape, template_of(saved)[1]))
                 error = None
             except LayoutError as e:
                 init, error = None, str(e)
