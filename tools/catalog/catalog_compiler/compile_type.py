@@ -551,6 +551,7 @@ class TypeCompiler:
         groups = fit_expert_groups(tiny, self.field_defaults)
         tiny.update({f: new for f, (_, new) in groups.items()})
         adjusted.update({f: (old, new, EXPERT_GROUPS_WHY) for f, (old, new) in groups.items()})
+        tiny = self.without_consumed_keywords(tiny)
         self.tiny = tiny
         env = self.env_for(tiny)
         bad_rules = self.verify_rules([tiny, scaled_probe(tiny), bumped_layers(tiny)])
@@ -609,6 +610,20 @@ class TypeCompiler:
         if self.tokenizer_spec:
             out["tokenizer"] = self.tokenizer_spec
         return out
+
+    def without_consumed_keywords(self, tiny):
+        """The tiny config less the tester's keywords the config consumes and does not keep (NemotronH's legacy
+        mamba_d_conv beside conv_kernel): save_pretrained does not write them, so config.json must not carry
+        them. A field whose value they changed keeps that value."""
+        try:
+            real = self.values_after_init(self.make_config(tiny, symbolic=False))
+            kept = {k: v for k, v in tiny.items() if k in real}
+            if len(kept) == len(tiny):
+                return tiny
+            again = self.values_after_init(self.make_config(kept, symbolic=False))
+        except Exception:  # noqa: BLE001 - a config that refuses them proves nothing: keep the tester's values
+            return tiny
+        return {**kept, **{k: v for k, v in real.items() if k != "transformers_version" and again.get(k) != v}}
 
     def deepen_to_every_layer_kind(self, arch, tiny):
         """{layer count field: (tester value, tiny value, why)}: more layers where the tester's depth builds
