@@ -242,6 +242,7 @@ class TypeCompiler:
                            if k != "transformers_version" and before.get(k) != v}
         env = {**env, **self.config_set}
         self.condition_on_unset_sizes(arch, tiny, env, base)
+        self.separate_equal_sizes(arch, tiny, base)
         templates = base.templates()
         # 1. loop ranges: a config number equal to the count at the tiny config, confirmed by a probe that
         # changes it.
@@ -359,8 +360,52 @@ class TypeCompiler:
                 raise LayoutError(f"{tpl}: present in layers {seen} of {n}; no rule found")
             range_exprs.setdefault(key, own_field)
             conditions[tpl] = _and(conditions.get(tpl), cond)
+        # 4. an inner index that follows the layer's kind (Zamba2's adapters: hybrid block b keeps adapter j
+        # where j % num_mem_blocks == b), seen at the probes where the blocks are several.
+        for tpl in templates:
+            if tpl.count("{}") == 2 and loop_prefix(tpl, 1) in range_exprs:
+                cond = self.inner_condition(tpl, tiny, range_exprs)
+                if cond:
+                    conditions[tpl] = _and(conditions.get(tpl), cond)
         entries = build_entries(base, env, range_exprs, conditions, extra)
         return entries
+
+    def inner_condition(self, tpl, tiny, range_exprs):
+        """A condition on (i, j) where a layer i that has `tpl` lacks some of its j at the tiny config or at a
+        probe: `j % F == R` with R the layer index or its rank among the layers of a kind; None where every
+        present layer has every j, or no candidate fits. verify_layout checks what is chosen."""
+        observed = []  # (env, {i: set of j seen}, count of j per i)
+        for values in (tiny, scaled_probe(tiny), bumped_layers(tiny)):
+            t2 = self.probe_capture(values)
+            if t2 is None or tpl not in t2:
+                continue
+            env2 = self.env_for(values)
+            per = {}
+            for i, j in t2[tpl]:
+                per.setdefault(i, set()).add(j)
+            observed.append((env2, per))
+        count = range_exprs[loop_prefix(tpl, 1)]
+
+        def predicted(cond, env2, i):
+            n = evaluate(count, {**env2, "i": i}, self.rules.properties)
+            return {j for j in range(n) if evaluate(cond, {**env2, "i": i, "j": j}, self.rules.properties)}
+
+        if all(per[i] == predicted("True", env2, i) for env2, per in observed for i in per):
+            return None
+        env = observed[0][0]
+        ranks = ["i"] + [f"len([earlier for earlier in range(i) if {name}[earlier] == {x!r}])"
+                         for name, v in sorted(env.items()) if isinstance(v, list)
+                         for x in sorted({y for y in v if isinstance(y, str)})]
+        fields = [f for f, v in sorted(env.items()) if isinstance(v, int) and not isinstance(v, bool) and f not in _NOT_PROBED]
+        for rank in ranks:
+            for f in fields:
+                cond = f"j % {f} == {rank} % {f}"
+                try:
+                    if all(per[i] == predicted(cond, env2, i) for env2, per in observed for i in per):
+                        return cond
+                except Exception:  # noqa: BLE001 - a candidate that does not evaluate does not fit
+                    continue
+        return None
 
     def condition_on_unset_sizes(self, arch, tiny, env, base):
         """A size field left None picks a fallback in the model (GPT-J's `n_inner or 4 * n_embd`): the tiny
@@ -380,6 +425,32 @@ class TypeCompiler:
                 if len(mine) == len(theirs) and mine != theirs and f.name in "".join(theirs):
                     info["shape_exprs"] = [a if a == b else f"({b}) if {f.name} is not None else ({a})"
                                            for a, b in zip(mine, theirs)]
+
+    def separate_equal_sizes(self, arch, tiny, base):
+        """Sizes equal at the tiny config (DeepSeek-V4's tester has moe_intermediate_size == hidden_size) leave
+        a dim that is matched by its size, not traced (a fused expert weight split per expert on save), open
+        to either. Each such size is moved apart from its equals in a probe; a dim whose expression there
+        gives the tiny value at the tiny config, where the tiny expression misses the probe's, takes it."""
+        sizes = {f: v for f, v in tiny.items()
+                 if isinstance(v, int) and not isinstance(v, bool) and v > 0 and f not in _NOT_PROBED}
+        env = self.env_for(tiny)
+        for field in sorted(sizes):
+            if not any(g != field and sizes[g] == sizes[field] for g in sizes):
+                continue
+            values = {**tiny, field: 2 * sizes[field]}
+            try:
+                other = self.capture(arch, values)
+            except Exception:  # noqa: BLE001 - a probe the config refuses tells nothing
+                continue
+            env2 = self.env_for(values)
+            for name, info in base.tensors.items():
+                theirs = other.tensors.get(name)
+                if theirs is None or len(theirs["shape"]) != len(info["shape"]):
+                    continue
+                for k, (mine, alt) in enumerate(zip(info["shape_exprs"], theirs["shape_exprs"])):
+                    if mine != alt and _fits(alt, env, info["shape"][k], self.rules.properties) \
+                            and not _fits(mine, env2, theirs["shape"][k], self.rules.properties):
+                        info["shape_exprs"][k] = alt
 
     def probe_capture(self, values):
         """Templates of the architecture being laid out at `values` (None where the config refuses them)."""
@@ -404,6 +475,16 @@ class TypeCompiler:
                 for x in sorted({json.dumps(y) for y in val}):
                     cands.append(f"{name}[i] == {json.loads(x)!r}")
                     cands.append(f"{name}[i] != {json.loads(x)!r}")
+                    # Blocks shared by the layers of a kind and tied to the first occurrences (Zamba's shared
+                    # transformer, saved in the first hybrid layer; Zamba2's in the first num_mem_blocks ones):
+                    # the layer's rank among that kind, under a count. Tried where only some layers of the kind
+                    # have the tensor.
+                    of_kind = [i for i, y in enumerate(val) if json.dumps(y) == x]
+                    if set(seen) < set(of_kind):
+                        rank = f"len([earlier for earlier in range(i) if {name}[earlier] == {json.loads(x)!r}])"
+                        cands.append(f"{name}[i] == {json.loads(x)!r} and {rank} == 0")
+                        cands += [f"{name}[i] == {json.loads(x)!r} and {rank} < {f}" for f, c in sorted(env.items())
+                                  if isinstance(c, int) and not isinstance(c, bool) and f not in _NOT_PROBED]
             if isinstance(val, list) and all(isinstance(y, int) for y in val):
                 cands.append(f"i in {name}")
                 cands.append(f"i not in {name}")
@@ -421,14 +502,18 @@ class TypeCompiler:
                 continue
             if got == seen:
                 matching.append(c)
-        if not matching or not layer_field.isidentifier():
-            return matching[0] if matching else None  # a derived count cannot be probed; verify_layout checks
+        # A derived count (Zamba2's len(layers_block_type)) is probed through the depth field of that value,
+        # whose lists with_depth carries along.
+        depth = layer_field if layer_field.isidentifier() else next(
+            (f for f in _DEPTH_FIELDS if self.tiny.get(f) == n), None)
+        if not matching or depth is None:
+            return matching[0] if matching else None  # verify_layout checks
         # Several rules fit the tiny config (i < first_k_dense_replace, i < num_experts_per_tok ...): keep the
         # first that also predicts the layers of probes that change the depth, every size, and each field a
         # rule names.
         # A list a rule names is also tried reversed.
         lists = {f: v for f, v in self.tiny.items() if isinstance(v, list) and len(v) == n}
-        probes = [with_depth(self.tiny, layer_field, n + 1), scaled_probe(self.tiny)]
+        probes = [with_depth(self.tiny, depth, n + 1), scaled_probe(self.tiny)]
         named = {f for c in matching for f in _names(c)
                  if isinstance(self.tiny.get(f), int) and not isinstance(self.tiny[f], bool)}
         probes += [{**self.tiny, f: self.tiny[f] + 1} for f in sorted(named)]
@@ -469,7 +554,7 @@ class TypeCompiler:
         adjusted.update({f: (old, new, EXPERT_GROUPS_WHY) for f, (old, new) in groups.items()})
         self.tiny = tiny
         env = self.env_for(tiny)
-        bad_rules = self.verify_rules([tiny, scaled_probe(tiny), {**tiny, **_bump_layers(tiny)}])
+        bad_rules = self.verify_rules([tiny, scaled_probe(tiny), bumped_layers(tiny)])
         derive = [(f, e) for f, e in self.rules.derive if f not in bad_rules]
         arch_entries = []
         for arch in archs:
@@ -477,7 +562,7 @@ class TypeCompiler:
             entry = {"name": arch, "generative": bool(cls.can_generate())}
             try:
                 tensors = self.layout(arch, tiny, env)
-                problems = self.verify_layout(arch, tensors, [scaled_probe(tiny), {**tiny, **_bump_layers(tiny)}])
+                problems = self.verify_layout(arch, tensors, [scaled_probe(tiny), bumped_layers(tiny)])
                 if problems:
                     raise LayoutError(problems)
                 entry["tensors"] = tensors
@@ -531,7 +616,7 @@ class TypeCompiler:
         fewer kinds of layer than the default config (all dense where the default has dense and sparse
         layers), so that the tiny repository has a tensor of every kind. Only for derived per-layer lists: a
         list the tiny config gives itself fixes the depth."""
-        field = next((k for k in ("num_hidden_layers", "n_layer", "num_layers") if isinstance(tiny.get(k), int)), None)
+        field = next((k for k in _DEPTH_FIELDS if isinstance(tiny.get(k), int)), None)
         if field is None:
             return {}
 
@@ -574,23 +659,46 @@ class TypeCompiler:
     def deepen_spelled_out_lists(self, arch, tiny, field):
         """A tiny config that lists its layers itself may still leave a kind out that a count decides (LFM2-MoE's
         first num_dense_layers layers are dense: at the tester's depth every layer is). The lists are carried
-        one layer deeper at a time (repeated) until the model saves tensors the tester's does not."""
+        one layer deeper at a time (repeated) until the model saves tensors the tester's does not. A kind the
+        lists never name (DeepSeek-V4's tester lists no `hash_moe` layer, the default config's first three) is
+        then added as one more layer each."""
         try:
             have = set(self.capture(arch, tiny).templates())
         except Exception:  # noqa: BLE001 - the layout step reports what does not build
             return {}
-        for n in range(tiny[field] + 1, tiny[field] + 5):
-            values = with_depth(tiny, field, n)
+
+        def adds_tensors(values):
             try:
-                if set(self.capture(arch, values).templates()) - have:
-                    break
+                return bool(set(self.capture(arch, values).templates()) - have)
             except Exception:  # noqa: BLE001 - a depth the config refuses
-                continue
-        else:
-            return {}
+                return False
+
+        values = next((v for n in range(tiny[field] + 1, tiny[field] + 5)
+                       for v in [with_depth(tiny, field, n)] if adds_tensors(v)), None)
+        if values is None:
+            values = self.with_missing_kinds(tiny, field)
+            if values is None or not adds_tensors(values):
+                return {}
         why = ("more layers: at the tester's depth the per-layer kinds lack some the default config has, so some "
                "tensors would never be forged")
         return {k: (tiny[k], v, why) for k, v in values.items() if v != tiny[k]}
+
+    def with_missing_kinds(self, tiny, field):
+        """`tiny` with one layer more per kind that the default config's per-layer lists have and tiny's lists
+        lack (the other lists repeated to the new depth); None where none is missing."""
+        try:
+            default = self.values_after_init(self.make_config({}, symbolic=False))
+        except Exception:  # noqa: BLE001
+            return None
+        values = dict(tiny)
+        for k in sorted(tiny):
+            v = values[k]
+            if not (isinstance(v, list) and len(v) == values[field] and isinstance(default.get(k), list)):
+                continue
+            missing = [x for x in dict.fromkeys(default[k]) if isinstance(x, str) and x not in v]
+            if missing:
+                values = {**with_depth(values, field, len(v) + len(missing)), k: v + missing}
+        return None if values == tiny else values
 
     def grouped_mm_rounding(self, arch, tiny):
         """{field: (tester value, tiny value)}: tester sizes of fused expert weights rounded up to a multiple
@@ -647,6 +755,14 @@ def _names_or_none(expr):
         return []
 
 
+def _fits(expr, env, value, properties):
+    """Whether `expr` evaluates to `value` in `env` (False where it does not evaluate)."""
+    try:
+        return evaluate(expr, env, properties) == value
+    except Exception:  # noqa: BLE001
+        return False
+
+
 def _and(a, b):
     return b if not a else f"({a}) and ({b})"
 
@@ -654,6 +770,7 @@ def _and(a, b):
 GROUPED_MM_WHY = ("rounded up to a multiple of 8: torch's grouped_mm, transformers' default experts "
                   "implementation, needs 16-byte strides")
 
+_DEPTH_FIELDS = ("num_hidden_layers", "n_layer", "num_layers")
 _ID_FIELDS = {"pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id"}
 
 
@@ -666,6 +783,16 @@ def with_depth(tiny, field, n):
     return {**tiny, field: n, **lists}
 
 
+def _carry_lists(tiny, probe):
+    """`probe` (a change of `tiny`) with the per-layer lists tiny spells out carried to the probe's depth, as
+    with_depth does: Zamba2's layers_block_type would otherwise make the config refuse a deeper probe."""
+    field = next((k for k in _DEPTH_FIELDS if isinstance(tiny.get(k), int) and not isinstance(tiny[k], bool)), None)
+    if field is None or not isinstance(probe.get(field), int) or probe[field] == tiny[field]:
+        return probe
+    carried = with_depth(tiny, field, probe[field])
+    return {**probe, **{k: v for k, v in carried.items() if k != field and v != tiny.get(k)}}
+
+
 def scaled_probe(tiny):
     """Every size doubled (ids kept): shapes of a wider, deeper config."""
     out = {}
@@ -676,8 +803,10 @@ def scaled_probe(tiny):
             out[k] = scaled_probe(v)  # a sub-config's sizes too
         else:
             out[k] = v
-    return out
+    return _carry_lists(tiny, out)
 
 
-def _bump_layers(tiny):
-    return {k: v + 1 for k, v in tiny.items() if "layers" in k and isinstance(v, int) and not isinstance(v, bool)}
+def bumped_layers(tiny):
+    """`tiny` with every layer count one more."""
+    return _carry_lists(tiny, {**tiny, **{k: v + 1 for k, v in tiny.items()
+                                          if "layers" in k and isinstance(v, int) and not isinstance(v, bool)}})
