@@ -42,10 +42,6 @@ class Recorder:
 
     @contextlib.contextmanager
     def active(self):
-        # torch.device("meta") recognises the factories by identity, in a set it builds on first use: built
-        # while the factories below are patched, it would hold the patches only, and every factory call would
-        # allocate on the CPU (and meet meta tensors in a torch.cat: LFM3's proportional RoPE).
-        torch.utils._device._device_constructors()
         saved = {}
 
         def patch(owner, name, value):

@@ -493,7 +493,8 @@ class TypeCompiler:
                           f"i % {name} != 0", f"(i + 1) % {name} != 0"]
         # Per-layer lists first: where probes cannot tell rules apart, the list the model reads wins over an
         # arithmetic coincidence of the tiny config (i % vocab_size == 0).
-        cands.sort(key=lambda c: "[i]" not in c)
+        # A layer's rank among its kind (tied shared blocks) comes last: it is only wanted where nothing simpler fits.
+        cands.sort(key=lambda c: (" and len([earlier " in c, "[i]" not in c))
         matching = []
         for c in cands:
             try:
