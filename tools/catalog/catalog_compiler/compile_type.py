@@ -280,6 +280,7 @@ class TypeCompiler:
         env = {**env, **self.config_set}
         self.condition_on_unset_sizes(arch, tiny, env, base)
         self.name_literal_dims(tiny, env, base)
+        self.separate_equal_sizes(arch, tiny, base)
         templates = base.templates()
         # 1. loop ranges: a config number equal to the count at the tiny config, confirmed by a probe that
         # changes it.
@@ -421,6 +422,13 @@ class TypeCompiler:
                         break
                 else:
                     raise LayoutError(f"{tpl}: index {var} stops at {len(seen)}; no rule found")
+        # 4. an inner index that follows the layer's kind (Zamba2's adapters: hybrid block b keeps adapter j
+        # where j % num_mem_blocks == b), seen at the probes where the blocks are several.
+        for tpl in templates:
+            if tpl.count("{}") == 2 and loop_prefix(tpl, 1) in range_exprs:
+                cond = self.inner_condition(tpl, tiny, range_exprs)
+                if cond:
+                    conditions[tpl] = _and(conditions.get(tpl), cond)
         entries = build_entries(base, env, range_exprs, conditions, extra)
         return entries
 
@@ -446,6 +454,43 @@ class TypeCompiler:
                             info["shape_exprs"][k] = field
                         break
 
+    def inner_condition(self, tpl, tiny, range_exprs):
+        """A condition on (i, j) where a layer i that has `tpl` lacks some of its j at the tiny config or at a
+        probe: `j % F == R` with R the layer index or its rank among the layers of a kind; None where every
+        present layer has every j, or no candidate fits. verify_layout checks what is chosen."""
+        observed = []  # (env, {i: set of j seen}, count of j per i)
+        for values in (tiny, scaled_probe(tiny), bumped_layers(tiny)):
+            t2 = self.probe_capture(values)
+            if t2 is None or tpl not in t2:
+                continue
+            env2 = self.env_for(values)
+            per = {}
+            for i, j in t2[tpl]:
+                per.setdefault(i, set()).add(j)
+            observed.append((env2, per))
+        count = range_exprs[loop_prefix(tpl, 1)]
+
+        def predicted(cond, env2, i):
+            n = evaluate(count, {**env2, "i": i}, self.rules.properties)
+            return {j for j in range(n) if evaluate(cond, {**env2, "i": i, "j": j}, self.rules.properties)}
+
+        if all(per[i] == predicted("True", env2, i) for env2, per in observed for i in per):
+            return None
+        env = observed[0][0]
+        ranks = ["i"] + [f"len([earlier for earlier in range(i) if {name}[earlier] == {x!r}])"
+                         for name, v in sorted(env.items()) if isinstance(v, list)
+                         for x in sorted({y for y in v if isinstance(y, str)})]
+        fields = [f for f, v in sorted(env.items()) if isinstance(v, int) and not isinstance(v, bool) and f not in _NOT_PROBED]
+        for rank in ranks:
+            for f in fields:
+                cond = f"j % {f} == {rank} % {f}"
+                try:
+                    if all(per[i] == predicted(cond, env2, i) for env2, per in observed for i in per):
+                        return cond
+                except Exception:  # noqa: BLE001 - a candidate that does not evaluate does not fit
+                    continue
+        return None
+
     def condition_on_unset_sizes(self, arch, tiny, env, base):
         """A size field left None picks a fallback in the model (GPT-J's `n_inner or 4 * n_embd`): the tiny
         capture only sees the fallback. Set to a number, the field names itself in the shapes; each dim that
@@ -464,6 +509,32 @@ class TypeCompiler:
                 if len(mine) == len(theirs) and mine != theirs and f.name in "".join(theirs):
                     info["shape_exprs"] = [a if a == b else f"({b}) if {f.name} is not None else ({a})"
                                            for a, b in zip(mine, theirs)]
+
+    def separate_equal_sizes(self, arch, tiny, base):
+        """Sizes equal at the tiny config (DeepSeek-V4's tester has moe_intermediate_size == hidden_size) leave
+        a dim that is matched by its size, not traced (a fused expert weight split per expert on save), open
+        to either. Each such size is moved apart from its equals in a probe; a dim whose expression there
+        gives the tiny value at the tiny config, where the tiny expression misses the probe's, takes it."""
+        sizes = {f: v for f, v in tiny.items()
+                 if isinstance(v, int) and not isinstance(v, bool) and v > 0 and f not in _NOT_PROBED}
+        env = self.env_for(tiny)
+        for field in sorted(sizes):
+            if not any(g != field and sizes[g] == sizes[field] for g in sizes):
+                continue
+            values = {**tiny, field: 2 * sizes[field]}
+            try:
+                other = self.capture(arch, values)
+            except Exception:  # noqa: BLE001 - a probe the config refuses tells nothing
+                continue
+            env2 = self.env_for(values)
+            for name, info in base.tensors.items():
+                theirs = other.tensors.get(name)
+                if theirs is None or len(theirs["shape"]) != len(info["shape"]):
+                    continue
+                for k, (mine, alt) in enumerate(zip(info["shape_exprs"], theirs["shape_exprs"])):
+                    if mine != alt and _fits(alt, env, info["shape"][k], self.rules.properties) \
+                            and not _fits(mine, env2, theirs["shape"][k], self.rules.properties):
+                        info["shape_exprs"][k] = alt
 
     def probe_capture(self, values):
         """Templates of the architecture being laid out at `values` (None where the config refuses them)."""
@@ -488,6 +559,16 @@ class TypeCompiler:
                 for x in sorted({json.dumps(y) for y in val}):
                     cands.append(f"{name}[i] == {json.loads(x)!r}")
                     cands.append(f"{name}[i] != {json.loads(x)!r}")
+                    # Blocks shared by the layers of a kind and tied to the first occurrences (Zamba's shared
+                    # transformer, saved in the first hybrid layer; Zamba2's in the first num_mem_blocks ones):
+                    # the layer's rank among that kind, under a count. Tried where only some layers of the kind
+                    # have the tensor.
+                    of_kind = [i for i, y in enumerate(val) if json.dumps(y) == x]
+                    if set(seen) < set(of_kind):
+                        rank = f"len([earlier for earlier in range(i) if {name}[earlier] == {json.loads(x)!r}])"
+                        cands.append(f"{name}[i] == {json.loads(x)!r} and {rank} == 0")
+                        cands += [f"{name}[i] == {json.loads(x)!r} and {rank} < {f}" for f, c in sorted(env.items())
+                                  if isinstance(c, int) and not isinstance(c, bool) and f not in _NOT_PROBED]
             if isinstance(val, list) and all(isinstance(y, int) for y in val):
                 cands.append(f"i in {name}")
                 cands.append(f"i not in {name}")
@@ -496,7 +577,8 @@ class TypeCompiler:
                           f"i % {name} != 0", f"(i + 1) % {name} != 0"]
         # Per-layer lists first: where probes cannot tell rules apart, the list the model reads wins over an
         # arithmetic coincidence of the tiny config (i % vocab_size == 0).
-        cands.sort(key=lambda c: "[i]" not in c)
+        # A layer's rank among its kind (tied shared blocks) comes last: it is only wanted where nothing simpler fits.
+        cands.sort(key=lambda c: (" and len([earlier " in c, "[i]" not in c))
         matching = []
         for c in cands:
             try:
@@ -505,14 +587,18 @@ class TypeCompiler:
                 continue
             if got == seen:
                 matching.append(c)
-        if not matching or not layer_field.isidentifier():
-            return matching[0] if matching else None  # a derived count cannot be probed; verify_layout checks
+        # A derived count (Zamba2's len(layers_block_type)) is probed through the depth field of that value,
+        # whose lists with_depth carries along.
+        depth = layer_field if layer_field.isidentifier() else next(
+            (f for f in _DEPTH_FIELDS if self.tiny.get(f) == n), None)
+        if not matching or depth is None:
+            return matching[0] if matching else None  # verify_layout checks
         # Several rules fit the tiny config (i < first_k_dense_replace, i < num_experts_per_tok ...): keep the
         # first that also predicts the layers of probes that change the depth, every size, and each field a
         # rule names.
         # A list a rule names is also tried reversed.
         lists = {f: v for f, v in self.tiny.items() if isinstance(v, list) and len(v) == n}
-        probes = [with_depth(self.tiny, layer_field, n + 1), scaled_probe(self.tiny)]
+        probes = [with_depth(self.tiny, depth, n + 1), scaled_probe(self.tiny)]
         named = {f for c in matching for f in _names(c)
                  if isinstance(self.tiny.get(f), int) and not isinstance(self.tiny[f], bool)}
         probes += [{**self.tiny, f: self.tiny[f] + 1} for f in sorted(named)]
@@ -630,7 +716,7 @@ class TypeCompiler:
         fewer kinds of layer than the default config (all dense where the default has dense and sparse
         layers), so that the tiny repository has a tensor of every kind. Only for derived per-layer lists: a
         list the tiny config gives itself fixes the depth."""
-        field = next((k for k in ("num_hidden_layers", "n_layer", "num_layers") if isinstance(tiny.get(k), int)), None)
+        field = next((k for k in _DEPTH_FIELDS if isinstance(tiny.get(k), int)), None)
         if field is None:
             return {}
 
@@ -673,23 +759,46 @@ class TypeCompiler:
     def deepen_spelled_out_lists(self, arch, tiny, field):
         """A tiny config that lists its layers itself may still leave a kind out that a count decides (LFM2-MoE's
         first num_dense_layers layers are dense: at the tester's depth every layer is). The lists are carried
-        one layer deeper at a time (repeated) until the model saves tensors the tester's does not."""
+        one layer deeper at a time (repeated) until the model saves tensors the tester's does not. A kind the
+        lists never name (DeepSeek-V4's tester lists no `hash_moe` layer, the default config's first three) is
+        then added as one more layer each."""
         try:
             have = set(self.capture(arch, tiny).templates())
         except Exception:  # noqa: BLE001 - the layout step reports what does not build
             return {}
-        for n in range(tiny[field] + 1, tiny[field] + 5):
-            values = with_depth(tiny, field, n)
+
+        def adds_tensors(values):
             try:
-                if set(self.capture(arch, values).templates()) - have:
-                    break
+                return bool(set(self.capture(arch, values).templates()) - have)
             except Exception:  # noqa: BLE001 - a depth the config refuses
-                continue
-        else:
-            return {}
+                return False
+
+        values = next((v for n in range(tiny[field] + 1, tiny[field] + 5)
+                       for v in [with_depth(tiny, field, n)] if adds_tensors(v)), None)
+        if values is None:
+            values = self.with_missing_kinds(tiny, field)
+            if values is None or not adds_tensors(values):
+                return {}
         why = ("more layers: at the tester's depth the per-layer kinds lack some the default config has, so some "
                "tensors would never be forged")
         return {k: (tiny[k], v, why) for k, v in values.items() if v != tiny[k]}
+
+    def with_missing_kinds(self, tiny, field):
+        """`tiny` with one layer more per kind that the default config's per-layer lists have and tiny's lists
+        lack (the other lists repeated to the new depth); None where none is missing."""
+        try:
+            default = self.values_after_init(self.make_config({}, symbolic=False))
+        except Exception:  # noqa: BLE001
+            return None
+        values = dict(tiny)
+        for k in sorted(tiny):
+            v = values[k]
+            if not (isinstance(v, list) and len(v) == values[field] and isinstance(default.get(k), list)):
+                continue
+            missing = [x for x in dict.fromkeys(default[k]) if isinstance(x, str) and x not in v]
+            if missing:
+                values = {**with_depth(values, field, len(v) + len(missing)), k: v + missing}
+        return None if values == tiny else values
 
     def grouped_mm_rounding(self, arch, tiny):
         """{field: (tester value, tiny value)}: tester sizes of fused expert weights rounded up to a multiple
@@ -753,6 +862,14 @@ def _names_or_none(expr):
         return []
 
 
+def _fits(expr, env, value, properties):
+    """Whether `expr` evaluates to `value` in `env` (False where it does not evaluate)."""
+    try:
+        return evaluate(expr, env, properties) == value
+    except Exception:  # noqa: BLE001
+        return False
+
+
 def _and(a, b):
     return b if not a else f"({a}) and ({b})"
 
@@ -760,6 +877,7 @@ def _and(a, b):
 GROUPED_MM_WHY = ("rounded up to a multiple of 8: torch's grouped_mm, transformers' default experts "
                   "implementation, needs 16-byte strides")
 
+_DEPTH_FIELDS = ("num_hidden_layers", "n_layer", "num_layers")
 _ID_FIELDS = {"pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id"}
 
 

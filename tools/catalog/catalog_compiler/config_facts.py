@@ -78,9 +78,21 @@ class _Translator(ast.NodeTransformer):
         return ast.copy_location(ast.Call(ast.Name(name, ast.Load()), args, []), node)
 
     def visit_ListComp(self, node):
-        if len(node.generators) != 1 or not isinstance(node.generators[0].target, ast.Name):
+        if len(node.generators) != 1:
             raise Untranslatable("comprehension with several for clauses")
         g = node.generators[0]
+        if _enumerated(g):
+            # `[i for i, t in enumerate(L) if t == "hybrid"]` (Zamba2's hybrid_layer_ids): the index runs over
+            # range(len(L)) and the item is read as L[i].
+            (index, item), listed = (e.id for e in g.target.elts), self.visit(g.iter.args[0])
+            g.target, g.iter = ast.Name(index, ast.Store()), ast.parse(f"range(len({ast.unparse(listed)}))", mode="eval").body
+            inner = _Translator({**self.locals, item: ast.Subscript(listed, ast.Name(index, ast.Load()), ast.Load())},
+                                self.bound | {index})
+            g.ifs = [inner.visit(i) for i in g.ifs]
+            node.elt = inner.visit(node.elt)
+            return node
+        if not isinstance(g.target, ast.Name):
+            raise Untranslatable("comprehension over several names")
         g.iter = self.visit(g.iter)
         inner = _Translator(self.locals, self.bound | {g.target.id})
         g.ifs = [inner.visit(i) for i in g.ifs]
@@ -98,6 +110,14 @@ class _Translator(ast.NodeTransformer):
         if isinstance(node, ast.Constant) and not isinstance(node.value, (int, float, str, bool, type(None))):
             raise Untranslatable("constant")
         return super().generic_visit(node)
+
+
+def _enumerated(generator):
+    """`for i, t in enumerate(L)` (two names, one argument)."""
+    t, it = generator.target, generator.iter
+    return (isinstance(t, ast.Tuple) and len(t.elts) == 2 and all(isinstance(e, ast.Name) for e in t.elts)
+            and isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate"
+            and len(it.args) == 1 and not it.keywords)
 
 
 def _inline_list_builder(cls, name):
