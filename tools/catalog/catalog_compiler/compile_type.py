@@ -264,6 +264,8 @@ class TypeCompiler:
                     continue  # a sub-config: PreTrainedConfig builds it (the defaults carry it)
                 if f in real and f in inp and inp[f] != real[f]:
                     bad.setdefault(f, reason)
+                elif "." in f and get_field(inp, f) != get_field(real, f):  # a sub-config field it writes
+                    bad.setdefault(f, reason)
         return bad
 
     # -- tensors --------------------------------------------------------------------------------------
