@@ -156,6 +156,42 @@ TEST(LayoutInterpreter, ShapeVariantsAndAliases) {
   EXPECT_EQ(shapes["layers.2.k.weight"], (Shape{16, 2}));
 }
 
+TEST(LayoutInterpreter, DeriveIntoASubConfig) {
+  // The parent's __post_init__ writes into its sub-configs (DBRX's `self.ffn_config.hidden_size =
+  // self.d_model`, BLT's global_config.encoder_cross_output_size): rules run in order, a later rule reads
+  // what an earlier one set, and the sub-config's other fields stay.
+  ModelTypeEntry e = small_entry();
+  e.derive = Json::parse(R"([
+    {"field": "ffn.hidden", "expr": "hidden"},
+    {"field": "ffn.proj", "expr": "ffn.hidden * 2 if ffn.hidden * 2 != ffn.width else None"},
+    {"field": "head_dim", "expr": "hidden // heads if head_dim is None else head_dim"}
+  ])");
+  e.unscalable = Json::parse(R"({"ffn.proj": "derived by a rule the catalog cannot express"})");
+  e.architectures[0].tensors = Json::parse(R"([
+    {"name": "proj.weight", "if": "ffn.proj is not None", "shape": ["ffn.hidden", "ffn.proj"], "dtype": "F32",
+     "role": "parameter", "embedding": false, "init": {"kind": "constant", "value": "0"}}
+  ])");
+  Json c = small_config();
+  c["ffn"] = Json::parse(R"({"model_type": "", "hidden": 99, "width": 16})");
+  finalize_config(e, "ToyModel", c);
+  EXPECT_EQ(c["ffn"], Json::parse(R"({"model_type": "", "hidden": 8, "width": 16, "proj": null})"));
+  EXPECT_EQ(c["head_dim"], 4);
+  EXPECT_TRUE(architecture_tensors(e, "ToyModel", c).empty());
+  c = small_config();
+  c["ffn"] = Json::parse(R"({"model_type": "", "hidden": 99, "width": 12})");
+  finalize_config(e, "ToyModel", c);
+  auto t = architecture_tensors(e, "ToyModel", c);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].shape, (Shape{8, 16}));
+  // A sub-config field named in `unscalable` is refused; its siblings are not.
+  EXPECT_THROW(check_scalable(e, "ToyModel", {ConfigOverride{"ffn.proj", 3}}), UserError);
+  EXPECT_NO_THROW(check_scalable(e, "ToyModel", {ConfigOverride{"ffn.width", 3}}));
+  // A rule on a field of something that is no sub-config is a catalog error, not a crash.
+  c = small_config();
+  c["ffn"] = 3;
+  EXPECT_THROW(finalize_config(e, "ToyModel", c), UserError);
+}
+
 TEST(LayoutInterpreter, BadConfigsNameTheProblem) {
   ModelTypeEntry e = small_entry();
   Json c = small_config();

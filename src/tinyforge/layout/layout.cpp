@@ -193,11 +193,13 @@ void check_scalable(const ModelTypeEntry& entry, const std::string& arch,
                     const std::vector<ConfigOverride>& overrides) {
   const ArchitectureEntry* a = entry.find_architecture(arch);
   for (const auto& o : overrides) {
+    // A table names a top-level field (refusing its sub-fields too) or a sub-config field (`sub.field`).
     const std::string field = o.key.substr(0, o.key.find('.'));
     for (const Json* table : {&entry.unscalable, a ? &a->unscalable : nullptr})
-      if (table && table->is_object() && table->contains(field))
-        throw UserError("--set " + o.key + ": refused for " + arch + ": " +
-                        (*table)[field].get<std::string>());
+      for (const std::string& key : {field, o.key})
+        if (table && table->is_object() && table->contains(key))
+          throw UserError("--set " + o.key + ": refused for " + arch + ": " +
+                          (*table)[key].get<std::string>());
   }
 }
 
@@ -205,7 +207,15 @@ void finalize_config(const ModelTypeEntry& entry, const std::string& arch, Json&
   for (const auto& rule : entry.derive) {
     Scope scope(entry, config);
     Json value = scope.eval(rule.at("expr").get<std::string>());
-    config[rule.at("field").get<std::string>()] = std::move(value);
+    // A rule on `sub.field` sets a field of the sub-config `sub` (what the parent's __post_init__ writes
+    // into it, DBRX's ffn_config.hidden_size = d_model).
+    const std::string field = rule.at("field").get<std::string>();
+    const auto dot = field.find('.');
+    Json& owner = dot == std::string::npos ? config : config[field.substr(0, dot)];
+    if (!owner.is_object())
+      throw UserError("catalog: derive rule on '" + field + "': '" + field.substr(0, dot) +
+                      "' is not a sub-config");
+    owner[dot == std::string::npos ? field : field.substr(dot + 1)] = std::move(value);
   }
   const ArchitectureEntry* a = entry.find_architecture(arch);
   const bool compiled = a && a->tensors.is_array();

@@ -4,13 +4,14 @@ import copy
 import functools
 import dataclasses
 import json
+import re
 import warnings
 
 import transformers
 from transformers import CONFIG_MAPPING
 from transformers.models.auto import modeling_auto
 
-from .config_facts import apply_rules, evaluate, read_rules
+from .config_facts import apply_rules, evaluate, get_field, read_rules
 from .layout import (_LOOP_VARS, Capture, LayoutError, _concrete, build_entries, expand, init_values, loop_prefix,
                      template_of)
 from .sym import SymFloat, SymInt, make, plain
@@ -179,7 +180,7 @@ class TypeCompiler:
         derived = [f for f, _ in self.rules.derive]
         out = set()
         for f in sorted(set(derived) - set(self.field_defaults)):
-            if derived.count(f) != 1:
+            if derived.count(f) != 1 or "." in f:  # a sub-config's field is set by its parent, not passed
                 continue
             try:
                 with warnings.catch_warnings():
@@ -215,9 +216,11 @@ class TypeCompiler:
             for f in set(self.derived) | set(self.rules.properties):
                 if f in self.rules.properties:
                     continue
-                v = getattr(cfg, f, None)
+                sub, _, name = f.rpartition(".")  # a sub-config's field its parent derives: `sub.name`
+                owner = getattr(cfg, sub, None) if sub else cfg
+                v = getattr(owner, name, None)
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    object.__setattr__(cfg, f, make(plain(v), f))
+                    object.__setattr__(owner, name, make(plain(v), f))
         return cfg
 
     def values_after_init(self, cfg):
@@ -254,12 +257,15 @@ class TypeCompiler:
                     bad.setdefault(f, f"its __post_init__ rule does not evaluate ({e})")
                 continue
             for f in set(self.derived):
-                if f in real and _json(ours.get(f)) != real[f]:
-                    bad.setdefault(f, f"its __post_init__ rule gives {ours.get(f)!r}, transformers {real[f]!r}")
+                theirs, mine = get_field(real, f), _json(get_field(ours, f))
+                if (f in real or "." in f) and mine != theirs:
+                    bad.setdefault(f, f"its __post_init__ rule gives {mine!r}, transformers {theirs!r}")
             for f, reason in self.rules.unreadable.items():
                 if isinstance(real.get(f), dict) and "model_type" in real[f]:
                     continue  # a sub-config: PreTrainedConfig builds it (the defaults carry it)
                 if f in real and f in inp and inp[f] != real[f]:
+                    bad.setdefault(f, reason)
+                elif "." in f and get_field(inp, f) != get_field(real, f):  # a sub-config field it writes
                     bad.setdefault(f, reason)
         return bad
 
@@ -376,6 +382,23 @@ class TypeCompiler:
                         conditions[tpl] = _and(conditions.get(tpl), f"{field} != {g}")
                         extra[tpl] = t2[tpl]
                         seen_at[tpl] = {**tiny, field: 2 * sizes[field]}
+                        break
+        # 2c. conditions on derived values: a module built only where a value __post_init__ derives is set (BLT's
+        # token_embedding_projection where global_config.encoder_cross_output_size, None unless two widths differ)
+        # is absent at a tiny config whose rule gives None; the scaled probe sets it.
+        at = scaled_probe(tiny)
+        t2 = self.probe_capture(at)
+        unset = [f for f in self.derived if get_field(env, f) is None]
+        if t2 is not None and unset:
+            env2 = self.env_for(at)
+            for tpl in sorted(set(t2) - base_set - set(extra)):
+                shapes = " ".join(e for info in t2[tpl].values() for e in info["shape_exprs"])
+                named_first = sorted(unset, key=lambda f: not re.search(rf"(?<![\w.]){re.escape(f)}(?!\w)", shapes))
+                for f in named_first:  # a field its shapes name first
+                    if get_field(env2, f) is not None:
+                        conditions[tpl] = _and(conditions.get(tpl), f"{f} is not None")
+                        extra[tpl] = t2[tpl]
+                        seen_at[tpl] = at
                         break
         # Loops of templates only seen in a probe (StableLM's per-head norms exist with qk_layernorm): counted
         # at that probe's config.
@@ -662,7 +685,10 @@ class TypeCompiler:
             # --set of it is refused (unscalable), and the oracle checks scaled configs against transformers.
             real = self.values_after_init(self.make_config(tiny, symbolic=False))
             for f in bad_rules:
-                if f in real:
+                sub, _, name = f.rpartition(".")
+                if sub and isinstance(tiny.get(sub), dict):
+                    tiny[sub] = {**tiny[sub], name: get_field(real, f)}
+                elif f in real:
                     tiny[f] = real[f]
         out = {
             "model_type": self.model_type,

@@ -167,6 +167,17 @@ def _self_target(t):
     return None
 
 
+def _sub_config_target(t):
+    """`self.S.F = ...` or `self.S["F"] = ...` (a parent's __post_init__ writing into its sub-config S, DBRX's
+    `self.ffn_config.hidden_size = self.d_model`) -> the dotted field "S.F"; None otherwise."""
+    if isinstance(t, ast.Attribute) and _self_target(t.value):
+        return f"{_self_target(t.value)}.{t.attr}"
+    if isinstance(t, ast.Subscript) and _self_target(t.value) and isinstance(t.slice, ast.Constant) \
+            and isinstance(t.slice.value, str) and t.slice.value.isidentifier():
+        return f"{_self_target(t.value)}.{t.slice.value}"
+    return None
+
+
 def _message_of(raise_node):
     """The text parts of a raise's f-string message."""
     exc = raise_node.exc
@@ -215,7 +226,7 @@ def _walk_body(body, rules, cls_chain, guard=None, locals_=None):
             _mark_all(st, rules, f"statement `{ast.unparse(st)[:80]}` is not expressible")
             continue
         if isinstance(st, ast.Assign) and len(st.targets) == 1:
-            field = _self_target(st.targets[0])
+            field = _self_target(st.targets[0]) or _sub_config_target(st.targets[0])
             if field is None and isinstance(st.targets[0], ast.Name):
                 try:
                     locals_[st.targets[0].id] = ast.parse(translate(st.value, locals_), mode="eval").body
@@ -466,9 +477,22 @@ def evaluate(expr, values, properties=None):
     return eval(compile(expr, "<catalog>", "eval"), _namespace(values, properties))
 
 
+def get_field(values, field):
+    """The value of `field` in a config dict, a sub-config's field written `sub.field` (None if absent)."""
+    sub, _, name = field.rpartition(".")
+    node = values.get(sub) if sub else values
+    return node.get(name) if isinstance(node, dict) else None
+
+
 def apply_rules(values, rules):
-    """The config after the derive rules, evaluated here."""
+    """The config after the derive rules, evaluated here. A rule on `sub.field` sets the field of the
+    sub-config `sub` (the dict is copied, the caller's stays as it was)."""
     values = dict(values)
     for field, expr in rules:
-        values[field] = evaluate(expr, values)
+        value = evaluate(expr, values)
+        sub, _, name = field.rpartition(".")
+        if sub:
+            values[sub] = {**values[sub], name: value}
+        else:
+            values[field] = value
     return values
