@@ -339,6 +339,9 @@ def _sym_aware_modules(cls):
 
 def build_meta(cls, config):
     """cls(config) on the meta device, with its initialisers recorded."""
+    # The draws a computed initial value is identified from are real: seeded, so what is identified (and any
+    # reason written into the catalog) is the same on every compile, whatever the order of the captures.
+    torch.manual_seed(0)
     rec = Recorder()
     with rec.active(), _sym_aware_modules(cls):
         with torch.device("meta"):
