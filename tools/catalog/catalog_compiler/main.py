@@ -146,6 +146,7 @@ def forecast(census, jobs):
         hand[g] += len(archs) - len(ok)
         per_type[model_type] = {"expressed": ok, "hand_code": {a["name"]: a["hand_code"][:200] for a in archs
                                                               if "hand_code" in a}}
+        print(f"{model_type} ({g}): {len(ok)}/{len(archs)} expressed", file=sys.stderr, flush=True)
     rows = {g: {"classes": classes[g], "expressed": expressed[g], "hand_code": hand[g], "types_failed": failed[g]}
             for g in sorted(classes)}
     rows["all"] = {k: sum(r[k] for r in rows.values()) for k in ("classes", "expressed", "hand_code", "types_failed")}
