@@ -105,7 +105,7 @@ Init inverse_softplus_log_uniform(double min, double max, double floor) {
   Init i = uniform(std::log(min), std::log(max));
   const float fl = static_cast<float>(floor);
   i.transform = [fl](double x) {
-    float dt = static_cast<float>(std::exp(static_cast<double>(static_cast<float>(x))));
+    float dt = exp_f32(static_cast<float>(x));
     if (dt < fl) dt = fl;
     const float em1 = static_cast<float>(std::expm1(-static_cast<double>(dt)));
     const float l = log_f32(-em1);

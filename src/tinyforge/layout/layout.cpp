@@ -211,11 +211,12 @@ void finalize_config(const ModelTypeEntry& entry, const std::string& arch, Json&
     // into it, DBRX's ffn_config.hidden_size = d_model).
     const std::string field = rule.at("field").get<std::string>();
     const auto dot = field.find('.');
-    Json& owner = dot == std::string::npos ? config : config[field.substr(0, dot)];
-    if (!owner.is_object())
+    const bool nested = dot != std::string::npos;
+    if (nested && !(config.contains(field.substr(0, dot)) && config[field.substr(0, dot)].is_object()))
       throw UserError("catalog: derive rule on '" + field + "': '" + field.substr(0, dot) +
                       "' is not a sub-config");
-    owner[dot == std::string::npos ? field : field.substr(dot + 1)] = std::move(value);
+    Json& owner = nested ? config[field.substr(0, dot)] : config;
+    owner[nested ? field.substr(dot + 1) : field] = std::move(value);
   }
   const ArchitectureEntry* a = entry.find_architecture(arch);
   const bool compiled = a && a->tensors.is_array();
