@@ -151,6 +151,44 @@ def test_killed_run_never_leaves_a_half_written_repository(tmp_path):
     assert all(complete(p) for p in (out / "bert").iterdir())
 
 
+def test_durable_mode_writes_the_same_bytes(tmp_path):
+    """--durable (fsync per file) changes when bytes reach the disk, never which bytes."""
+    run_tinyforge("create", tmp_path / "fast", "--model_types", "gpt2,bert")
+    run_tinyforge("create", tmp_path / "durable", "--model_types", "gpt2,bert", "--durable")
+    assert manifest(tmp_path / "fast") == manifest(tmp_path / "durable")
+
+
+def test_tokenizer_cache_cold_warm_and_corrupt_give_the_same_bytes(tmp_path):
+    """Trained tokenizers are reused from the cache folder: a cold run fills it, a warm run reads it, a corrupt
+    or truncated entry is detected and trained again; the repositories are the same bytes every time, and the
+    same as with the cache turned off."""
+    cache = tmp_path / "cache"
+    types = "gpt2,bert,t5"
+
+    def create(name, cache_value):
+        env = {**os.environ, "TINYFORGE_CACHE": str(cache_value)}
+        run_tinyforge("create", tmp_path / name, "--model_types", types, env=env)
+        return manifest(tmp_path / name)
+
+    off = create("off", "off")
+    assert create("cold", cache) == off
+    entries = sorted((cache / "tokenizers").iterdir())
+    assert len(entries) == 3, [p.name for p in entries]  # one per tokenizer template
+    stamps = {p: p.stat().st_mtime_ns for p in entries}
+    assert create("warm", cache) == off
+    assert {p: p.stat().st_mtime_ns for p in entries} == stamps, "a warm run rewrote its cache entries"
+    good = entries[0].read_bytes()
+    body_start = good.index(b"\n") + 1
+    entries[0].write_bytes(good[:body_start] + good[body_start:].replace(b'"', b"'", 1))  # corrupt the body
+    entries[1].write_bytes(entries[1].read_bytes()[:100])  # truncated
+    assert create("repaired", cache) == off
+    assert entries[0].read_bytes() == good, "the corrupt entry was not rebuilt"
+    assert sorted(p.name for p in (cache / "tokenizers").iterdir()) == [p.name for p in entries]
+    # A cache folder that cannot be made (under a file: refused even to root) only costs the training.
+    (tmp_path / "a-file").write_text("")
+    assert create("unwritable", tmp_path / "a-file" / "cache") == off
+
+
 def edit_weights(repo, edit):
     """Rewrites repo/model.safetensors with edit(dict of numpy arrays)."""
     from safetensors.numpy import load_file, save_file

@@ -291,7 +291,7 @@ std::vector<std::string> write_safetensors_weights(const fs::path& dir,
   Json index = {{"metadata", {{"total_parameters", total_parameters}, {"total_size", total}}},
                 {"weight_map", weight_map}};  // nlohmann sorts keys
   written.push_back(with_variant("model.safetensors.index.json", variant));
-  write_file_synced(dir / written.back(), py_json_dumps(index, PyDumpOptions{2, true}) + "\n");
+  write_new_file(dir / written.back(), py_json_dumps(index, PyDumpOptions{2, true}) + "\n");
   return written;
 }
 

@@ -118,7 +118,7 @@ int64_t resize_token_embeddings(const fs::path& dir, const ResizeOptions& option
   drop.push_back("model.safetensors.index.json");
   rewrite_repository(dir, drop, [&](const fs::path& staging) {
     write_safetensors_weights(staging, sources, shard_limit(checkpoint), parameters);
-    write_file_synced(staging / "config.json", py_json_dumps(config, PyDumpOptions{2, true}) + "\n");
+    write_new_file(staging / "config.json", py_json_dumps(config, PyDumpOptions{2, true}) + "\n");
   });
   return n;
 }

@@ -212,7 +212,7 @@ void cast_repository(const fs::path& dir, const std::string& dtype_name_text, co
   rewrite_repository(dir, drop, [&](const fs::path& staging) {
     write_safetensors_weights(staging, sources, shard_limit(checkpoint), inspection.num_parameters(),
                               variant);
-    write_file_synced(staging / "config.json", py_json_dumps(config, PyDumpOptions{2, true}) + "\n");
+    write_new_file(staging / "config.json", py_json_dumps(config, PyDumpOptions{2, true}) + "\n");
   });
 }
 

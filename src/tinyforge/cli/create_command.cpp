@@ -36,6 +36,7 @@ struct CreateArgs {
   std::vector<std::string> types, skip, sets, variants;
   std::vector<std::string> hf_cache;  // zero or one value
   CLI::Option* hf_cache_option = nullptr;
+  bool durable = false;
 };
 
 int run_create_command(CreateArgs& args) {
@@ -47,6 +48,7 @@ int run_create_command(CreateArgs& args) {
   if (!options.all && options.model_types.empty())
     throw UserError("give --all or --model_types a,b (see `tinyforge list` for the model types)");
   options.progress = ::isatty(STDERR_FILENO) != 0;
+  set_durable_writes(args.durable);
   auto start = std::chrono::steady_clock::now();
   if (args.hf_cache_option->count())
     options.hf_cache = args.hf_cache.empty() ? fs::path() : fs::path(args.hf_cache.front());
@@ -84,6 +86,9 @@ Subcommand add_create_command(CLI::App& app) {
   create->add_option("--seed", options.seed, "Seed of the random weights")->capture_default_str();
   create->add_flag("--with_inputs,--with-inputs", options.with_inputs,
                    "Also write dummy_inputs.safetensors (optimum's dummy inputs for the default task)");
+  create->add_flag("--durable", args->durable,
+                   "fsync every file before publishing, so a power loss loses nothing written (a killed run "
+                   "never leaves a half-written repository either way)");
   create->add_option("--set", args->sets,
                      "Config override key=value (dotted keys for sub-configs); repeatable");
   create->add_option(

@@ -89,7 +89,7 @@ ForgedRepository forge_repository(const RepositoryRequest& request, const fs::pa
   try {
     fs::create_directory(staging);
     for (const auto& [name, bytes] : rendered.files) {
-      write_file_synced(staging / name, bytes);
+      write_new_file(staging / name, bytes);
       forged.files.push_back({name, sha256_hex(bytes), bytes.size()});
     }
     publish_directory(staging, target);

@@ -5,11 +5,13 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "tinyforge/catalog/catalog.h"
 #include "tinyforge/tokenizers/corpus/default_corpus.h"
 #include "tinyforge/tokenizers/trainers/retrain.h"
+#include "tinyforge/util/cache.h"
 
 namespace tinyforge {
 namespace {
@@ -94,9 +96,26 @@ std::shared_ptr<const TinyTokenizer> train_template(const std::string& name, siz
   if (tmpl.value("format", "") == "vocab.json") {
     out->files["vocab.json"] = character_vocabulary(tmpl, out->vocab);
   } else {
-    tk::Tokenizer trained = retrain_template(tmpl, vocab_size);
-    out->vocab = trained.get_vocab(true);
-    out->files["tokenizer.json"] = trained.to_json(/*pretty=*/true);
+    // Training is most of a small `create` run, and its result depends only on the template, the corpus, the
+    // size and this build: trained once per machine (util/cache.h).
+    static const ContentCache cache("tokenizers");
+    const std::string key =
+        "retrained tokenizer.json: " + name + ", vocab_size " + std::to_string(vocab_size);
+    std::optional<std::string> text = cache.get(key);
+    if (text) {
+      try {
+        out->vocab = tk::Tokenizer::from_json(*text).get_vocab(true);
+      } catch (const std::exception&) {
+        text.reset();  // intact bytes this build cannot read: train again
+      }
+    }
+    if (!text) {
+      tk::Tokenizer trained = retrain_template(tmpl, vocab_size);
+      out->vocab = trained.get_vocab(true);
+      text = trained.to_json(/*pretty=*/true);
+      cache.put(key, *text);
+    }
+    out->files["tokenizer.json"] = std::move(*text);
   }
   if (out->vocab.size() > vocab_size)
     throw UserError("vocab_size " + std::to_string(vocab_size) + " is too small for a " + name +

@@ -24,7 +24,10 @@ std::string to_hex(const unsigned char* data, size_t n) {
   return out;
 }
 
+std::atomic<bool> g_durable{true};
+
 void fsync_path(const fs::path& path, int flags) {
+  if (!g_durable) return;
   int fd = ::open(path.c_str(), flags);
   if (fd < 0) return;
   ::fsync(fd);
@@ -52,7 +55,10 @@ std::string read_file(const fs::path& path) {
 
 std::string sha256_file(const fs::path& path) { return sha256_hex(read_file(path)); }
 
-void write_file_synced(const fs::path& path, const std::string& bytes) {
+void set_durable_writes(bool durable) { g_durable = durable; }
+bool durable_writes() { return g_durable; }
+
+void write_new_file(const fs::path& path, const std::string& bytes) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
   size_t done = 0;
@@ -66,14 +72,14 @@ void write_file_synced(const fs::path& path, const std::string& bytes) {
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0)
+  if ((g_durable && ::fsync(fd) != 0) || ::close(fd) != 0)
     throw std::runtime_error("cannot flush " + path.string() + ": " + std::strerror(errno));
 }
 
 void write_file_atomic(const fs::path& path, const std::string& bytes) {
   fs::path tmp = path;
   tmp += std::string(kStagingMarker) + std::to_string(::getpid()) + "-" + std::to_string(g_staging_counter++);
-  write_file_synced(tmp, bytes);
+  write_new_file(tmp, bytes);
   fs::rename(tmp, path);
   fsync_path(path.parent_path(), O_RDONLY | O_DIRECTORY);
 }

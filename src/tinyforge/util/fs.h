@@ -1,4 +1,4 @@
-// util/fs: safe writes (temporary sibling + fsync + rename) and content hashes.
+// util/fs: safe writes (temporary sibling or staging folder + rename) and content hashes.
 #pragma once
 #include <filesystem>
 #include <string>
@@ -11,8 +11,16 @@ std::string sha256_hex(const std::string& bytes);
 std::string sha256_file(const fs::path& path);
 std::string read_file(const fs::path& path);
 
-// Writes and fsyncs one file (no rename: callers write into a staging folder).
-void write_file_synced(const fs::path& path, const std::string& bytes);
+// Power-loss durability of the writes below, one policy per process. A killed process never leaves a
+// half-written file or folder either way: the temporary + rename does that. Durable writes also fsync every
+// file and the folder that names it, so a power loss after a write returns loses nothing. On by default
+// (uploads, checkpoint rewrites: data that exists nowhere else); `create` turns it off unless --durable,
+// since what it forges is reproduced by its command and an fsync per file dominated its run time.
+void set_durable_writes(bool durable);
+bool durable_writes();
+
+// Writes one file (no rename: callers write into a staging folder).
+void write_new_file(const fs::path& path, const std::string& bytes);
 // Writes via a temporary sibling and a rename, so readers see the old or the new file, never half.
 void write_file_atomic(const fs::path& path, const std::string& bytes);
 // Moves a finished staging folder into place, replacing any older `target` (fsyncs the parent).

@@ -5,6 +5,8 @@ selection, src/tinyforge/inputs/data/optimum_inputs.json from the pinned optimum
   compile TYPE [TYPE ...]       those types
   compile --check [--all|TYPE]  compile into memory and fail if the checked-in files differ
   compile --forecast CENSUS     every type of the census, into memory: classes expressed per group
+      [--into DIR]              ... and each compiled type's catalog file written to DIR (a scratch catalog for
+                                a forecast oracle run; never the checked-in data)
   -j N                          worker processes (default: the number of cores)"""
 import argparse
 import json
@@ -124,8 +126,10 @@ def base_defaults():
     return d
 
 
-def forecast(census, jobs):
+def forecast(census, jobs, into=None):
     """Per census group: classes, classes compiled to a layout, classes left as hand_code, types that fail."""
+    import transformers
+
     from collections import Counter
 
     group_of = {e["model_type"]: e.get("group", "-") for e in census}
@@ -146,12 +150,21 @@ def forecast(census, jobs):
         hand[g] += len(archs) - len(ok)
         per_type[model_type] = {"expressed": ok, "hand_code": {a["name"]: a["hand_code"][:200] for a in archs
                                                               if "hand_code" in a}}
+        if into:
+            Path(into, f"{model_type}.json").write_text(dumps(catalog_file(entry, transformers.__version__)))
         print(f"{model_type} ({g}): {len(ok)}/{len(archs)} expressed", file=sys.stderr, flush=True)
     rows = {g: {"classes": classes[g], "expressed": expressed[g], "hand_code": hand[g], "types_failed": failed[g]}
             for g in sorted(classes)}
     rows["all"] = {k: sum(r[k] for r in rows.values()) for k in ("classes", "expressed", "hand_code", "types_failed")}
     print(json.dumps({"groups": rows, "types": per_type}, indent=1, sort_keys=True))
     return 0
+
+
+def catalog_file(entry, version):
+    """A compiled entry as the checked-in file holds it: model_type and provenance first."""
+    entry = dict(entry)
+    return {"model_type": entry.pop("model_type"),
+            "compiled": {"by": "tools/catalog/compile", "transformers_version": version}, **entry}
 
 
 def main(argv=None):
@@ -164,11 +177,14 @@ def main(argv=None):
     ap.add_argument("--forecast", metavar="CENSUS_JSON",
                     help="compile every model type of the census into memory (nothing written) and print, per "
                          "census group, how many architecture classes the compiler expresses")
+    ap.add_argument("--into", metavar="DIR", help="with --forecast: also write each compiled type's file to DIR")
     args = ap.parse_args(argv)
     import transformers
 
     if args.forecast:
-        return forecast(json.loads(Path(args.forecast).read_text()), args.j)
+        if args.into:
+            Path(args.into).mkdir(parents=True, exist_ok=True)
+        return forecast(json.loads(Path(args.forecast).read_text()), args.j, args.into)
 
     chosen = [t for t, _ in selection()] if args.all or not args.types else args.types
     t0 = time.time()
@@ -187,10 +203,7 @@ def main(argv=None):
         if entry is None:
             failures[model_type] = error
             continue
-        entry = {"model_type": entry.pop("model_type"),
-                 "compiled": {"by": "tools/catalog/compile", "transformers_version": transformers.__version__},
-                 **entry}
-        files[f"{model_type}.json"] = dumps(entry)
+        files[f"{model_type}.json"] = dumps(catalog_file(entry, transformers.__version__))
     outputs = {DATA / name: text for name, text in files.items()}
     drift = []
     if facts_job:
