@@ -540,3 +540,100 @@ def test_upload_with_stale_parent_commit_fails_clearly(tmp_path):
     assert "412" in failed[arch]["error"] and "main moved" in failed[arch]["error"]
     assert f"tf/tiny-random-{arch}" in proc.stderr and "run the upload again" in proc.stderr
     assert files == ["concurrent.txt"]  # the concurrent change survives, nothing half-committed on top
+
+
+# ---- 6. Hub metadata: model cards and model info ------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_pipeline_tag_table_is_transformers_own():
+    """The embedded {architecture: pipeline_tag} table is what tools/catalog/hub_metadata.py compiles from the
+    pinned transformers, and every tag of a task transformers serves names a pipeline whose auto classes map
+    some model type to that architecture."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "catalog" / "hub_metadata.py"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    from transformers.pipelines import SUPPORTED_TASKS
+    table = json.loads((ROOT / "src" / "tinyforge" / "catalog" / "hub_metadata.json").read_text())["pipeline_tags"]
+    for arch, tag in table.items():
+        if tag not in SUPPORTED_TASKS:
+            continue
+        names = set()
+        for auto in SUPPORTED_TASKS[tag]["pt"]:
+            for v in auto._model_mapping._model_mapping.values():
+                names.update(v if isinstance(v, (list, tuple)) else [v])
+        assert arch in names, (arch, tag)
+
+
+# What the Hub tags these architectures with (a class in several auto mappings: the first pipeline task).
+TASKS = {"BertForMaskedLM": "fill-mask", "GPT2LMHeadModel": "text-generation",
+         "Wav2Vec2ForCTC": "automatic-speech-recognition", "BertModel": "feature-extraction",
+         "BertForSequenceClassification": "text-classification"}
+
+
+def test_model_info_metadata_and_taskless_pipeline(server, tmp_path):
+    result = run_py(f"""
+import json
+from huggingface_hub import model_info
+from transformers import pipeline
+out = {{}}
+for arch in {sorted(TASKS)!r}:
+    repo = "tf/tiny-random-" + arch
+    info = model_info(repo)
+    again = model_info(repo, revision=info.sha)
+    p = pipeline(model=repo)  # no task: it comes from the model info's pipeline_tag
+    out[arch] = {{"pipeline_tag": info.pipeline_tag, "library_name": info.library_name, "tags": info.tags,
+                 "card": info.card_data.to_dict() if info.card_data else None, "config": info.config,
+                 "same": [again.pipeline_tag, again.tags, again.config] == [info.pipeline_tag, info.tags, info.config],
+                 "task": p.task, "model": type(p.model).__name__}}
+print(json.dumps(out))
+""", {**server.env(tmp_path / "dl"), "HF_HUB_OFFLINE": "0"})
+    for arch, task in TASKS.items():
+        r = result[arch]
+        model_type = "bert" if arch.startswith("Bert") else "gpt2" if arch.startswith("GPT2") else "wav2vec2"
+        assert r["pipeline_tag"] == task and r["task"] == task and r["model"] == arch, (arch, r)
+        assert r["library_name"] == "transformers" and r["same"]
+        assert {"transformers", model_type, "tiny", "random", "tinyforge", task} <= set(r["tags"])
+        assert r["config"] == {"model_type": model_type, "architectures": [arch]}
+        assert r["card"]["pipeline_tag"] == task and r["card"]["license"] == "apache-2.0"
+
+
+def test_model_info_of_uploaded_repositories(server, tmp_path):
+    """Uploaded cards are read as PyYAML reads them (huggingface_hub's metadata_load) within the documented
+    subset; a card outside it or no card at all never breaks the model info."""
+    card = ("---\nlicense: mit\npipeline_tag: text-classification\nlibrary_name: transformers\n"
+            "tags:\n- mine\n- 'quoted, tag'\ndatasets: [a, \"b\"]\nthreshold: 0.25\nepochs: 3\nprivate_flag: yes\n"
+            "model-index:\n  - name: x\n    results: []\n---\n# my card\n")
+    config = {"model_type": "bert", "architectures": ["BertForMaskedLM"], "hidden_size": 8}
+    repos = {"tf/with-card": card, "tf/bad-yaml": "---\n\x00[: ]]]\n  - {\n'unterminated\n---\n", "tf/no-card": None}
+    for repo_id, readme in repos.items():
+        assert create_repo(server.url, repo_id) == 200
+        lines = [inline_file("config.json", json.dumps(config).encode())]
+        if readme is not None:
+            lines.append(inline_file("README.md", readme.encode()))
+        assert commit_lines(server.url, repo_id, lines)[0] == 200
+    result = run_py(f"""
+import json
+from huggingface_hub import model_info
+from huggingface_hub.repocard import metadata_load
+out = {{}}
+for repo in {sorted(repos)!r}:
+    info = model_info(repo)
+    out[repo] = {{"pipeline_tag": info.pipeline_tag, "library_name": info.library_name, "tags": info.tags,
+                 "card": info.card_data.to_dict() if info.card_data else None, "config": info.config}}
+open({str(tmp_path / "card.md")!r}, "w").write({card!r})
+out["yaml"] = metadata_load({str(tmp_path / "card.md")!r})
+print(json.dumps(out))
+""", server.env(tmp_path / "dl"))
+    expected_card = {k: v for k, v in result["yaml"].items() if k != "model-index"}  # nested: outside the subset
+    assert result["tf/with-card"]["card"] == expected_card
+    assert result["tf/with-card"]["pipeline_tag"] == "text-classification"
+    assert result["tf/with-card"]["tags"][:2] == ["mine", "quoted, tag"]
+    assert "license:mit" in result["tf/with-card"]["tags"]
+    for repo in ("tf/bad-yaml", "tf/no-card"):  # no usable card: library and task follow config.json
+        assert result[repo]["card"] is None and result[repo]["library_name"] == "transformers"
+        assert result[repo]["pipeline_tag"] == "fill-mask"
+    for r in result.values():
+        if "config" in r:
+            assert r["config"] == {"model_type": "bert", "architectures": ["BertForMaskedLM"]}

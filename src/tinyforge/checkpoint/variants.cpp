@@ -42,7 +42,9 @@ void fill_variant(const fs::path& staging, const std::string& model_type, const 
   } else if (kind == "subfolder") {
     const fs::path inner = staging / model_type;
     std::vector<fs::path> entries;
-    for (const auto& e : fs::directory_iterator(staging)) entries.push_back(e.path());
+    for (const auto& e : fs::directory_iterator(staging))
+      if (e.path().filename() != "README.md")
+        entries.push_back(e.path());  // the model card stays at the root
     fs::create_directories(inner);
     for (const auto& p : entries) fs::rename(p, inner / p.filename());
   }

@@ -17,6 +17,7 @@
 #include "tinyforge/checkpoint/variants.h"
 #include "tinyforge/forge/repository.h"
 #include "tinyforge/hub/cache.h"
+#include "tinyforge/hub/card.h"
 #include "tinyforge/hub/store.h"
 #include "tinyforge/hub/xet.h"
 #include "tinyforge/util/base64.h"
@@ -183,6 +184,16 @@ class HubServer {
             {"lastModified", "2026-01-01T00:00:00.000Z"}};
   }
 
+  // pipeline_tag, library_name, tags, cardData and config from the revision's README.md and config.json.
+  Json stored_metadata(const std::string& repo_id, const Commit& c) const {
+    std::optional<std::string> files[2];
+    const char* names[2] = {"README.md", "config.json"};
+    for (int i = 0; i < 2; ++i)
+      if (const FileEntry* f = c.find(names[i]); f && f->size <= kMaxMetadataFileBytes)
+        files[i] = read_file(store_.blob_path(repo_id, f->sha256));
+    return repository_metadata(files[0] ? &*files[0] : nullptr, files[1] ? &*files[1] : nullptr);
+  }
+
   void dispatch(const httplib::Request& req, httplib::Response& res) {
     if (req.target.find('\0') != std::string::npos || req.target.empty() || req.target[0] != '/')
       return send_error(res, 400, "", "bad request target");
@@ -265,7 +276,10 @@ class HubServer {
     if (!ensure_repo(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
     auto id = store_.resolve(repo_id, rev);
     if (!id) return send_error(res, 404, "RevisionNotFound", "Invalid rev id: " + rev);
-    send_json(res, repo_info(req, repo_id, *store_.read_commit(repo_id, *id)));
+    std::shared_ptr<const Commit> c = store_.read_commit(repo_id, *id);
+    Json info = repo_info(req, repo_id, *c);
+    info.update(stored_metadata(repo_id, *c));
+    send_json(res, info);
   }
 
   // GET /api/models/{repo}/tree/{rev}[/{folder}][?recursive=true]: files and folders, one page.
