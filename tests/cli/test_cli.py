@@ -257,3 +257,28 @@ def test_model_card_metadata_and_reproduce_command(tmp_path):
     bert_card = (tmp_path / "a" / "bert" / "BertModel" / "README.md").read_text()
     assert "--set hidden_size=48" in bert_card and "--set classifier_dropout=0.25" in bert_card
     assert "hidden_size" not in (tmp_path / "a" / "gpt2" / "GPT2Model" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("spec, message", [("bin-sharded", "exclude each other"), ("fp16-bf16", "exclude each other"),
+                                           ("bin-safetensors", "exclude each other"), ("sharded-sharded", "twice"),
+                                           ("sharded-nope", "unknown variant 'nope'")])
+def test_refused_fixture_combinations(tmp_path, spec, message):
+    proc = run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--variants", spec, check=False)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert not (tmp_path / "out" / "bert").exists()
+
+
+def test_summary_names_resolve_as_the_pipeline_tests_look_them_up(tmp_path):
+    """transformers' pipeline test mixin reads tiny_model_summary.json and getattr()s each tokenizer and
+    processor class name from transformers, then loads it from the repository: every name must resolve and load."""
+    import transformers
+    run_tinyforge("create", tmp_path, "--model_types", "bert,wav2vec2,vit", "--models_to_skip",
+                  "BertForMultipleChoice,BertForNextSentencePrediction,BertForPreTraining,BertLMHeadModel")
+    summary = load_json(tmp_path / "reports" / "tiny_model_summary.json")
+    assert {"BertModel", "Wav2Vec2ForCTC", "ViTForImageClassification"} <= set(summary)
+    for arch, entry in summary.items():
+        model_type = next(t for t in ("bert", "wav2vec2", "vit") if (tmp_path / t / arch).exists())
+        assert entry["tokenizer_classes"] or entry["processor_classes"], arch
+        for name in entry["tokenizer_classes"] + entry["processor_classes"]:
+            getattr(transformers, name).from_pretrained(tmp_path / model_type / arch)
+        assert [getattr(transformers, m).__name__ for m in entry["model_classes"]] == [arch]

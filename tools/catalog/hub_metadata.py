@@ -8,6 +8,19 @@ mappings for the architectures the catalog lists (src/tinyforge/catalog/data/*.j
                   card (README.md front matter) and `tinyforge serve` returns it in the model info, from which a
                   task-less `transformers.pipeline(model=...)` picks its task.
 
+  model_type_repositories
+                  {model_type: [candidate architectures]}: what `ORG/tiny-random-{model_type}` holds, the first
+                  candidate the forge can forge (else the type's first forgeable architecture). The rule: a
+                  decoder-only type — its only language-model head is a causal LM (in AutoModelForCausalLM's
+                  mapping, in none of AutoModelForMaskedLM's, AutoModelForSeq2SeqLM's, AutoModelForSpeechSeq2Seq's)
+                  — gets its causal LM, then its bare model: every head of the type is the bare model plus its own
+                  layers, so every head loads the causal LM's checkpoint with only its own layers missing (an untied
+                  lm_head is unexpected there), and
+                  the causal LM itself (what generate() tests load) loads complete. Every other type gets its bare
+                  model (`AutoModel`'s class), then its causal LM: an encoder's masked-LM checkpoint lacks the
+                  pooler its other heads need, and no head of an encoder-decoder is a superset of the others;
+                  transformers' own hf-internal-testing/tiny-random-bert is a BertModel.
+
 The pipeline_tag rule (a class may be in several auto mappings):
   1. The tasks of `transformers.pipelines.SUPPORTED_TASKS` in its order, except those served by the bare
      `AutoModel`: a class gets the first task one of whose auto classes maps some model type to it
@@ -89,11 +102,36 @@ def pipeline_tags() -> dict[str, str]:
     return table
 
 
+def model_type_repositories() -> dict[str, list[str]]:
+    import transformers.models.auto.modeling_auto as modeling_auto
+
+    def names(mapping, model_type):
+        value = mapping.get(model_type)
+        return [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
+
+    by_type: dict[str, list[str]] = {}
+    for arch, model_type in catalog_architectures().items():
+        by_type.setdefault(model_type, []).append(arch)
+    out = {}
+    for model_type, archs in sorted(by_type.items()):
+        causal = names(modeling_auto.MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, model_type)
+        bare = names(modeling_auto.MODEL_MAPPING_NAMES, model_type)
+        other_lm = any(model_type in m for m in (modeling_auto.MODEL_FOR_MASKED_LM_MAPPING_NAMES,
+                                                  modeling_auto.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES,
+                                                  modeling_auto.MODEL_FOR_SPEECH_SEQ_2_SEQ_MAPPING_NAMES))
+        order = causal + bare if causal and not other_lm else bare + causal
+        candidates = [a for a in dict.fromkeys(order) if a in archs]
+        if candidates:
+            out[model_type] = candidates
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="fail when the checked-in file is out of date")
     args = parser.parse_args()
-    text = json.dumps({"pipeline_tags": pipeline_tags()}, indent=1, sort_keys=True) + "\n"
+    facts = {"pipeline_tags": pipeline_tags(), "model_type_repositories": model_type_repositories()}
+    text = json.dumps(facts, indent=1, sort_keys=True) + "\n"
     if args.check:
         if not TABLE_FILE.exists() or TABLE_FILE.read_text() != text:
             print(f"{TABLE_FILE.relative_to(ROOT)} is out of date: run tools/catalog/hub_metadata.py", file=sys.stderr)

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "tinyforge/util/json.h"
+#include "tinyforge/catalog/catalog.h"
 
 namespace tinyforge {
 namespace embedded_hub_metadata {
@@ -32,6 +32,14 @@ const std::string& pipeline_tag(const std::string& architecture) {
   static const std::string none;
   auto it = tags.find(architecture);
   return it == tags.end() ? none : it->second;
+}
+
+std::string model_type_architecture(const ModelTypeEntry& entry) {
+  const Json& all = hub_metadata().value("model_type_repositories", Json::object());
+  if (all.contains(entry.model_type))
+    for (const auto& candidate : all[entry.model_type])
+      if (entry.find_architecture(candidate.get<std::string>())) return candidate.get<std::string>();
+  return entry.architectures.empty() ? std::string() : entry.architectures.front().name;
 }
 
 }  // namespace tinyforge

@@ -18,6 +18,7 @@
 #include "tinyforge/forge/repository.h"
 #include "tinyforge/hub/cache.h"
 #include "tinyforge/hub/card.h"
+#include "tinyforge/hub/names.h"
 #include "tinyforge/hub/store.h"
 #include "tinyforge/hub/xet.h"
 #include "tinyforge/util/base64.h"
@@ -73,11 +74,7 @@ void send_json(httplib::Response& res, const Json& j, int status = 200) {
 
 class HubServer {
  public:
-  explicit HubServer(const ServeOptions& options) : options_(options), store_(options.root) {
-    for (const auto& t : Catalog::instance().model_types())
-      for (const auto& a : Catalog::instance().get(t).architectures)
-        archs_[a.name] = &Catalog::instance().get(t);
-  }
+  explicit HubServer(const ServeOptions& options) : options_(options), store_(options.root) {}
 
   void handle(const httplib::Request& req, httplib::Response& res) {
     try {
@@ -113,37 +110,28 @@ class HubServer {
     return true;
   }
 
-  // With --on_demand, ORG/tiny-random-{Arch} for a catalog architecture (and ORG/tiny-random-{Arch}-{kind}
-  // for a --variants fixture kind) is forged on first request.
+  // With --on_demand, ORG/tiny-random-{Arch} for a catalog architecture, ORG/tiny-random-{model_type} for a
+  // model type, each also with a --variants fixture suffix -{kind}[-{kind}...] (hub/names.h), is forged on
+  // first request.
   bool ensure_repo(const std::string& repo_id) {
     if (store_.exists(repo_id)) return true;
     if (!options_.on_demand || !valid_repo_id(repo_id)) return false;
-    const std::string name = repo_id.substr(repo_id.find('/') + 1);
-    const std::string prefix = "tiny-random-";
-    if (name.rfind(prefix, 0) != 0) return false;
-    std::string arch = name.substr(prefix.size()), kind;
-    if (!archs_.count(arch) && arch.rfind('-') != std::string::npos) {
-      kind = arch.substr(arch.rfind('-') + 1);
-      arch.resize(arch.rfind('-'));
-      const auto& kinds = variant_kinds();
-      if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) return false;
-    }
-    auto it = archs_.find(arch);
-    if (it == archs_.end()) return false;
+    const std::optional<ForgedName> name = parse_forged_name(repo_id.substr(repo_id.find('/') + 1));
+    if (!name) return false;
     std::lock_guard lock(forge_mutex_);  // one forge at a time, so one per repository
     if (store_.exists(repo_id)) return true;
-    const RepositoryRequest request{it->second, arch, {}, options_.seed};
+    const RepositoryRequest request{name->entry, name->arch, {}, options_.seed};
     RepositoryFiles files;
-    if (kind.empty()) {
+    if (name->spec.empty()) {
       files = render_repository(request).files;
     } else {
       // Fixtures are derived from a repository on disk, as `create --variants` does.
       const fs::path scratch = staging_directory_for(options_.root / ".on_demand");
       try {
         forge_repository(request, scratch);
-        const fs::path base = scratch / it->second->model_type / arch;
-        forge_variant(base, it->second->model_type, kind);
-        files = read_repository_folder(base.parent_path() / (arch + "-" + kind));
+        const fs::path base = scratch / name->entry->model_type / name->arch;
+        forge_variant(base, name->entry->model_type, name->spec);
+        files = read_repository_folder(base.parent_path() / (name->arch + "-" + name->spec));
       } catch (...) {
         fs::remove_all(scratch);
         throw;
@@ -667,7 +655,6 @@ class HubServer {
 
   ServeOptions options_;
   RepoStore store_;
-  std::map<std::string, const ModelTypeEntry*> archs_;
   std::mutex forge_mutex_;
 };
 
