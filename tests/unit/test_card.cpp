@@ -48,7 +48,11 @@ TEST(HubCard, HostileInputNeverThrows) {
     EXPECT_NO_THROW(parse_front_matter(text)) << text;
   }
   std::string many = "---\n";
-  for (int i = 0; i < 5000; ++i) many += "k" + std::to_string(i) + ": v\n";
+  for (int i = 0; i < 5000; ++i) {
+    many += 'k';
+    many += std::to_string(i);
+    many += ": v\n";
+  }
   EXPECT_EQ(parse_front_matter(many + "---\n").size(), 256u);
 }
 
