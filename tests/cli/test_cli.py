@@ -247,7 +247,7 @@ def test_rewrites_convert_the_real_folder(tmp_path, spelling):
         assert (tmp_path / "link").is_symlink()
     assert load_json(repo / "config.json")["dtype"] == "float16"
     assert sorted(p.name for p in repo.iterdir()) == [
-        "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
+        "README.md", "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
     assert all("tinyforge-tmp" not in p.name for p in tmp_path.iterdir())
 
 
@@ -258,3 +258,65 @@ def test_hostile_config_sizes_are_refused_by_inspect(tmp_path):
     (repo / "config.json").write_text(json.dumps(config))
     proc = run_tinyforge("inspect", repo, check=False, timeout=60)  # once: hung eating GBs
     assert proc.returncode != 0 and "num_hidden_layers" in proc.stderr and "65536" in proc.stderr
+
+
+def test_model_card_metadata_and_reproduce_command(tmp_path):
+    """Every repository carries a README.md model card that huggingface_hub parses, and the command it names
+    writes the same repository bytes again; fixtures keep the card as it is, at their root."""
+    import shlex
+    from huggingface_hub import ModelCard
+    from huggingface_hub.repocard import metadata_load
+    run_tinyforge("create", tmp_path / "a", "--model_types", "bert,gpt2", "--seed", "3", "--set", "bert:hidden_size=48",
+                  "--set", "hidden_act=gelu_new", "--set", "bert:classifier_dropout=0.25",
+                  "--variants", "sharded,subfolder")
+    for model_type, arch, task in [("bert", "BertForMaskedLM", "fill-mask"), ("gpt2", "GPT2LMHeadModel", "text-generation"),
+                                   ("bert", "BertForPreTraining", None)]:
+        repo = tmp_path / "a" / model_type / arch
+        meta = metadata_load(repo / "README.md")
+        card = ModelCard.load(repo / "README.md")
+        assert card.data.to_dict() == meta
+        assert meta.get("pipeline_tag") == task and meta["library_name"] == "transformers"
+        assert meta["license"] == "apache-2.0"
+        assert {"transformers", model_type, "tiny", "random", "tinyforge"} <= set(meta["tags"])
+        assert "seed: 3" in card.text
+        command = next(line for line in card.text.splitlines() if "tinyforge create" in line)
+        command = command.split("`")[1]
+        argv = shlex.split(command)
+        assert argv[:3] == ["tinyforge", "create", "OUT"] and "--seed" in argv
+        out = tmp_path / f"again-{model_type}"
+        subprocess.run([str(tinyforge_binary()), "create", str(out), *argv[3:]], check=True, capture_output=True)
+        again = out / model_type / arch
+        assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in repo.iterdir())
+        for f in repo.iterdir():
+            assert (again / f.name).read_bytes() == f.read_bytes(), f.name
+        for kind in ("sharded", "subfolder"):
+            assert (repo.parent / f"{arch}-{kind}" / "README.md").read_bytes() == (repo / "README.md").read_bytes()
+    # The overrides reached the command (and through it the config): gpt2 got hidden_act only.
+    bert_card = (tmp_path / "a" / "bert" / "BertModel" / "README.md").read_text()
+    assert "--set hidden_size=48" in bert_card and "--set classifier_dropout=0.25" in bert_card
+    assert "hidden_size" not in (tmp_path / "a" / "gpt2" / "GPT2Model" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("spec, message", [("bin-sharded", "exclude each other"), ("fp16-bf16", "exclude each other"),
+                                           ("bin-safetensors", "exclude each other"), ("sharded-sharded", "twice"),
+                                           ("sharded-nope", "unknown variant 'nope'")])
+def test_refused_fixture_combinations(tmp_path, spec, message):
+    proc = run_tinyforge("create", tmp_path / "out", "--model_types", "bert", "--variants", spec, check=False)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert not (tmp_path / "out" / "bert").exists()
+
+
+def test_summary_names_resolve_as_the_pipeline_tests_look_them_up(tmp_path):
+    """transformers' pipeline test mixin reads tiny_model_summary.json and getattr()s each tokenizer and
+    processor class name from transformers, then loads it from the repository: every name must resolve and load."""
+    import transformers
+    run_tinyforge("create", tmp_path, "--model_types", "bert,wav2vec2,vit", "--models_to_skip",
+                  "BertForMultipleChoice,BertForNextSentencePrediction,BertForPreTraining,BertLMHeadModel")
+    summary = load_json(tmp_path / "reports" / "tiny_model_summary.json")
+    assert {"BertModel", "Wav2Vec2ForCTC", "ViTForImageClassification"} <= set(summary)
+    for arch, entry in summary.items():
+        model_type = next(t for t in ("bert", "wav2vec2", "vit") if (tmp_path / t / arch).exists())
+        assert entry["tokenizer_classes"] or entry["processor_classes"], arch
+        for name in entry["tokenizer_classes"] + entry["processor_classes"]:
+            getattr(transformers, name).from_pretrained(tmp_path / model_type / arch)
+        assert [getattr(transformers, m).__name__ for m in entry["model_classes"]] == [arch]

@@ -252,7 +252,8 @@ def test_variant_fixtures_load(variant_forge, tmp_path, model_type, kind):
     kwargs = {}
     if kind == "subfolder":
         kwargs["subfolder"] = model_type
-        assert sorted(p.name for p in folder.iterdir()) == [model_type]
+        assert sorted(p.name for p in folder.iterdir()) == ["README.md", model_type]  # the card stays at the root
+        assert (folder / "README.md").read_bytes() == (out / model_type / arch / "README.md").read_bytes()
     if kind == "variant":
         kwargs["variant"] = "v2"
         assert (folder / "model.v2.safetensors").exists() and not (folder / "model.safetensors").exists()

@@ -457,10 +457,18 @@ from huggingface_hub import snapshot_download, model_info
 print(json.dumps({"snap": snapshot_download("tf/tiny-random-BertModel"),
                   "sharded": snapshot_download("tf/tiny-random-BertModel-sharded"),
                   "sha": model_info("tf/tiny-random-BertModel").sha,
-                  "sharded_sha": model_info("tf/tiny-random-BertModel-sharded").sha}))
+                  "sharded_sha": model_info("tf/tiny-random-BertModel-sharded").sha,
+                  "type_sha": model_info("tf/tiny-random-bert").sha,
+                  "type_sharded_sha": model_info("tf/tiny-random-bert-sharded").sha,
+                  "type_snap": snapshot_download("tf/tiny-random-bert")}))
 """, server.env(tmp_path / "dl"))
         assert result["sha"] == summary["BertModel"]["sha"]
         assert result["sharded_sha"] == summary["BertModel"]["variant_shas"]["sharded"]
+        # The model type's name was uploaded too (no --on_demand here), holding BertModel's files.
+        assert result["type_sha"] == summary["BertModel"]["model_type_shas"]["bert"]["sha"]
+        assert result["type_sharded_sha"] == summary["BertModel"]["model_type_shas"]["bert"]["variant_shas"]["sharded"]
+        assert sorted(p.name for p in Path(result["type_snap"]).iterdir()) == sorted(
+            p.name for p in (tmp_path / "out" / "bert" / "BertModel").iterdir())
         for name, folder in [("snap", "BertModel"), ("sharded", "BertModel-sharded")]:
             forged = tmp_path / "out" / "bert" / folder
             assert sorted(p.name for p in Path(result[name]).iterdir()) == sorted(p.name for p in forged.iterdir())
@@ -540,3 +548,181 @@ def test_upload_with_stale_parent_commit_fails_clearly(tmp_path):
     assert "412" in failed[arch]["error"] and "main moved" in failed[arch]["error"]
     assert f"tf/tiny-random-{arch}" in proc.stderr and "run the upload again" in proc.stderr
     assert files == ["concurrent.txt"]  # the concurrent change survives, nothing half-committed on top
+
+
+# ---- 6. Hub metadata: model cards and model info ------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_pipeline_tag_table_is_transformers_own():
+    """The embedded {architecture: pipeline_tag} table is what tools/catalog/hub_metadata.py compiles from the
+    pinned transformers, and every tag of a task transformers serves names a pipeline whose auto classes map
+    some model type to that architecture."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "catalog" / "hub_metadata.py"), "--check"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    from transformers.pipelines import SUPPORTED_TASKS
+    table = json.loads((ROOT / "src" / "tinyforge" / "catalog" / "hub_metadata.json").read_text())["pipeline_tags"]
+    for arch, tag in table.items():
+        if tag not in SUPPORTED_TASKS:
+            continue
+        names = set()
+        for auto in SUPPORTED_TASKS[tag]["pt"]:
+            for v in auto._model_mapping._model_mapping.values():
+                names.update(v if isinstance(v, (list, tuple)) else [v])
+        assert arch in names, (arch, tag)
+
+
+# What the Hub tags these architectures with (a class in several auto mappings: the first pipeline task).
+TASKS = {"BertForMaskedLM": "fill-mask", "GPT2LMHeadModel": "text-generation",
+         "Wav2Vec2ForCTC": "automatic-speech-recognition", "BertModel": "feature-extraction",
+         "BertForSequenceClassification": "text-classification"}
+
+
+def test_model_info_metadata_and_taskless_pipeline(server, tmp_path):
+    result = run_py(f"""
+import json
+from huggingface_hub import model_info
+from transformers import pipeline
+out = {{}}
+for arch in {sorted(TASKS)!r}:
+    repo = "tf/tiny-random-" + arch
+    info = model_info(repo)
+    again = model_info(repo, revision=info.sha)
+    p = pipeline(model=repo)  # no task: it comes from the model info's pipeline_tag
+    out[arch] = {{"pipeline_tag": info.pipeline_tag, "library_name": info.library_name, "tags": info.tags,
+                 "card": info.card_data.to_dict() if info.card_data else None, "config": info.config,
+                 "same": [again.pipeline_tag, again.tags, again.config] == [info.pipeline_tag, info.tags, info.config],
+                 "task": p.task, "model": type(p.model).__name__}}
+print(json.dumps(out))
+""", {**server.env(tmp_path / "dl"), "HF_HUB_OFFLINE": "0"})
+    for arch, task in TASKS.items():
+        r = result[arch]
+        model_type = "bert" if arch.startswith("Bert") else "gpt2" if arch.startswith("GPT2") else "wav2vec2"
+        assert r["pipeline_tag"] == task and r["task"] == task and r["model"] == arch, (arch, r)
+        assert r["library_name"] == "transformers" and r["same"]
+        assert {"transformers", model_type, "tiny", "random", "tinyforge", task} <= set(r["tags"])
+        assert r["config"] == {"model_type": model_type, "architectures": [arch]}
+        assert r["card"]["pipeline_tag"] == task and r["card"]["license"] == "apache-2.0"
+
+
+def test_model_info_of_uploaded_repositories(server, tmp_path):
+    """Uploaded cards are read as PyYAML reads them (huggingface_hub's metadata_load) within the documented
+    subset; a card outside it or no card at all never breaks the model info."""
+    card = ("---\nlicense: mit\npipeline_tag: text-classification\nlibrary_name: transformers\n"
+            "tags:\n- mine\n- 'quoted, tag'\ndatasets: [a, \"b\"]\nthreshold: 0.25\nepochs: 3\nprivate_flag: yes\n"
+            "model-index:\n  - name: x\n    results: []\n---\n# my card\n")
+    config = {"model_type": "bert", "architectures": ["BertForMaskedLM"], "hidden_size": 8}
+    repos = {"tf/with-card": card, "tf/bad-yaml": "---\n\x00[: ]]]\n  - {\n'unterminated\n---\n", "tf/no-card": None}
+    for repo_id, readme in repos.items():
+        assert create_repo(server.url, repo_id) == 200
+        lines = [inline_file("config.json", json.dumps(config).encode())]
+        if readme is not None:
+            lines.append(inline_file("README.md", readme.encode()))
+        assert commit_lines(server.url, repo_id, lines)[0] == 200
+    result = run_py(f"""
+import json
+from huggingface_hub import model_info
+from huggingface_hub.repocard import metadata_load
+out = {{}}
+for repo in {sorted(repos)!r}:
+    info = model_info(repo)
+    out[repo] = {{"pipeline_tag": info.pipeline_tag, "library_name": info.library_name, "tags": info.tags,
+                 "card": info.card_data.to_dict() if info.card_data else None, "config": info.config}}
+open({str(tmp_path / "card.md")!r}, "w").write({card!r})
+out["yaml"] = metadata_load({str(tmp_path / "card.md")!r})
+print(json.dumps(out))
+""", server.env(tmp_path / "dl"))
+    expected_card = {k: v for k, v in result["yaml"].items() if k != "model-index"}  # nested: outside the subset
+    assert result["tf/with-card"]["card"] == expected_card
+    assert result["tf/with-card"]["pipeline_tag"] == "text-classification"
+    assert result["tf/with-card"]["tags"][:2] == ["mine", "quoted, tag"]
+    assert "license:mit" in result["tf/with-card"]["tags"]
+    for repo in ("tf/bad-yaml", "tf/no-card"):  # no usable card: library and task follow config.json
+        assert result[repo]["card"] is None and result[repo]["library_name"] == "transformers"
+        assert result[repo]["pipeline_tag"] == "fill-mask"
+    for r in result.values():
+        if "config" in r:
+            assert r["config"] == {"model_type": "bert", "architectures": ["BertForMaskedLM"]}
+
+
+# ---- 7. names the ecosystem uses: tiny-random-{model_type} and combined fixture kinds -----------------------
+
+KINDS = ["sharded", "safetensors", "subfolder", "variant", "bin", "fp16", "bf16",
+         "sharded-safetensors", "variant-sharded", "safetensors-sharded-variant", "subfolder-sharded", "bf16-sharded",
+         "fp16-variant-bin", "subfolder-variant"]
+# The architecture each model type's name stands for (the documented rule: a decoder-only type's causal LM,
+# else the bare model), and a head of the type that must load that checkpoint with only its own layers missing.
+MODEL_TYPES = {"gpt2": ("GPT2LMHeadModel", "GPT2ForSequenceClassification", "AutoModelForCausalLM"),
+               "bert": ("BertModel", "BertForMaskedLM", "AutoModel")}
+
+LOAD_ALIASES = """
+import json, os, torch, transformers
+from transformers import AutoConfig
+kinds, types = json.loads(os.environ["KINDS"]), json.loads(os.environ["TYPES"])
+out = {}
+for model_type, (arch, head, auto) in types.items():
+    base = getattr(transformers, auto).from_pretrained(ORG + "/tiny-random-" + model_type, output_loading_info=True)
+    model, info = base
+    ref = model.state_dict()
+    h, head_info = getattr(transformers, head).from_pretrained(ORG + "/tiny-random-" + model_type, output_loading_info=True)
+    out[model_type] = {"cls": type(model).__name__, "info": {k: sorted(map(str, v)) for k, v in info.items()},
+                       "head_missing": sorted(head_info["missing_keys"]), "head_unexpected": sorted(head_info["unexpected_keys"]),
+                       "head_params": sorted(n for n, _ in h.named_parameters())}
+    for kind in kinds:
+        parts = kind.split("-")
+        kwargs = {}
+        if "subfolder" in parts: kwargs["subfolder"] = model_type
+        if "variant" in parts: kwargs["variant"] = "v2"
+        if "fp16" in parts or "bf16" in parts: kwargs["dtype"] = "auto"
+        m, i = getattr(transformers, auto).from_pretrained(f"{ORG}/tiny-random-{model_type}-{kind}", output_loading_info=True, **kwargs)
+        sd = m.state_dict()
+        out[model_type + "-" + kind] = {
+            "cls": type(m).__name__, "clean": not any(i[k] for k in ("missing_keys", "unexpected_keys", "mismatched_keys")),
+            "dtype": str(next(m.parameters()).dtype),
+            "same": set(sd) == set(ref) and all(torch.equal(sd[k].float(), ref[k].to(sd[k].dtype).float()) for k in ref)}
+print(json.dumps(out))
+"""
+
+
+def check_aliases(result):
+    for model_type, (arch, head, auto) in MODEL_TYPES.items():
+        r = result[model_type]
+        assert r["cls"] == arch and not any(r["info"].values()), r
+        # The head loads the type's checkpoint: every weight of the shared base model is there, only the head's
+        # own layers are missing (unexpected: layers the head lacks, BERT's pooler, GPT-2's untied lm_head).
+        prefix = getattr(__import__("transformers"), head).base_model_prefix + "."
+        assert r["head_missing"] and all(not k.startswith(prefix) for k in r["head_missing"]), r
+        assert any(k.startswith(prefix) for k in r["head_params"])
+        for kind in KINDS:
+            k = result[f"{model_type}-{kind}"]
+            want = "torch.float16" if "fp16" in kind else "torch.bfloat16" if "bf16" in kind else "torch.float32"
+            assert k["cls"] == arch and k["clean"] and k["same"] and k["dtype"] == want, (kind, k)
+
+
+def test_model_type_names_and_combined_kinds_on_demand(server, tmp_path):
+    result = run_py("ORG = 'tf'\n" + LOAD_ALIASES, {**server.env(tmp_path / "dl"), "KINDS": json.dumps(KINDS),
+                                                    "TYPES": json.dumps(MODEL_TYPES)}, timeout=600)
+    check_aliases(result)
+    for name in ("tiny-random-bert-nonsense", "tiny-random-bert-bin-sharded", "tiny-random-bert-sharded-sharded",
+                 "tiny-random-not_a_type", "tiny-random-bert-v2"):
+        assert request(f"{server.url}/api/models/tf/{name}")[0] == 404, name
+
+
+def test_model_type_names_and_combined_kinds_in_the_hf_cache(tmp_path):
+    cache = tmp_path / "cache"
+    run_tinyforge("create", tmp_path / "out", "--model_types", ",".join(MODEL_TYPES), "--variants", ",".join(KINDS),
+                  "--hf_cache", cache, "--organization", "tf")
+    result = run_py("ORG = 'tf'\n" + LOAD_ALIASES, {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache),
+                                                    "KINDS": json.dumps(KINDS), "TYPES": json.dumps(MODEL_TYPES)},
+                    timeout=600)
+    check_aliases(result)
+    # The model type's repository is the architecture's, byte for byte.
+    for model_type, (arch, _, _) in MODEL_TYPES.items():
+        for suffix in ("", "-variant-sharded"):
+            ours = cache / f"models--tf--tiny-random-{model_type}{suffix}" / "snapshots"
+            theirs = cache / f"models--tf--tiny-random-{arch}{suffix}" / "snapshots"
+            files = lambda root: {p.relative_to(next(root.iterdir())).as_posix(): p.read_bytes()
+                                  for p in next(root.iterdir()).rglob("*") if p.is_file()}
+            assert files(ours) == files(theirs)

@@ -93,7 +93,8 @@ Subcommand add_create_command(CLI::App& app) {
                      "Config override key=value (dotted keys for sub-configs); repeatable");
   create->add_option(
       "--variants", args->variants,
-      "Also write loader fixtures {Arch}-{kind}: sharded,bin,safetensors,fp16,bf16,subfolder,variant");
+      "Also write loader fixtures {Arch}-{kind}: sharded,bin,safetensors,fp16,bf16,subfolder,variant, or "
+      "combinations joined by '-' (sharded-safetensors,variant-sharded)");
   args->hf_cache_option =
       create
           ->add_option("--hf_cache,--hf-cache", args->hf_cache,

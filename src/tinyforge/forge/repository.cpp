@@ -1,6 +1,7 @@
 #include "tinyforge/forge/repository.h"
 
 #include "tinyforge/families/family.h"
+#include "tinyforge/forge/model_card.h"
 #include "tinyforge/forge/tokenizer_files.h"
 #include "tinyforge/formats/safetensors.h"
 #include "tinyforge/inputs/dummy_inputs.h"
@@ -44,6 +45,7 @@ RenderedRepository render_repository(const RepositoryRequest& request) {
   RenderedRepository rendered;
   RepositoryFiles& files = rendered.files;
   files["config.json"] = config_json_text(entry, request.arch, config);
+  files["README.md"] = model_card_text(request);
   if (arch->generative) files["generation_config.json"] = generation_config_text(config);
   if (tokenizer) {
     add_tokenizer_files(*entry.tokenizer, *tokenizer, config, files);

@@ -1,5 +1,6 @@
 // forge/repository: one architecture → the files of its repository (config.json, model.safetensors,
-// generation_config.json, preprocessor_config.json), rendered in memory and published atomically.
+// generation_config.json, preprocessor_config.json, the README.md model card), rendered in memory and
+// published atomically.
 #pragma once
 #include <cstdint>
 #include <map>

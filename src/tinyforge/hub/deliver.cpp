@@ -4,7 +4,9 @@
 #include <iostream>
 
 #include "tinyforge/catalog/catalog.h"
+#include "tinyforge/catalog/hub_metadata.h"
 #include "tinyforge/hub/cache.h"
+#include "tinyforge/hub/names.h"
 #include "tinyforge/hub/objects.h"
 #include "tinyforge/hub/upload.h"
 #include "tinyforge/util/json.h"
@@ -13,23 +15,32 @@ namespace tinyforge::hub {
 
 namespace {
 
-// One repository to hand on: a forged architecture, or one of its --variants fixtures.
+// One repository to hand on: a forged architecture, or one of its --variants fixtures, under the
+// architecture's name or (alias) its model type's.
 struct Delivery {
   const ArchitectureOutcome* outcome;
   std::string kind;  // empty for the architecture itself
   std::string repo_id;
   fs::path folder;
+  bool alias = false;  // ORG/tiny-random-{model_type}[-{kind}]
 };
 
-// ORG/tiny-random-{Arch} and, per --variants kind, ORG/tiny-random-{Arch}-{kind}.
+// ORG/tiny-random-{Arch} and, per --variants kind, ORG/tiny-random-{Arch}-{kind}; the same under
+// ORG/tiny-random-{model_type} for the architecture a model type's name stands for (catalog/hub_metadata.h).
 std::vector<Delivery> deliveries(const CreateOptions& options, const CreateResult& result) {
   std::vector<Delivery> out;
   for (const auto& o : result.outcomes) {
     if (!o.error.empty()) continue;
-    const std::string name = options.organization + "/tiny-random-" + o.arch;
-    out.push_back({&o, "", name, options.output / o.model_type / o.arch});
-    for (const auto& kind : options.variants)
-      out.push_back({&o, kind, name + "-" + kind, options.output / o.model_type / (o.arch + "-" + kind)});
+    std::vector<std::pair<std::string, bool>> names = {{o.arch, false}};
+    if (model_type_architecture(Catalog::instance().get(o.model_type)) == o.arch)
+      names.emplace_back(o.model_type, true);
+    for (const auto& [base, alias] : names) {
+      const std::string name = options.organization + "/" + kForgedNamePrefix + base;
+      out.push_back({&o, "", name, options.output / o.model_type / o.arch, alias});
+      for (const auto& kind : options.variants)
+        out.push_back(
+            {&o, kind, name + "-" + kind, options.output / o.model_type / (o.arch + "-" + kind), alias});
+    }
   }
   return out;
 }
@@ -48,14 +59,18 @@ size_t upload_all(const CreateOptions& options, const std::vector<Delivery>& lis
     const std::string& arch = d.outcome->arch;
     try {
       UploadOutcome u = upload_repository(target, d.repo_id, read_repository_folder(d.folder));
+      // The summary is keyed by architecture (as transformers reads it); a model type's repositories are
+      // listed under `model_type_shas` of the architecture they hold.
+      Json& entry = d.alias ? summary[arch]["model_type_shas"][d.outcome->model_type] : summary[arch];
       if (d.kind.empty())
-        summary[arch]["sha"] = u.commit;
+        entry["sha"] = u.commit;
       else
-        summary[arch]["variant_shas"][d.kind] = u.commit;
+        entry["variant_shas"][d.kind] = u.commit;
       ++uploaded;
     } catch (const std::exception& e) {
       std::cerr << "error: upload: " << d.repo_id << ": " << e.what() << "\n";
-      failed[d.kind.empty() ? arch : arch + "-" + d.kind] = {{"error", e.what()}};
+      failed[d.repo_id.substr(d.repo_id.find('/') + 1 + std::string(kForgedNamePrefix).size())] = {
+          {"error", e.what()}};  // {Arch}[-{kind}] or {model_type}[-{kind}]
     }
   }
   const PyDumpOptions indent4{4, true};

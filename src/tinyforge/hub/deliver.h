@@ -1,6 +1,7 @@
 // hub/deliver: after `create` forged its repositories, hands them on (into the HF cache with --hf_cache,
 // to HF_ENDPOINT with --upload) as ORG/tiny-random-{Arch}, and each --variants fixture {Arch}-{kind} as
-// ORG/tiny-random-{Arch}-{kind}.
+// ORG/tiny-random-{Arch}-{kind}; the architecture a model type's name stands for also as
+// ORG/tiny-random-{model_type}[-{kind}].
 #pragma once
 #include "tinyforge/forge/create.h"
 

@@ -17,6 +17,8 @@
 #include "tinyforge/checkpoint/variants.h"
 #include "tinyforge/forge/repository.h"
 #include "tinyforge/hub/cache.h"
+#include "tinyforge/hub/card.h"
+#include "tinyforge/hub/names.h"
 #include "tinyforge/hub/store.h"
 #include "tinyforge/hub/xet.h"
 #include "tinyforge/util/base64.h"
@@ -72,11 +74,7 @@ void send_json(httplib::Response& res, const Json& j, int status = 200) {
 
 class HubServer {
  public:
-  explicit HubServer(const ServeOptions& options) : options_(options), store_(options.root) {
-    for (const auto& t : Catalog::instance().model_types())
-      for (const auto& a : Catalog::instance().get(t).architectures)
-        archs_[a.name] = &Catalog::instance().get(t);
-  }
+  explicit HubServer(const ServeOptions& options) : options_(options), store_(options.root) {}
 
   void handle(const httplib::Request& req, httplib::Response& res) {
     try {
@@ -112,37 +110,28 @@ class HubServer {
     return true;
   }
 
-  // With --on_demand, ORG/tiny-random-{Arch} for a catalog architecture (and ORG/tiny-random-{Arch}-{kind}
-  // for a --variants fixture kind) is forged on first request.
+  // With --on_demand, ORG/tiny-random-{Arch} for a catalog architecture, ORG/tiny-random-{model_type} for a
+  // model type, each also with a --variants fixture suffix -{kind}[-{kind}...] (hub/names.h), is forged on
+  // first request.
   bool ensure_repo(const std::string& repo_id) {
     if (store_.exists(repo_id)) return true;
     if (!options_.on_demand || !valid_repo_id(repo_id)) return false;
-    const std::string name = repo_id.substr(repo_id.find('/') + 1);
-    const std::string prefix = "tiny-random-";
-    if (name.rfind(prefix, 0) != 0) return false;
-    std::string arch = name.substr(prefix.size()), kind;
-    if (!archs_.count(arch) && arch.rfind('-') != std::string::npos) {
-      kind = arch.substr(arch.rfind('-') + 1);
-      arch.resize(arch.rfind('-'));
-      const auto& kinds = variant_kinds();
-      if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) return false;
-    }
-    auto it = archs_.find(arch);
-    if (it == archs_.end()) return false;
+    const std::optional<ForgedName> name = parse_forged_name(repo_id.substr(repo_id.find('/') + 1));
+    if (!name) return false;
     std::lock_guard lock(forge_mutex_);  // one forge at a time, so one per repository
     if (store_.exists(repo_id)) return true;
-    const RepositoryRequest request{it->second, arch, {}, options_.seed};
+    const RepositoryRequest request{name->entry, name->arch, {}, options_.seed};
     RepositoryFiles files;
-    if (kind.empty()) {
+    if (name->spec.empty()) {
       files = render_repository(request).files;
     } else {
       // Fixtures are derived from a repository on disk, as `create --variants` does.
       const fs::path scratch = staging_directory_for(options_.root / ".on_demand");
       try {
         forge_repository(request, scratch);
-        const fs::path base = scratch / it->second->model_type / arch;
-        forge_variant(base, it->second->model_type, kind);
-        files = read_repository_folder(base.parent_path() / (arch + "-" + kind));
+        const fs::path base = scratch / name->entry->model_type / name->arch;
+        forge_variant(base, name->entry->model_type, name->spec);
+        files = read_repository_folder(base.parent_path() / (name->arch + "-" + name->spec));
       } catch (...) {
         fs::remove_all(scratch);
         throw;
@@ -181,6 +170,16 @@ class HubServer {
             {"siblings", siblings},
             {"createdAt", "2026-01-01T00:00:00.000Z"},
             {"lastModified", "2026-01-01T00:00:00.000Z"}};
+  }
+
+  // pipeline_tag, library_name, tags, cardData and config from the revision's README.md and config.json.
+  Json stored_metadata(const std::string& repo_id, const Commit& c) const {
+    std::optional<std::string> files[2];
+    const char* names[2] = {"README.md", "config.json"};
+    for (int i = 0; i < 2; ++i)
+      if (const FileEntry* f = c.find(names[i]); f && f->size <= kMaxMetadataFileBytes)
+        files[i] = read_file(store_.blob_path(repo_id, f->sha256));
+    return repository_metadata(files[0] ? &*files[0] : nullptr, files[1] ? &*files[1] : nullptr);
   }
 
   void dispatch(const httplib::Request& req, httplib::Response& res) {
@@ -265,7 +264,10 @@ class HubServer {
     if (!ensure_repo(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
     auto id = store_.resolve(repo_id, rev);
     if (!id) return send_error(res, 404, "RevisionNotFound", "Invalid rev id: " + rev);
-    send_json(res, repo_info(req, repo_id, *store_.read_commit(repo_id, *id)));
+    std::shared_ptr<const Commit> c = store_.read_commit(repo_id, *id);
+    Json info = repo_info(req, repo_id, *c);
+    info.update(stored_metadata(repo_id, *c));
+    send_json(res, info);
   }
 
   // GET /api/models/{repo}/tree/{rev}[/{folder}][?recursive=true]: files and folders, one page.
@@ -653,7 +655,6 @@ class HubServer {
 
   ServeOptions options_;
   RepoStore store_;
-  std::map<std::string, const ModelTypeEntry*> archs_;
   std::mutex forge_mutex_;
 };
 
