@@ -437,6 +437,66 @@ print("{}")
         server.stop()
 
 
+def test_kill_9_during_uploads_keeps_acknowledged_commits_and_leaves_no_temp_files(tmp_path):
+    """serve is killed (SIGKILL) while 4 clients upload; after a restart every acknowledged commit is there
+    and no temp file of an interrupted write is left. Rounds go on until a kill caught a write half-way."""
+    import signal
+    root = tmp_path / "root"
+    acked = []  # (path, sha256, commit id)
+    caught = 0
+    for round in range(12):
+        server = Server(root, "--token", TOKEN)
+        if round == 0:
+            assert create_repo(server.url, "me/k") == 200
+        stop = threading.Event()
+
+        def writer(w):
+            n = 0
+            while not stop.is_set():
+                # Inline commits of 1 MiB, and LFS uploads of 16 MiB (longer writes) committed after.
+                data = os.urandom(16 << 20 if w % 2 else 1 << 20)
+                path = f"r{round}/w{w}-{n}.bin"
+                try:
+                    if w % 2:
+                        oid = lfs_upload(server.url, "me/k", data)
+                        line = {"key": "lfsFile", "value": {"path": path, "algo": "sha256", "oid": oid,
+                                                            "size": len(data)}}
+                    else:
+                        line = inline_file(path, data)
+                    status, out = commit_lines(server.url, "me/k", [line])
+                except (OSError, AssertionError):  # killed mid-request
+                    return
+                if status == 200:
+                    acked.append((path, hashlib.sha256(data).hexdigest(), out["commitOid"]))
+                n += 1
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+        [t.start() for t in threads]
+        time.sleep(1 + 0.1 * round)
+        os.kill(server.proc.pid, signal.SIGKILL)
+        stop.set()
+        [t.join() for t in threads]
+        server.proc.wait()
+        caught += len(list(root.rglob("*.tinyforge-tmp-*")))
+        if caught and acked and round >= 2:
+            break
+    assert caught, "no kill caught a write half-way"
+    server = Server(root)
+    try:
+        assert not list(root.rglob("*.tinyforge-tmp-*"))
+        # One serve per store: a second one on the same --root is refused, naming the problem.
+        second = subprocess.run([str(tinyforge_binary()), "serve", "--root", str(root), "--port", str(free_port())],
+                                capture_output=True, text=True, timeout=30)
+        assert second.returncode != 0 and "another tinyforge serve uses --root" in second.stderr
+        status, body, _ = request(f"{server.url}/api/models/me/k?blobs=true")
+        siblings = {s["rfilename"]: s["lfs"]["sha256"] for s in json.loads(body)["siblings"]}
+        assert acked and all(siblings.get(path) == sha for path, sha, _ in acked)
+        for _, _, commit in acked:
+            assert request(f"{server.url}/api/models/me/k/revision/{commit}")[0] == 200
+    finally:
+        server.stop()
+
+
 def test_adversarial_requests(tmp_path):
     server = Server(tmp_path / "root", "--token", TOKEN, "--max_body_bytes", "100000")
     auth = {"Authorization": f"Bearer {TOKEN}"}
