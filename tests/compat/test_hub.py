@@ -652,11 +652,15 @@ def test_range_requests_follow_rfc_9110(tmp_path):
             conn.close()
             status, body, headers = request(url, headers={"Range": "bytes=-0"})
             assert status == 416 and headers["Content-Range"] == f"bytes */{size}", name
+            assert str(size) in json.loads(body)["error"]  # the error is sent whole, not cut to the range
             status, body, _ = request(url, headers={"Range": f"bytes=-{size + 5}"})
             assert status == 206 and body == data
             # An unknown unit is ignored: the whole file, 200.
             status, body, headers = request(url, headers={"Range": "items=0-1"})
             assert status == 200 and body == data and "Content-Range" not in headers, name
+        # An error is not cut to the range either.
+        status, body, _ = request(f"{server.url}/me/r/resolve/main/nope.txt", headers={"Range": "bytes=0-3"})
+        assert status == 404 and json.loads(body)["error"] == "Entry not found"
         # The client the Hub is used with: resumed downloads go through Range.
         result = run_py("""
 import json

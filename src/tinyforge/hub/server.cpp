@@ -104,6 +104,8 @@ class HubServer {
       std::cerr << "error: " << req.method << " " << req.path << ": " << e.what() << std::endl;
       send_error(res, 500, "", "internal error; the server's log has the details");
     }
+    // httplib applies a request's ranges to any body; an error's body is sent whole.
+    if (res.status >= 300) const_cast<httplib::Ranges&>(req.ranges).clear();
   }
 
  private:
