@@ -630,6 +630,42 @@ def test_chunked_bodies_are_bounded_and_refused_unread(tmp_path):
         writable.stop()
 
 
+def test_trickled_bodies_cannot_hold_every_worker(tmp_path):
+    """As many clients as serve has workers trickle a body (1 byte a second, each read within the read
+    time-out): each gets 408 once its body falls behind the minimum rate, and a well-behaved client is
+    answered meanwhile (before, the tricklers held every worker for as long as they liked)."""
+    import select
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "4")
+    assert create_repo(server.url, "me/t") == 200
+    statuses = []
+
+    def trickle():
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+        sock.sendall((f"PUT /api/models/me/t/commit/main HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                      "Content-Length: 100000\r\n\r\n").encode())
+        reply = b""
+        for _ in range(60):
+            if select.select([sock], [], [], 1.0)[0]:
+                reply = sock.recv(65536)
+                break
+            sock.sendall(b"x")
+        sock.close()
+        statuses.append(int(reply.split(b" ", 2)[1]) if reply else None)
+
+    tricklers = [threading.Thread(target=trickle) for _ in range(4)]
+    try:
+        [t.start() for t in tricklers]
+        time.sleep(1)
+        start = time.monotonic()
+        status, body, _ = request(f"{server.url}/api/models/me/t")
+        waited = time.monotonic() - start
+        [t.join() for t in tricklers]
+    finally:
+        server.stop()
+    assert status == 200 and waited < 20, waited
+    assert statuses == [408] * 4
+
+
 def test_range_requests_follow_rfc_9110(tmp_path):
     server = Server(tmp_path / "root", "--token", TOKEN)
     try:

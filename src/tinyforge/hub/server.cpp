@@ -30,6 +30,10 @@ namespace {
 
 const char* const kOidRule = "an LFS oid must be a sha256: 64 lowercase hex digits";
 
+// How long a request body may arrive slowly before it must average the rate below (bytes per second).
+constexpr int kBodyGraceSeconds = 10;
+constexpr int kMinBodyBytesPerSecond = 64 * 1024;
+
 // Files up to this size are answered from memory; larger ones stream from disk.
 constexpr uint64_t kInMemoryBytes = 64 * 1024;
 
@@ -780,16 +784,22 @@ int run_server(const ServeOptions& options) {
     return Handled::Handled;
   });
   // Bodies of any encoding (Content-Length, chunked, or until the connection closes) end at
-  // --max_body_bytes: a larger one gets 413 and the connection closes.
+  // --max_body_bytes: a larger one gets 413. A body must also keep coming: after kBodyGraceSeconds it has
+  // to average kMinBodyBytesPerSecond, else 408, so a client trickling it holds a worker for seconds, not
+  // hours. Either way the connection closes.
   const size_t limit = options.max_body_bytes;
   auto with_body = [&hub, limit](const httplib::Request& req, httplib::Response& res,
                                  const httplib::ContentReader& read) {
     httplib::Request full = req;
-    bool over = false;
+    bool over = false, slow = false;
+    const auto start = std::chrono::steady_clock::now();
     const bool complete = read([&](const char* data, size_t length) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       over = length > limit - full.body.size();
-      if (!over) full.body.append(data, length);
-      return !over;
+      slow = seconds > kBodyGraceSeconds &&
+             static_cast<double>(full.body.size() + length) < kMinBodyBytesPerSecond * seconds;
+      if (!over && !slow) full.body.append(data, length);
+      return !over && !slow;
     });
     if (!complete) {
       res.set_header("Connection", "close");
@@ -797,6 +807,10 @@ int run_server(const ServeOptions& options) {
         return send_error(res, 413, "",
                           "the request body is larger than --max_body_bytes (" + std::to_string(limit) +
                               " bytes); send less per request or start serve with a larger --max_body_bytes");
+      if (slow)
+        return send_error(res, 408, "",
+                          "the request body came slower than " + std::to_string(kMinBodyBytesPerSecond) +
+                              " bytes/s after " + std::to_string(kBodyGraceSeconds) + " s; send it faster");
       return send_error(res, 400, "", "the request body is malformed or incomplete");
     }
     hub.handle(full, res);
