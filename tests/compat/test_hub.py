@@ -666,6 +666,50 @@ def test_trickled_bodies_cannot_hold_every_worker(tmp_path):
     assert statuses == [408] * 4
 
 
+def test_keep_alive_clients_beyond_the_workers_get_their_turn(tmp_path):
+    """A keep-alive connection holds a worker: it yields it after 32 requests (the 32nd answer says
+    "Connection: close"), so 16 times more clients than workers, each sending requests back to back for 6 s,
+    are all answered within their 5 s time-out (before, a connection kept its worker for 1000 requests and the
+    clients beyond the workers waited their turn for longer than that)."""
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "2")
+    assert create_repo(server.url, "me/k") == 200
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    closes = []
+    for _ in range(32):
+        conn.request("GET", "/api/models/me/k")
+        r = conn.getresponse()
+        r.read()
+        closes.append(r.getheader("Connection"))
+    conn.close()
+    assert closes == [None] * 31 + ["close"]
+    answered, failures = [], []
+    end = time.monotonic() + 6
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        while time.monotonic() < end:
+            try:
+                conn.request("GET", "/api/models/me/k")
+                r = conn.getresponse()
+                r.read()
+                answered.append(r.status)
+                if r.getheader("Connection") == "close":
+                    conn.close()
+            except OSError as e:  # a time-out
+                failures.append(repr(e))
+                conn.close()
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(32)]
+    try:
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+    finally:
+        server.stop()
+    assert not failures, failures[:3]
+    assert answered and set(answered) == {200}
+
+
 def test_range_requests_follow_rfc_9110(tmp_path):
     server = Server(tmp_path / "root", "--token", TOKEN)
     try:
