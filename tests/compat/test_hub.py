@@ -618,6 +618,10 @@ def test_chunked_bodies_are_bounded_and_refused_unread(tmp_path):
         authed = head.replace("Host: x\r\n", f"Host: x\r\nAuthorization: Bearer {TOKEN}\r\n")
         status, reply = raw_exchange(writable.port, authed, body)
         assert status == 413 and b"--max_body_bytes" in reply
+        # A Content-Length over the limit is refused from the headers alone, before the body is read.
+        status, reply = raw_exchange(writable.port, authed.replace("Transfer-Encoding: chunked", "Content-Length: 100001"),
+                                     timeout=5)
+        assert status == 413 and b"--max_body_bytes" in reply
         # A body with neither length nor chunking is read until the connection ends: bounded the same way.
         status, reply = raw_exchange(writable.port, authed.replace("Transfer-Encoding: chunked\r\n", "Connection: close\r\n"),
                                      [b"x" * 50_000] * 4)

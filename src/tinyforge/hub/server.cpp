@@ -776,27 +776,36 @@ int run_server(const ServeOptions& options) {
   server.set_tcp_nodelay(true);  // small responses: without it delayed ACKs add ~40 ms per keep-alive request
 
   using Handled = httplib::Server::HandlerResponse;
+  const size_t limit = options.max_body_bytes;
+  auto too_large = [limit](httplib::Response& res) {
+    send_error(res, 413, "",
+               "the request body is larger than --max_body_bytes (" + std::to_string(limit) +
+                   " bytes); send less per request or start serve with a larger --max_body_bytes");
+  };
   // Only GET/HEAD (no body) and POST/PUT (bodies read below) are served. A body is refused before any of it
-  // is read when the request cannot be authorised; the connection then closes, so the unread body is never
-  // taken for the next request.
-  server.set_pre_routing_handler([&hub](const httplib::Request& req, httplib::Response& res) {
-    const std::string& m = req.method;
-    if (m == "GET" || m == "HEAD") return Handled::Unhandled;
-    if (m != "POST" && m != "PUT") {
-      send_error(res, 405, "", "method " + m + " is not served by tinyforge");
-    } else if (hub.admit_body(req, res)) {
-      return Handled::Unhandled;
-    }
-    res.set_header("Connection", "close");
-    return Handled::Handled;
-  });
+  // is read when the request cannot be authorised or says it is too large; the connection then closes, so
+  // the unread body is never taken for the next request.
+  server.set_pre_routing_handler(
+      [&hub, limit, too_large](const httplib::Request& req, httplib::Response& res) {
+        const std::string& m = req.method;
+        if (m == "GET" || m == "HEAD") return Handled::Unhandled;
+        if (m != "POST" && m != "PUT") {
+          send_error(res, 405, "", "method " + m + " is not served by tinyforge");
+        } else if (hub.admit_body(req, res)) {
+          const std::string length = req.get_header_value("Content-Length");
+          if (length.empty() || std::strtoull(length.c_str(), nullptr, 10) <= limit)
+            return Handled::Unhandled;
+          too_large(res);
+        }
+        res.set_header("Connection", "close");
+        return Handled::Handled;
+      });
   // Bodies of any encoding (Content-Length, chunked, or until the connection closes) end at
   // --max_body_bytes: a larger one gets 413. A body must also keep coming: after kBodyGraceSeconds it has
   // to average kMinBodyBytesPerSecond, else 408, so a client trickling it holds a worker for seconds, not
-  // hours. Either way the connection closes.
-  const size_t limit = options.max_body_bytes;
-  auto with_body = [&hub, limit](const httplib::Request& req, httplib::Response& res,
-                                 const httplib::ContentReader& read) {
+  // hours (to hold it longer it must send that much for every second). Either way the connection closes.
+  auto with_body = [&hub, limit, too_large](const httplib::Request& req, httplib::Response& res,
+                                            const httplib::ContentReader& read) {
     httplib::Request full = req;
     bool over = false, slow = false;
     const auto start = std::chrono::steady_clock::now();
@@ -810,10 +819,7 @@ int run_server(const ServeOptions& options) {
     });
     if (!complete) {
       res.set_header("Connection", "close");
-      if (over || res.status == 413)
-        return send_error(res, 413, "",
-                          "the request body is larger than --max_body_bytes (" + std::to_string(limit) +
-                              " bytes); send less per request or start serve with a larger --max_body_bytes");
+      if (over) return too_large(res);
       if (slow)
         return send_error(res, 408, "",
                           "the request body came slower than " + std::to_string(kMinBodyBytesPerSecond) +
