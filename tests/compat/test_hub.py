@@ -387,6 +387,116 @@ def test_files_over_the_inline_limit(tmp_path, xet):
 
 # ---- 4. security and limits -------------------------------------------------------------------------
 
+def test_xorbs_are_verified_and_shard_rebuilds_bounded(tmp_path):
+    """Xorbs are content-addressed and shared by every repository: one is stored only under its own Xet hash
+    (the real client's xorbs pass). A shard whose files would rebuild past --max_body_bytes is refused
+    before anything is built (before, a small shard repeating one xorb's chunks built and stored any size)."""
+    import struct
+    folder = tmp_path / "up"
+    folder.mkdir()
+    (folder / "big.safetensors").write_bytes(os.urandom(300_000))
+    root = tmp_path / "root"
+    server = Server(root, "--token", TOKEN, "--max_inline_bytes", "1000", "--max_body_bytes", "2000000")
+    try:
+        run_py("""
+import os
+from huggingface_hub import HfApi
+HfApi().create_repo("me/x")
+HfApi().upload_folder(repo_id="me/x", folder_path=os.environ["FOLDER"])
+print("{}")
+""", {**server.env(tmp_path / "dl"), "FOLDER": str(folder)})
+        xorb = next((root / "xet" / "xorbs").iterdir())
+        data = xorb.read_bytes()
+        status, body, _ = request(f"{server.url}/api/models/me/x/xet-write-token/main", headers=AUTH)
+        cas = json.loads(body)
+        xet_auth = {"Authorization": f"Bearer {cas['accessToken']}", "Content-Type": "application/octet-stream"}
+        other = "0" * 63 + "1"
+        status, body, _ = request(f"{cas['casUrl']}/v1/xorbs/default/{other}", "POST", data, xet_auth)
+        assert status == 400 and xorb.name.encode() in body, body
+        assert not (root / "xet" / "xorbs" / other).exists()
+        status, body, _ = request(f"{cas['casUrl']}/v1/xorbs/default/{xorb.name}", "POST", data, xet_auth)
+        assert status == 200 and json.loads(body) == {"was_inserted": False}
+        # The xorb's chunks (8-byte headers: version, stored size, scheme, decompressed size) and their total.
+        pos, chunks, size = 0, 0, 0
+        while pos + 8 <= len(data) and data[pos] == 0:
+            stored = int.from_bytes(data[pos + 1:pos + 4], "little")
+            if data[pos + 4] > 2 or pos + 8 + stored > len(data):
+                break
+            size += int.from_bytes(data[pos + 5:pos + 8], "little")
+            chunks, pos = chunks + 1, pos + 8 + stored
+        assert size == 300_000  # the one file, whole: the terms below are valid ones
+        raw = b"".join(struct.pack("<Q", int(xorb.name[i:i + 16], 16)) for i in range(0, 64, 16))
+        terms = 10  # 10 x 300 KB from a shard of under 1 KB
+        shard = (bytes(32) + struct.pack("<QQ", 2, 0) + b"\x07" * 32 + struct.pack("<II", 0, terms) + bytes(8)
+                 + (raw + struct.pack("<IIII", 0, size, 0, chunks)) * terms + b"\xff" * 32 + bytes(16))
+        status, body, _ = request(f"{cas['casUrl']}/v1/shards", "POST", shard, xet_auth)
+        assert status == 413 and b"--max_body_bytes" in body, (status, body)
+        blobs = list((root / "models" / "me" / "x" / "blobs").iterdir())
+        assert all(b.stat().st_size < 1_000_000 for b in blobs)
+    finally:
+        server.stop()
+
+
+def test_kill_9_during_uploads_keeps_acknowledged_commits_and_leaves_no_temp_files(tmp_path):
+    """serve is killed (SIGKILL) while 4 clients upload; after a restart every acknowledged commit is there
+    and no temp file of an interrupted write is left. Rounds go on until a kill caught a write half-way."""
+    import signal
+    root = tmp_path / "root"
+    acked = []  # (path, sha256, commit id)
+    caught = 0
+    for round in range(12):
+        server = Server(root, "--token", TOKEN)
+        if round == 0:
+            assert create_repo(server.url, "me/k") == 200
+        stop = threading.Event()
+
+        def writer(w):
+            n = 0
+            while not stop.is_set():
+                # Inline commits of 1 MiB, and LFS uploads of 16 MiB (longer writes) committed after.
+                data = os.urandom(16 << 20 if w % 2 else 1 << 20)
+                path = f"r{round}/w{w}-{n}.bin"
+                try:
+                    if w % 2:
+                        oid = lfs_upload(server.url, "me/k", data)
+                        line = {"key": "lfsFile", "value": {"path": path, "algo": "sha256", "oid": oid,
+                                                            "size": len(data)}}
+                    else:
+                        line = inline_file(path, data)
+                    status, out = commit_lines(server.url, "me/k", [line])
+                except (OSError, AssertionError):  # killed mid-request
+                    return
+                if status == 200:
+                    acked.append((path, hashlib.sha256(data).hexdigest(), out["commitOid"]))
+                n += 1
+
+        threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+        [t.start() for t in threads]
+        time.sleep(1 + 0.1 * round)
+        os.kill(server.proc.pid, signal.SIGKILL)
+        stop.set()
+        [t.join() for t in threads]
+        server.proc.wait()
+        caught += len(list(root.rglob("*.tinyforge-tmp-*")))
+        if caught and acked and round >= 2:
+            break
+    assert caught, "no kill caught a write half-way"
+    server = Server(root)
+    try:
+        assert not list(root.rglob("*.tinyforge-tmp-*"))
+        # One serve per store: a second one on the same --root is refused, naming the problem.
+        second = subprocess.run([str(tinyforge_binary()), "serve", "--root", str(root), "--port", str(free_port())],
+                                capture_output=True, text=True, timeout=30)
+        assert second.returncode != 0 and "another tinyforge serve uses --root" in second.stderr
+        status, body, _ = request(f"{server.url}/api/models/me/k?blobs=true")
+        siblings = {s["rfilename"]: s["lfs"]["sha256"] for s in json.loads(body)["siblings"]}
+        assert acked and all(siblings.get(path) == sha for path, sha, _ in acked)
+        for _, _, commit in acked:
+            assert request(f"{server.url}/api/models/me/k/revision/{commit}")[0] == 200
+    finally:
+        server.stop()
+
+
 def test_adversarial_requests(tmp_path):
     server = Server(tmp_path / "root", "--token", TOKEN, "--max_body_bytes", "100000")
     auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -435,6 +545,247 @@ def test_adversarial_requests(tmp_path):
         status, body, _ = request(f"{server.url}/api/models/me/x")
         names = sorted(s["rfilename"] for s in json.loads(body)["siblings"])
         assert names == sorted(f"f{i}.txt" for i in range(8))  # no commit lost
+    finally:
+        server.stop()
+
+
+def test_lfs_oids_are_sha256_digests_and_errors_name_no_server_paths(tmp_path):
+    """A commit's lfsFile oid names stored content: a 64-character oid that spells a path must not reach a
+    file outside the store, and an internal error must not tell the client where --root is."""
+    root = tmp_path / "root"
+    server = Server(root, "--token", TOKEN)
+    try:
+        assert create_repo(server.url, "me/x") == 200
+        traversal = "/" * (64 - len("/etc/passwd")) + "/etc/passwd"
+        for oid in [traversal, "A" * 64, "ab" * 31]:
+            status, out = commit_lines(server.url, "me/x", [
+                {"key": "lfsFile", "value": {"path": "p.bin", "algo": "sha256", "oid": oid, "size": 10}}])
+            assert status == 400 and "64 lowercase hex" in out["error"], (oid, status, out)
+        status, body, _ = request(f"{server.url}/api/models/me/x/tree/main")
+        assert status == 200 and json.loads(body) == []
+        data = os.urandom(1000)
+        oid = lfs_upload(server.url, "me/x", data)
+        status, out = commit_lines(server.url, "me/x", [
+            {"key": "lfsFile", "value": {"path": "w.safetensors", "algo": "sha256", "oid": oid, "size": len(data)}}])
+        assert status == 200, out
+        blob = next(root.rglob(oid))
+        blob.unlink()  # the store lost the content: an internal error on download
+        status, body, headers = request(f"{server.url}/me/x/resolve/main/w.safetensors")
+        assert status == 500 and str(root) not in body.decode() + json.dumps(headers), body
+    finally:
+        log = server.stop()
+    assert str(blob) in log  # the details go to the server's log
+
+
+def raw_exchange(port, head, body_parts=(), delay=0.0, timeout=10):
+    """Sends `head` (request line and headers), then each of `body_parts` after `delay` seconds; returns
+    (status, reply bytes received before the server closed or the time-out)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        sock.sendall(head.encode())
+        for part in body_parts:
+            time.sleep(delay)
+            try:
+                sock.sendall(part)
+            except OSError:
+                break
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        return int(reply.split(b" ", 2)[1]), reply
+    finally:
+        sock.close()
+
+
+def test_chunked_bodies_are_bounded_and_refused_unread(tmp_path):
+    readonly = Server(tmp_path / "ro", "--max_body_bytes", "100000")
+    writable = Server(tmp_path / "rw", "--token", TOKEN, "--max_body_bytes", "100000")
+    try:
+        # No body is sent at all: the refusal must come from the headers alone (before, serve waited for it).
+        head = ("POST /api/models/me/x/commit/main HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                "Content-Type: application/x-ndjson\r\n\r\n")
+        status, reply = raw_exchange(readonly.port, head, timeout=5)
+        assert status == 403 and b"read-only" in reply
+        status, reply = raw_exchange(writable.port, head, timeout=5)
+        assert status == 401
+        assert create_repo(writable.url, "me/x") == 200
+        # Authorised, chunked, over --max_body_bytes: 413, whatever the encoding.
+        chunk = b"x" * 50_000
+        body = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * 4 + [b"0\r\n\r\n"]
+        authed = head.replace("Host: x\r\n", f"Host: x\r\nAuthorization: Bearer {TOKEN}\r\n")
+        status, reply = raw_exchange(writable.port, authed, body)
+        assert status == 413 and b"--max_body_bytes" in reply
+        # A Content-Length over the limit is refused from the headers alone, before the body is read.
+        status, reply = raw_exchange(writable.port, authed.replace("Transfer-Encoding: chunked", "Content-Length: 100001"),
+                                     timeout=5)
+        assert status == 413 and b"--max_body_bytes" in reply
+        # A body with neither length nor chunking is read until the connection ends: bounded the same way.
+        status, reply = raw_exchange(writable.port, authed.replace("Transfer-Encoding: chunked\r\n", "Connection: close\r\n"),
+                                     [b"x" * 50_000] * 4)
+        assert status == 413
+        # Under the limit, chunked bodies still work: a real client commit.
+        status, out = commit_lines(writable.url, "me/x", [inline_file("a.txt", b"hi")])
+        assert status == 200, out
+    finally:
+        readonly.stop()
+        writable.stop()
+
+
+def test_trickled_bodies_cannot_hold_every_worker(tmp_path):
+    """As many clients as serve has workers trickle a body (1 byte a second, each read within the read
+    time-out): each gets 408 once its body falls behind the minimum rate, and a well-behaved client is
+    answered meanwhile (before, the tricklers held every worker for as long as they liked)."""
+    import select
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "4")
+    assert create_repo(server.url, "me/t") == 200
+    statuses = []
+
+    def trickle():
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+        sock.sendall((f"PUT /api/models/me/t/commit/main HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+                      "Content-Length: 100000\r\n\r\n").encode())
+        reply = b""
+        for _ in range(60):
+            if select.select([sock], [], [], 1.0)[0]:
+                reply = sock.recv(65536)
+                break
+            sock.sendall(b"x")
+        sock.close()
+        statuses.append(int(reply.split(b" ", 2)[1]) if reply else None)
+
+    tricklers = [threading.Thread(target=trickle) for _ in range(4)]
+    try:
+        [t.start() for t in tricklers]
+        time.sleep(1)
+        start = time.monotonic()
+        status, body, _ = request(f"{server.url}/api/models/me/t")
+        waited = time.monotonic() - start
+        [t.join() for t in tricklers]
+    finally:
+        server.stop()
+    assert status == 200 and waited < 20, waited
+    assert statuses == [408] * 4
+
+
+def test_keep_alive_clients_beyond_the_workers_get_their_turn(tmp_path):
+    """A keep-alive connection holds a worker: it yields it after 32 requests (the 32nd answer says
+    "Connection: close"), so 16 times more clients than workers, each sending requests back to back for 6 s,
+    are all answered within their 5 s time-out (before, a connection kept its worker for 1000 requests and the
+    clients beyond the workers waited their turn for longer than that)."""
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "2")
+    assert create_repo(server.url, "me/k") == 200
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    closes = []
+    for _ in range(32):
+        conn.request("GET", "/api/models/me/k")
+        r = conn.getresponse()
+        r.read()
+        closes.append(r.getheader("Connection"))
+    conn.close()
+    assert closes == [None] * 31 + ["close"]
+    answered, failures = [], []
+    end = time.monotonic() + 6
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        while time.monotonic() < end:
+            try:
+                conn.request("GET", "/api/models/me/k")
+                r = conn.getresponse()
+                r.read()
+                answered.append(r.status)
+                if r.getheader("Connection") == "close":
+                    conn.close()
+            except OSError as e:  # a time-out
+                failures.append(repr(e))
+                conn.close()
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(32)]
+    try:
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+    finally:
+        server.stop()
+    assert not failures, failures[:3]
+    assert answered and set(answered) == {200}
+
+
+def test_range_requests_follow_rfc_9110(tmp_path):
+    server = Server(tmp_path / "root", "--token", TOKEN)
+    try:
+        assert create_repo(server.url, "me/r") == 200
+        big, small = os.urandom(200_000), b"0123456789"  # streamed from disk / answered from memory
+        status, _ = commit_lines(server.url, "me/r", [inline_file("big.bin", big), inline_file("small.txt", small)])
+        assert status == 200
+        for name, data in [("big.bin", big), ("small.txt", small)]:
+            url = f"{server.url}/me/r/resolve/main/{name}"
+            size = len(data)
+            # A last position past the end means the end: exactly the bytes there are, and a Content-Length
+            # that says so (before, the streamed file promised size + 1000 bytes and sent fewer).
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            conn.request("GET", f"/me/r/resolve/main/{name}", headers={"Range": f"bytes=2-{size + 1000}"})
+            r = conn.getresponse()
+            body = r.read()
+            assert r.status == 206 and body == data[2:], name
+            assert r.getheader("Content-Length") == str(size - 2)
+            assert r.getheader("Content-Range") == f"bytes 2-{size - 1}/{size}"
+            conn.close()
+            status, body, headers = request(url, headers={"Range": "bytes=-0"})
+            assert status == 416 and headers["Content-Range"] == f"bytes */{size}", name
+            assert str(size) in json.loads(body)["error"]  # the error is sent whole, not cut to the range
+            status, body, _ = request(url, headers={"Range": f"bytes=-{size + 5}"})
+            assert status == 206 and body == data
+            # An unknown unit is ignored: the whole file, 200.
+            status, body, headers = request(url, headers={"Range": "items=0-1"})
+            assert status == 200 and body == data and "Content-Range" not in headers, name
+        # An error is not cut to the range either.
+        status, body, _ = request(f"{server.url}/me/r/resolve/main/nope.txt", headers={"Range": "bytes=0-3"})
+        assert status == 404 and json.loads(body)["error"] == "Entry not found"
+        # The client the Hub is used with: resumed downloads go through Range.
+        result = run_py("""
+import json
+from huggingface_hub import hf_hub_download
+print(json.dumps(open(hf_hub_download("me/r", "small.txt"), "rb").read().decode()))
+""", server.env(tmp_path / "dl"))
+        assert result == small.decode()
+    finally:
+        server.stop()
+
+
+def test_commit_paths_and_parent_commit_are_checked_exactly(tmp_path):
+    server = Server(tmp_path / "root", "--token", TOKEN)
+    try:
+        assert create_repo(server.url, "me/c") == 200
+        status, out = commit_lines(server.url, "me/c", [inline_file("ff", b"f"), inline_file("ff/x", b"x")])
+        assert status == 400 and "'ff'" in out["error"] and "'ff/x'" in out["error"], out
+        status, out = commit_lines(server.url, "me/c", [inline_file("ff", b"f")])
+        assert status == 200
+        head = out["commitOid"]
+        status, out = commit_lines(server.url, "me/c", [inline_file("ff/x", b"x")])
+        assert status == 400 and "'ff'" in out["error"] and "'ff/x'" in out["error"], out
+        # A prefix too short to name a commit is no parent commit (before, "a" matched any head starting so).
+        for parent in [head[0], head[:4], "xyz12"]:
+            status, out = commit_lines(server.url, "me/c", [inline_file("b.txt", b"b")], parent=parent)
+            assert status == 400 and "parentCommit" in out["error"], (parent, out)
+        result = run_py("""
+import json, os
+from huggingface_hub import HfApi, CommitOperationAdd
+from huggingface_hub.errors import HfHubHTTPError
+api = HfApi()
+head = os.environ["HEAD"]
+short = api.create_commit("me/c", [CommitOperationAdd("c.txt", b"c")], commit_message="c", parent_commit=head[:7]).oid
+try:
+    api.create_commit("me/c", [CommitOperationAdd("d.txt", b"d")], commit_message="d", parent_commit=head)
+    stale = None
+except HfHubHTTPError as e:
+    stale = e.response.status_code
+print(json.dumps({"short": short, "stale": stale, "files": sorted(api.list_repo_files("me/c"))}))
+""", {**server.env(tmp_path / "dl"), "HEAD": head})
+        assert result["stale"] == 412 and result["files"] == ["c.txt", "ff"]
     finally:
         server.stop()
 

@@ -124,9 +124,9 @@ TEST(HubXet, HashStringsReverseEachEightByteGroup) {
   // Bytes 0..31: each 8-byte group as a little-endian u64 (the specification's example; its printed string
   // drops the "10" of the third group).
   EXPECT_EQ(xet::hash_hex(bytes), "07060504030201000f0e0d0c0b0a090817161514131211101f1e1d1c1b1a1918");
-  EXPECT_TRUE(xet::valid_hash_hex(std::string(64, 'a')));
-  EXPECT_FALSE(xet::valid_hash_hex(std::string(64, 'A')));
-  EXPECT_FALSE(xet::valid_hash_hex("../" + std::string(61, 'a')));
+  EXPECT_TRUE(valid_hex_digest(std::string(64, 'a'), 64));
+  EXPECT_FALSE(valid_hex_digest(std::string(64, 'A'), 64));
+  EXPECT_FALSE(valid_hex_digest("../" + std::string(61, 'a'), 64));
 }
 
 TEST(HubXet, Lz4FrameBlocks) {
@@ -195,4 +195,129 @@ TEST(HubXet, ShardFileInfoAndReconstruction) {
                std::invalid_argument);
   EXPECT_THROW(xet::parse_shard(shard.substr(0, 100)), std::invalid_argument);
   EXPECT_THROW(xet::parse_shard(std::string(32, '\0') + le(3, 8) + le(0, 8)), std::invalid_argument);
+}
+
+TEST_F(StoreTest, ObjectIdsAreSha256DigestsNeverPaths) {
+  // 64 characters that, used as a file name, would be /etc/passwd.
+  const std::string traversal = std::string(64 - 11, '/') + "/etc/passwd";
+  EXPECT_FALSE(store_->has_blob("me/r", traversal));
+  EXPECT_FALSE(store_->put_blob("me/r", traversal, "x"));
+  EXPECT_THROW(store_->blob_path("me/r", traversal), std::invalid_argument);
+  EXPECT_THROW(store_->commit("me/r", "main", "m", {{Change::kAdd, "p.txt", traversal}}, false),
+               std::invalid_argument);
+  EXPECT_THROW(store_->blob_path("me/r", std::string(64, 'A')), std::invalid_argument);
+}
+
+TEST_F(StoreTest, StoredContentMustMatchItsAddressBeforeACommitNamesIt) {
+  const Change c = add("a.txt", "the right bytes");
+  write_file_atomic(store_->blob_path("me/r", c.sha256), "other bytes");  // changed behind the store's back
+  EXPECT_THROW(store_->commit("me/r", "main", "m", {c}, false), std::invalid_argument);
+}
+
+TEST_F(StoreTest, AFileAndAFolderOfTheSameNameAreRefused) {
+  const std::string head = *store_->resolve("me/r", "main");
+  EXPECT_THROW(store_->commit("me/r", "main", "m", {add("ff", "f"), add("ff/x", "x")}, false),
+               std::invalid_argument);
+  store_->commit("me/r", "main", "m", {add("ff", "f"), add("ff-x", "x"), add("ff.d/x", "x")}, false);
+  EXPECT_THROW(store_->commit("me/r", "main", "m", {add("ff/y", "y")}, false), std::invalid_argument);
+  EXPECT_THROW(store_->commit("me/r", "main", "m", {add("ff-x/y", "y")}, false), std::invalid_argument);
+  store_->commit("me/r", "main", "m", {{Change::kDelete, "ff", ""}, add("ff/y", "y")}, false);
+  EXPECT_EQ(files_at("main"), (std::vector<std::string>{"ff-x", "ff.d/x", "ff/y"}));
+  EXPECT_NE(*store_->resolve("me/r", "main"), head);
+}
+
+TEST_F(StoreTest, ParentCommitMustNameTheHeadExactly) {
+  const std::string head = store_->commit("me/r", "main", "one", {add("a.txt", "a")}, false).id;
+  for (const std::string& bad : {head.substr(0, 1), head.substr(0, 4), std::string("zzzzzzz"), head + "0"})
+    EXPECT_THROW(store_->commit("me/r", "main", "m", {add("b.txt", "b")}, false, bad), std::invalid_argument)
+        << bad;
+  EXPECT_EQ(*store_->resolve("me/r", "main"), head);
+  // 5 to 40 hex digits of it, either case, as huggingface_hub sends parent_commit.
+  std::string upper = head.substr(0, 7);
+  for (auto& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const std::string next = store_->commit("me/r", "main", "two", {add("b.txt", "b")}, false, upper).id;
+  EXPECT_THROW(store_->commit("me/r", "main", "m", {add("c.txt", "c")}, false, head.substr(0, 5)),
+               CommitConflict);
+  EXPECT_EQ(*store_->resolve("me/r", "main"), next);
+}
+
+namespace {
+// A hash string (each 8-byte group a little-endian u64 in hex) back to its 32 bytes.
+std::string hash_bytes(const std::string& hex) {
+  std::string out;
+  for (size_t group = 0; group < 4; ++group)
+    out += le(std::stoull(hex.substr(16 * group, 16), nullptr, 16), 8);
+  return out;
+}
+std::string hex(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) out += std::string{digits[c >> 4], digits[c & 15]};
+  return out;
+}
+}  // namespace
+
+TEST(HubXet, Blake3KeyedHashMatchesTheOfficialTestVectors) {
+  // BLAKE3-team/BLAKE3 test_vectors.json: input bytes i % 251, the "keyed_hash" cases' first 32 bytes.
+  const std::string key = "whats the Elvish word for friend";
+  const std::pair<size_t, const char*> cases[] = {
+      {0, "92b2b75604ed3c761f9d6f62392c8a9227ad0ea3f09573e783f1498a4ed60d26"},
+      {1, "6d7878dfff2f485635d39013278ae14f1454b8c0a3a2d34bc1ab38228a80c95b"},
+      {1023, "c951ecdf03288d0fcc96ee3413563d8a6d3589547f2c2fb36d9786470f1b9d6e"},
+      {1024, "75c46f6f3d9eb4f55ecaaee480db732e6c2105546f1e675003687c31719c7ba4"},
+      {1025, "357dc55de0c7e382c900fd6e320acc04146be01db6a8ce7210b7189bd664ea69"},
+      {2048, "879cf1fa2ea0e79126cb1063617a05b6ad9d0b696d0d757cf053439f60a99dd1"},
+      {3073, "68dede9bef00ba89e43f31a6825f4cf433389fedae75c04ee9f0cf16a427c95a"},
+      {5121, "6ccf1c34753e7a044db80798ecd0782a8f76f33563accaddbfbb2e0ea4b2d024"},
+      {7169, "ed9b1a922c046fdb3d423ae34e143b05ca1bf28b710432857bf738bcedbfa511"}};
+  for (const auto& [length, expected] : cases) {
+    std::string input(length, '\0');
+    for (size_t i = 0; i < length; ++i) input[i] = static_cast<char>(i % 251);
+    EXPECT_EQ(hex(xet::blake3_keyed(key, input)), expected) << length;
+  }
+}
+
+TEST(HubXet, MerkleHashMatchesXetCoreReferenceValues) {
+  // xet-core merklehash/src/aggregated_hashes.rs test_correctness: (node hash, size) lists and cas_node_hash.
+  const std::string h1 = "cfc5d07f6f03c29bbf424132963fe08d19a37d5757aaf520bf08119f05cd56d6";
+  const std::string h2 = "c3e67584b5c4fc2a89837ec39e40f2c8a6bb0b2987ac94cd4b31e5fbdd210a72";
+  const std::string h3 = "0d2beb91b9196929a5ddec9f6e306924ddf4a24268e3e59fd8464738d525af37";
+  const std::string h4 = "adf8773496a9b7319b2e50dc98093f344053b17d8ad37100b9c07d9805988784";
+  auto root = [](const std::vector<std::pair<std::string, uint64_t>>& nodes) {
+    std::vector<std::pair<std::string, uint64_t>> raw;
+    for (const auto& [h, size] : nodes) raw.emplace_back(hash_bytes(h), size);
+    return xet::hash_hex(xet::merkle_hash(raw));
+  };
+  EXPECT_EQ(root({}), std::string(64, '0'));
+  EXPECT_EQ(root({{h1, 100}}), h1);
+  EXPECT_EQ(root({{h1, 100}, {h2, 200}, {h3, 300}}),
+            "71ec1275fca074724e2dd666921b3277c7cee603e4d025bcab2d4050015be2bc");
+  EXPECT_EQ(root({{h1, 100}, {h1, 100}, {h1, 100}, {h1, 100}}),
+            "89f2ada89ff8c96763c6b25010e6dd76a4c05b1466207633ea559acf2093211b");
+  EXPECT_EQ(root({{h1, 100}, {h2, 200}, {h1, 100}, {h2, 200}, {h3, 300}, {h4, 400}}),
+            "52c826f99507aa05d0b45e9837fa1709e0485425cfbcb1e80db3905cf98b3ee9");
+}
+
+TEST(HubXet, XorbsAreBoundedBeforeAnythingIsDecompressed) {
+  // Five LZ4 chunks of a few stored bytes each, each declaring 2^24 - 1 decompressed bytes: over 64 MiB.
+  std::string big;
+  for (int i = 0; i < 5; ++i)
+    big += std::string(1, '\0') + le(4, 3) + std::string(1, '\1') + le((1 << 24) - 1, 3) + "abcd";
+  try {
+    xet::Xorb{big};
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("the decompressed bytes of one xorb"), std::string::npos)
+        << e.what();
+  }
+  std::string many;
+  for (int i = 0; i < 8193; ++i)
+    many += std::string(1, '\0') + le(1, 3) + std::string(1, '\0') + le(1, 3) + "x";
+  try {
+    xet::Xorb{many};
+    FAIL() << "accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("the chunks of one xorb"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(xet::Xorb(many.substr(0, 9 * 8192)).chunks(), 8192u);
 }

@@ -96,6 +96,10 @@ bool valid_repo_id(const std::string& repo_id) {
   return valid_part(repo_id.substr(0, slash)) && valid_part(repo_id.substr(slash + 1));
 }
 
+bool valid_hex_digest(const std::string& s, size_t digits) {
+  return s.size() == digits && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 bool valid_repo_path(const std::string& path) {
   if (path.empty() || path.size() > 1024 || path.front() == '/') return false;
   if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos) return false;

@@ -35,5 +35,8 @@ std::string commit_id(const std::string& parent, const std::string& message,
 bool valid_repo_id(const std::string& repo_id);
 // Relative, '/'-separated, no empty, '.' or '..' segments, no NUL or backslash.
 bool valid_repo_path(const std::string& path);
+// Exactly `digits` lowercase hex digits: a sha256 (64), a commit id (40). Content-addressed names are
+// checked with it wherever they come in, before they are used as file names.
+bool valid_hex_digest(const std::string& s, size_t digits);
 
 }  // namespace tinyforge::hub

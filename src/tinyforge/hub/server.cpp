@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -27,6 +29,15 @@
 namespace tinyforge::hub {
 
 namespace {
+
+const char* const kOidRule = "an LFS oid must be a sha256: 64 lowercase hex digits";
+
+// Requests one keep-alive connection is served before it closes and its worker takes the next connection.
+constexpr size_t kKeepAliveRequests = 32;
+
+// How long a request body may arrive slowly before it must average the rate below (bytes per second).
+constexpr int kBodyGraceSeconds = 10;
+constexpr int kMinBodyBytesPerSecond = 64 * 1024;
 
 // Files up to this size are answered from memory; larger ones stream from disk.
 constexpr uint64_t kInMemoryBytes = 64 * 1024;
@@ -76,12 +87,30 @@ class HubServer {
  public:
   explicit HubServer(const ServeOptions& options) : options_(options), store_(options.root) {}
 
+  // Before any of a POST/PUT body is read: whether this request may send one. A request that could never
+  // be authorised is answered unread (telemetry is dropped unread), so it costs the server no memory.
+  bool admit_body(const httplib::Request& req, httplib::Response& res) const {
+    const auto seg = split_target(req.target);
+    if (seg.size() == 2 && seg[0] == "v1" && seg[1] == "telemetry") {
+      res.status = 204;
+      return false;
+    }
+    if (seg.size() >= 4 && seg[0] == "xet-cas") return check_xet_token(req, res, seg[1] + "/" + seg[2]);
+    if (seg.size() == 4 && seg[0] == "lfs-upload")
+      return check_upload_signature(req, res, seg[1] + "/" + seg[2], seg[3]);
+    return require_write(req, res);
+  }
+
   void handle(const httplib::Request& req, httplib::Response& res) {
     try {
       dispatch(req, res);
     } catch (const std::exception& e) {
-      send_error(res, 500, "", std::string("internal error: ") + e.what());
+      // The details (file names under --root) go to the server's log only.
+      std::cerr << "error: " << req.method << " " << req.path << ": " << e.what() << std::endl;
+      send_error(res, 500, "", "internal error; the server's log has the details");
     }
+    // httplib applies a request's ranges to any body; an error's body is sent whole.
+    if (res.status >= 300) const_cast<httplib::Ranges&>(req.ranges).clear();
   }
 
  private:
@@ -97,7 +126,7 @@ class HubServer {
     return header.substr(prefix.size()) == options_.token ? 1 : -1;
   }
 
-  bool require_write(const httplib::Request& req, httplib::Response& res) {
+  bool require_write(const httplib::Request& req, httplib::Response& res) const {
     if (options_.token.empty()) {
       send_error(res, 403, "",
                  "this server is read-only: start `tinyforge serve` with --token to allow uploads");
@@ -326,11 +355,22 @@ class HubServer {
       res.set_header("X-Linked-Size", std::to_string(f->size));
     }
     res.set_header("Accept-Ranges", "bytes");
-    for (const auto& [first, last] : req.ranges)
-      if (first >= 0 && static_cast<uint64_t>(first) >= f->size) {
-        res.set_header("Content-Range", "bytes */" + std::to_string(f->size));
-        return send_error(res, 416, "", "range starts beyond the end of the file");
+    // RFC 9110 §14.1.2: on an empty file, from beyond the end or as a suffix of 0 bytes a range cannot be
+    // satisfied; a last position beyond the end means the end. httplib sizes the response from req.ranges
+    // as parsed, so each range goes back into the request as absolute first-last positions (req is a
+    // non-const object inside httplib).
+    const auto size = static_cast<ssize_t>(f->size);
+    for (auto& [first, last] : const_cast<httplib::Ranges&>(req.ranges)) {
+      const bool suffix = first < 0 && last >= 0;
+      if (size == 0 || (suffix && last == 0) || first >= size) {
+        res.set_header("Content-Range", "bytes */" + std::to_string(size));
+        return send_error(res, 416, "",
+                          "the range cannot be satisfied: the file has " + std::to_string(size) + " bytes");
       }
+      if (suffix) first = size - std::min(last, size);
+      if (first < 0) first = 0;  // "bytes=-": all of it
+      last = suffix || last < 0 ? size - 1 : std::min(last, size - 1);
+    }
     const fs::path blob = store_.blob_path(repo_id, f->sha256);
     if (f->size <= kInMemoryBytes) return res.set_content(read_file(blob), "application/octet-stream");
     // Larger files stream from disk: httplib asks for the (ranged) bytes piece by piece.
@@ -425,6 +465,15 @@ class HubServer {
     return sha256_hex("tinyforge-xet-write\n" + options_.token + "\n" + repo_id);
   }
 
+  bool check_xet_token(const httplib::Request& req, httplib::Response& res,
+                       const std::string& repo_id) const {
+    if (!options_.token.empty() && valid_repo_id(repo_id) &&
+        req.get_header_value("Authorization") == "Bearer " + xet_token_for(repo_id))
+      return true;
+    send_error(res, 401, "", "missing or wrong Xet token; ask /api/models/{repo}/xet-write-token");
+    return false;
+  }
+
   // GET /api/models/{repo}/xet-write-token/{rev}: where the CAS API is (/xet-cas/{repo}) and its token.
   void xet_write_token(const httplib::Request& req, httplib::Response& res, const std::string& repo_id) {
     if (!require_write(req, res)) return;
@@ -441,17 +490,20 @@ class HubServer {
   // streamed (v2) shard uploads answer 404, on which hf_xet uploads directly and uses v1 shards.
   void xet_cas(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
                const std::vector<std::string>& api) {
-    if (options_.token.empty() || !valid_repo_id(repo_id) ||
-        req.get_header_value("Authorization") != "Bearer " + xet_token_for(repo_id))
-      return send_error(res, 401, "", "missing or wrong Xet token; ask /api/models/{repo}/xet-write-token");
+    if (!check_xet_token(req, res, repo_id)) return;
     const std::string& m = req.method;
     if (m == "POST" && api.size() == 4 && api[0] == "v1" && api[1] == "xorbs") {
-      if (!xet::valid_hash_hex(api[3])) return send_error(res, 400, "", "malformed xorb hash");
+      if (!valid_hex_digest(api[3], 64)) return send_error(res, 400, "", "malformed xorb hash");
+      std::string hash;
       try {
-        xet::Xorb parsed(req.body);  // refuse what could never be reconstructed
+        hash = xet::Xorb(req.body).hash();  // refuse what could never be reconstructed
       } catch (const std::invalid_argument& e) {
         return send_error(res, 400, "", std::string("malformed xorb: ") + e.what());
       }
+      // Content-addressed and shared by all repositories: stored only under its own hash.
+      if (hash != api[3])
+        return send_error(res, 400, "",
+                          "the xorb's hash is " + hash + ", not " + api[3] + " as the URL names");
       return send_json(res, {{"was_inserted", store_.put_xorb(api[3], req.body)}});
     }
     if (m == "POST" && api.size() == 2 && api[0] == "v1" && api[1] == "shards")
@@ -465,7 +517,19 @@ class HubServer {
     if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
     std::map<std::string, std::unique_ptr<xet::Xorb>> xorbs;  // each read once per shard
     try {
-      for (const auto& file : xet::parse_shard(req.body)) {
+      const std::vector<xet::FileReconstruction> files = xet::parse_shard(req.body);
+      // The files are rebuilt in memory and stored: what a shard may make the server build is bounded by
+      // --max_body_bytes, as an LFS upload is (terms are checked against their xorbs as they are rebuilt).
+      uint64_t total = 0;
+      for (const auto& file : files)
+        for (const auto& term : file.terms) total += term.size;  // u32 sizes, entries bounded by the body
+      if (total > options_.max_body_bytes)
+        return send_error(res, 413, "",
+                          "the shard's files rebuild to " + std::to_string(total) +
+                              " bytes, above --max_body_bytes (" + std::to_string(options_.max_body_bytes) +
+                              "); upload fewer or smaller files per commit, or start serve with a larger "
+                              "--max_body_bytes");
+      for (const auto& file : files) {
         std::string bytes = xet::reconstruct(file, [&](const std::string& hash) -> const xet::Xorb& {
           auto& xorb = xorbs[hash];
           if (!xorb) {
@@ -537,8 +601,7 @@ class HubServer {
       if (!o.is_object() || !o.contains("oid") || !o["oid"].is_string() || !o.contains("size"))
         return send_error(res, 400, "", "each object needs \"oid\" and \"size\"");
       const std::string oid = o["oid"];
-      if (oid.size() != 64 || oid.find_first_not_of("0123456789abcdef") != std::string::npos)
-        return send_error(res, 400, "", "oid must be a sha256 hex digest");
+      if (!valid_hex_digest(oid, 64)) return send_error(res, 400, "", kOidRule);
       Json out = {{"oid", oid}, {"size", o["size"]}, {"authenticated", true}};
       if (!store_.has_blob(repo_id, oid))
         out["actions"] = {{"upload",
@@ -557,16 +620,21 @@ class HubServer {
     return sha256_hex("tinyforge-lfs-upload\n" + options_.token + "\n" + repo_id + "\n" + oid);
   }
 
+  // Like a presigned URL: the client sends no token to the upload href, the signature stands in for it.
+  bool check_upload_signature(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
+                              const std::string& oid) const {
+    if (!options_.token.empty() && req.get_param_value("sig") == upload_signature(repo_id, oid)) return true;
+    send_error(res, 403, "",
+               "missing or wrong upload signature; ask the LFS batch endpoint for an upload URL");
+    return false;
+  }
+
   void lfs_put(const httplib::Request& req, httplib::Response& res, const std::string& repo_id,
                const std::string& oid) {
-    // Like a presigned URL: the client sends no token to the upload href, the signature stands in for it.
-    if (options_.token.empty() || req.get_param_value("sig") != upload_signature(repo_id, oid))
-      return send_error(res, 403, "",
-                        "missing or wrong upload signature; ask the LFS batch endpoint for an upload URL");
+    if (!check_upload_signature(req, res, repo_id, oid)) return;
     if (!valid_repo_id(repo_id) || !store_.exists(repo_id))
       return send_error(res, 404, "RepoNotFound", "Repository not found");
-    if (oid.size() != 64 || oid.find_first_not_of("0123456789abcdef") != std::string::npos)
-      return send_error(res, 400, "", "oid must be a sha256 hex digest");
+    if (!valid_hex_digest(oid, 64)) return send_error(res, 400, "", kOidRule);
     if (!store_.put_blob(repo_id, oid, req.body))
       return send_error(res, 400, "", "uploaded bytes do not match sha256 " + oid);
     send_json(res, Json::object());
@@ -623,7 +691,9 @@ class HubServer {
         changes.push_back({Change::kAdd, path, sha});
       } else if (key == "lfsFile") {
         const std::string oid = str("oid");
-        if (!store_.has_blob(repo_id, oid) || oid.size() != 64)
+        if (!valid_hex_digest(oid, 64))
+          return send_error(res, 400, "", "line " + std::to_string(number) + ": " + kOidRule);
+        if (!store_.has_blob(repo_id, oid))
           return send_error(res, 422, "", "LFS object " + oid + " for '" + path + "' was never uploaded");
         changes.push_back({Change::kAdd, path, oid});
       } else if (key == "deletedFile") {
@@ -658,6 +728,30 @@ class HubServer {
   std::mutex forge_mutex_;
 };
 
+// One serve per --root: the store's locks live in one process, and with the root locked every temp file
+// found at start belongs to a dead run. The lock goes with the process, kill -9 included.
+void lock_root(const fs::path& root) {
+  const fs::path lock = root / ".serve.lock";
+  const int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw UserError("cannot open '" + lock.string() + "': " + std::strerror(errno) +
+                    "; give a writable --root");
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
+    throw UserError("another tinyforge serve uses --root '" + root.string() +
+                    "'; stop it or give another --root");
+  // fd stays open, and the lock held, until the process ends.
+}
+
+// The temp files and staging folders that writes of a killed or failed run left anywhere in the store.
+void remove_dead_temp_files(const fs::path& root) {
+  std::vector<fs::path> dirs{root};
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_directory(ec) && !it->is_symlink(ec)) dirs.push_back(it->path());
+  for (const auto& dir : dirs) remove_stale_staging(dir);
+}
+
 }  // namespace
 
 int run_server(const ServeOptions& options) {
@@ -666,21 +760,89 @@ int run_server(const ServeOptions& options) {
   if (ec || !fs::is_directory(options.root))
     throw UserError("cannot use --root '" + options.root.string() + "': " + ec.message() +
                     "; give a writable folder");
-  remove_stale_staging(options.root);  // scratch folders of on-demand fixtures a killed server left
+  lock_root(options.root);
+  remove_dead_temp_files(options.root);
   HubServer hub(options);
   httplib::Server server;
   server.set_payload_max_length(options.max_body_bytes);
-  // A keep-alive connection holds a worker until it closes: size the pool for many concurrent clients, and
-  // let a connection serve many requests (httplib's default closes it after 5).
+  // A keep-alive connection holds a worker until it closes (httplib's thread per connection): size the pool
+  // for many concurrent clients, and have a connection yield its worker after kKeepAliveRequests requests
+  // (the last answer says "Connection: close"), so connections waiting for a worker get their turn instead
+  // of timing out behind busy ones (measured on loopback: 256 clients, 32 workers, no time-out of 5 s; with
+  // 1000 requests per connection, the clients beyond the workers timed out). Idle connections are closed
+  // after httplib's keep-alive time-out (5 s), and each read waits at most its read time-out (5 s).
   const size_t threads = static_cast<size_t>(std::max(1, options.threads));
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_keep_alive_max_count(1000);
+  server.set_keep_alive_max_count(kKeepAliveRequests);
   server.set_tcp_nodelay(true);  // small responses: without it delayed ACKs add ~40 ms per keep-alive request
-  auto handler = [&hub](const httplib::Request& req, httplib::Response& res) { hub.handle(req, res); };
-  server.Get(".*", handler);
-  server.Post(".*", handler);
-  server.Put(".*", handler);
-  server.Delete(".*", handler);
+
+  using Handled = httplib::Server::HandlerResponse;
+  const size_t limit = options.max_body_bytes;
+  auto too_large = [limit](httplib::Response& res) {
+    send_error(res, 413, "",
+               "the request body is larger than --max_body_bytes (" + std::to_string(limit) +
+                   " bytes); send less per request or start serve with a larger --max_body_bytes");
+  };
+  // Only GET/HEAD (no body) and POST/PUT (bodies read below) are served. A body is refused before any of it
+  // is read when the request cannot be authorised or says it is too large; the connection then closes, so
+  // the unread body is never taken for the next request.
+  server.set_pre_routing_handler(
+      [&hub, limit, too_large](const httplib::Request& req, httplib::Response& res) {
+        const std::string& m = req.method;
+        if (m == "GET" || m == "HEAD") return Handled::Unhandled;
+        if (m != "POST" && m != "PUT") {
+          send_error(res, 405, "", "method " + m + " is not served by tinyforge");
+        } else if (hub.admit_body(req, res)) {
+          const std::string length = req.get_header_value("Content-Length");
+          if (length.empty() || std::strtoull(length.c_str(), nullptr, 10) <= limit)
+            return Handled::Unhandled;
+          too_large(res);
+        }
+        res.set_header("Connection", "close");
+        return Handled::Handled;
+      });
+  // Bodies of any encoding (Content-Length, chunked, or until the connection closes) end at
+  // --max_body_bytes: a larger one gets 413. A body must also keep coming: after kBodyGraceSeconds it has
+  // to average kMinBodyBytesPerSecond, else 408, so a client trickling it holds a worker for seconds, not
+  // hours (to hold it longer it must send that much for every second). Either way the connection closes.
+  auto with_body = [&hub, limit, too_large](const httplib::Request& req, httplib::Response& res,
+                                            const httplib::ContentReader& read) {
+    httplib::Request full = req;
+    bool over = false, slow = false;
+    const auto start = std::chrono::steady_clock::now();
+    const bool complete = read([&](const char* data, size_t length) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      over = length > limit - full.body.size();
+      slow = seconds > kBodyGraceSeconds &&
+             static_cast<double>(full.body.size() + length) < kMinBodyBytesPerSecond * seconds;
+      if (!over && !slow) full.body.append(data, length);
+      return !over && !slow;
+    });
+    if (!complete) {
+      res.set_header("Connection", "close");
+      if (over) return too_large(res);
+      if (slow)
+        return send_error(res, 408, "",
+                          "the request body came slower than " + std::to_string(kMinBodyBytesPerSecond) +
+                              " bytes/s after " + std::to_string(kBodyGraceSeconds) + " s; send it faster");
+      return send_error(res, 400, "", "the request body is malformed or incomplete");
+    }
+    hub.handle(full, res);
+  };
+  server.Get(".*", [&hub](const httplib::Request& req, httplib::Response& res) { hub.handle(req, res); });
+  server.Post(".*", with_body);
+  server.Put(".*", with_body);
+  // RFC 9110 §14.2: a Range header in a unit other than bytes is ignored. httplib answers 416 to any Range
+  // header it cannot parse before routing; a GET/HEAD with another unit is answered as if it had none.
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse([&hub](const httplib::Request& req, httplib::Response& res) {
+        const bool other_unit = res.status == 416 && req.ranges.empty() && req.has_header("Range") &&
+                                req.get_header_value("Range").rfind("bytes=", 0) != 0;
+        if (!other_unit || (req.method != "GET" && req.method != "HEAD")) return Handled::Unhandled;
+        res.status = 200;
+        hub.handle(req, res);
+        return Handled::Handled;
+      }));
 
   // SIGINT/SIGTERM stop the server cleanly from a waiting thread (not from a signal handler).
   sigset_t signals;

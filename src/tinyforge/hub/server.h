@@ -16,6 +16,7 @@ struct ServeOptions {
   std::string token;  // empty: read-only server (writes get 403)
   bool on_demand = false;
   uint64_t seed = 0;
+  // Any request body, whatever its encoding, and the bytes the files of one Xet shard may rebuild to.
   size_t max_body_bytes = 1024u * 1024 * 1024;
   // Files up to this size are uploaded inline ("regular") even where the Hub would use LFS or Xet
   // (preupload).
@@ -23,7 +24,7 @@ struct ServeOptions {
   int threads = 32;  // worker threads; each open keep-alive connection occupies one
 };
 
-// Blocks until SIGINT/SIGTERM. Throws UserError when the port cannot be bound.
+// Blocks until SIGINT/SIGTERM. Throws UserError when the port cannot be bound or another serve holds --root.
 int run_server(const ServeOptions& options);
 
 }  // namespace tinyforge::hub

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "tinyforge/hub/xet.h"
 #include "tinyforge/util/json.h"
 
 namespace tinyforge::hub {
@@ -41,12 +40,6 @@ Json commit_to_json(const Commit& c) {
   return {{"id", c.id}, {"parent", c.parent}, {"message", c.message}, {"files", files}};
 }
 
-bool is_hex40(const std::string& s) {
-  return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) {
-           return std::isxdigit(static_cast<unsigned char>(c)) &&
-                  !std::isupper(static_cast<unsigned char>(c));
-         });
-}
 }  // namespace
 
 std::optional<std::string> RepoStore::resolve(const std::string& repo_id, const std::string& revision) const {
@@ -66,7 +59,7 @@ std::optional<std::string> RepoStore::resolve(const std::string& repo_id, const 
   fs::path ref;
   if (is_pr) {
     ref = dir / "refs" / "pr" / pr_number;
-  } else if (is_hex40(revision)) {
+  } else if (valid_hex_digest(revision, 40)) {
     if (fs::exists(dir / "commits" / (revision + ".json"))) return revision;
     return std::nullopt;
   } else if (is_branch && revision.find("..") == std::string::npos) {
@@ -76,6 +69,25 @@ std::optional<std::string> RepoStore::resolve(const std::string& repo_id, const 
   }
   if (!fs::exists(ref)) return std::nullopt;
   return read_file(ref);
+}
+
+std::string RepoStore::find_commit(const std::string& repo_id, const std::string& abbreviated) const {
+  std::string id = abbreviated;
+  std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (id.size() < 5 || id.size() > 40 || !valid_hex_digest(id, id.size()))
+    throw std::invalid_argument("parentCommit '" + abbreviated +
+                                "' is not a commit id: give 5 to 40 hex digits of one (best: all 40)");
+  std::vector<std::string> matches;
+  for (const auto& e : fs::directory_iterator(repo_dir(repo_id) / "commits")) {
+    const std::string name = e.path().filename().string();
+    if (name.size() == 45 && name.ends_with(".json") && name.rfind(id, 0) == 0)
+      matches.push_back(name.substr(0, 40));
+  }
+  if (matches.size() != 1)
+    throw std::invalid_argument("parentCommit " + abbreviated +
+                                (matches.empty() ? " is no commit of " : " names more than one commit of ") +
+                                repo_id + "; give its full 40-hex id");
+  return matches.front();
 }
 
 std::shared_ptr<const Commit> RepoStore::read_commit(const std::string& repo_id, const std::string& id) {
@@ -99,15 +111,17 @@ std::shared_ptr<const Commit> RepoStore::read_commit(const std::string& repo_id,
 }
 
 fs::path RepoStore::blob_path(const std::string& repo_id, const std::string& sha256) const {
+  if (!valid_hex_digest(sha256, 64))
+    throw std::invalid_argument("an object id must be 64 lowercase hex digits (a sha256)");
   return repo_dir(repo_id) / "blobs" / sha256;
 }
 
 bool RepoStore::has_blob(const std::string& repo_id, const std::string& sha256) const {
-  return fs::exists(blob_path(repo_id, sha256));
+  return valid_hex_digest(sha256, 64) && fs::exists(blob_path(repo_id, sha256));
 }
 
 bool RepoStore::put_blob(const std::string& repo_id, const std::string& sha256, const std::string& bytes) {
-  if (sha256_hex(bytes) != sha256) return false;
+  if (!valid_hex_digest(sha256, 64) || sha256_hex(bytes) != sha256) return false;
   fs::path p = blob_path(repo_id, sha256);
   if (!fs::exists(p)) {
     fs::create_directories(p.parent_path());
@@ -117,7 +131,7 @@ bool RepoStore::put_blob(const std::string& repo_id, const std::string& sha256, 
 }
 
 fs::path RepoStore::xorb_path(const std::string& hash_hex) const {
-  if (!xet::valid_hash_hex(hash_hex)) throw std::invalid_argument("invalid xorb hash");
+  if (!valid_hex_digest(hash_hex, 64)) throw std::invalid_argument("invalid xorb hash");
   return root_ / "xet" / "xorbs" / hash_hex;
 }
 
@@ -187,12 +201,10 @@ CommitResult RepoStore::commit(const std::string& repo_id, const std::string& re
   if (!head) throw std::invalid_argument("revision '" + revision + "' not found");
   std::string base_id = *head;
   if (!parent_commit.empty()) {
+    const std::string parent = find_commit(repo_id, parent_commit);
     if (create_pr) {
-      // As on the Hub: the pull request starts from parent_commit, wherever the branch is now.
-      auto parent = resolve(repo_id, parent_commit);
-      if (!parent) throw std::invalid_argument("parent commit " + parent_commit + " not found");
-      base_id = *parent;
-    } else if (head->rfind(parent_commit, 0) != 0) {
+      base_id = parent;  // as on the Hub: the pull request starts from parent_commit, wherever the branch is
+    } else if (parent != *head) {
       throw CommitConflict("A commit has happened since. Please refresh and try again. (parentCommit " +
                            parent_commit + " is not the head of " + revision + ", " + *head + ")");
     }
@@ -203,10 +215,14 @@ CommitResult RepoStore::commit(const std::string& repo_id, const std::string& re
   for (const auto& ch : changes) {
     if (!valid_repo_path(ch.path)) throw std::invalid_argument("invalid path '" + ch.path + "'");
     if (ch.kind == Change::kAdd) {
-      const fs::path blob = blob_path(repo_id, ch.sha256);
-      if (!fs::exists(blob))
+      if (!has_blob(repo_id, ch.sha256))
         throw std::invalid_argument("no uploaded content for '" + ch.path + "' (" + ch.sha256 + ")");
-      files[ch.path] = describe_file(ch.path, read_file(blob));
+      FileEntry entry = describe_file(ch.path, read_file(blob_path(repo_id, ch.sha256)));
+      // Content-addressed: what is stored under an id must hash to it before a commit names it.
+      if (entry.sha256 != ch.sha256)
+        throw std::invalid_argument("the stored content " + ch.sha256 + " for '" + ch.path +
+                                    "' does not match its sha256; upload it again");
+      files[ch.path] = std::move(entry);
     } else if (ch.kind == Change::kDelete) {
       if (!files.erase(ch.path)) throw std::invalid_argument("cannot delete '" + ch.path + "': no such file");
     } else {
@@ -214,6 +230,13 @@ CommitResult RepoStore::commit(const std::string& repo_id, const std::string& re
       size_t n = std::erase_if(files, [&](const auto& kv) { return kv.first.rfind(prefix, 0) == 0; });
       if (n == 0) throw std::invalid_argument("cannot delete folder '" + ch.path + "': no such folder");
     }
+  }
+  // A path cannot be a file and a folder at once (git cannot hold both either).
+  for (const auto& [path, entry] : files) {
+    auto inside = files.lower_bound(path + "/");
+    if (inside != files.end() && inside->first.rfind(path + "/", 0) == 0)
+      throw std::invalid_argument("'" + path + "' is a file and '" + inside->first +
+                                  "' needs it to be a folder: a commit cannot hold both; delete one of them");
   }
   Commit c;
   c.parent = base_id;

@@ -53,16 +53,21 @@ class RepoStore {
   bool create(const std::string& repo_id);
   // Branch name, "refs/pr/N" or a commit id → commit id.
   std::optional<std::string> resolve(const std::string& repo_id, const std::string& revision) const;
+  // The one commit whose id starts with `abbreviated` (5-40 hex digits, either case, as huggingface_hub
+  // accepts for parent_commit); std::invalid_argument when it is malformed, unknown or ambiguous.
+  std::string find_commit(const std::string& repo_id, const std::string& abbreviated) const;
   // Commits are immutable, so they are parsed once and cached.
   std::shared_ptr<const Commit> read_commit(const std::string& repo_id, const std::string& id);
 
+  // std::invalid_argument unless sha256 is 64 lowercase hex digits: an id never becomes another path.
   fs::path blob_path(const std::string& repo_id, const std::string& sha256) const;
   bool has_blob(const std::string& repo_id, const std::string& sha256) const;
   // Stores bytes whose sha256 the caller claims; false (nothing stored) when it does not match.
   bool put_blob(const std::string& repo_id, const std::string& sha256, const std::string& bytes);
 
   // Applies `changes` on top of `revision` (a branch or refs/pr/N). Throws CommitConflict when parent_commit
-  // is given and the revision moved, std::invalid_argument for changes that name missing blobs or files.
+  // is given and is not the revision's head (exactly, once resolved by find_commit), std::invalid_argument
+  // for changes that name missing blobs or files and for a result holding both "a" and "a/...".
   // With create_pr the changes go to a new refs/pr/N opened from parent_commit (else the revision's head).
   CommitResult commit(const std::string& repo_id, const std::string& revision, const std::string& message,
                       const std::vector<Change>& changes, bool create_pr,

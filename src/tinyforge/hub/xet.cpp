@@ -1,6 +1,7 @@
 #include "tinyforge/hub/xet.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <stdexcept>
 
@@ -64,7 +65,167 @@ std::string ungroup4(const std::string& grouped) {
   return out;
 }
 
+// --- BLAKE3 (the portable reference algorithm: 1024-byte chunks of 64-byte blocks, a binary tree of
+// parents), keyed-hash mode, 32-byte output. ---
+constexpr uint32_t kIv[8] = {0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A,
+                             0x510E527F, 0x9B05688C, 0x1F83D9AB, 0x5BE0CD19};
+constexpr uint32_t kChunkStart = 1, kChunkEnd = 2, kParent = 4, kRoot = 8, kKeyedHash = 16;
+constexpr size_t kBlockLen = 64, kChunkLen = 1024;
+using Words = std::array<uint32_t, 8>;
+
+uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+void mix(uint32_t* v, int a, int b, int c, int d, uint32_t x, uint32_t y) {
+  v[a] += v[b] + x;
+  v[d] = rotr(v[d] ^ v[a], 16);
+  v[c] += v[d];
+  v[b] = rotr(v[b] ^ v[c], 12);
+  v[a] += v[b] + y;
+  v[d] = rotr(v[d] ^ v[a], 8);
+  v[c] += v[d];
+  v[b] = rotr(v[b] ^ v[c], 7);
+}
+
+// The compression function's first 8 output words (all a 32-byte output needs).
+Words compress(const Words& cv, const unsigned char block[kBlockLen], uint64_t counter, uint32_t length,
+               uint32_t flags) {
+  static constexpr int kPermutation[16] = {2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8};
+  uint32_t m[16], v[16];
+  for (size_t i = 0; i < 16; ++i)
+    m[i] = static_cast<uint32_t>(read_le({reinterpret_cast<const char*>(block), kBlockLen}, 4 * i, 4));
+  for (size_t i = 0; i < 8; ++i) v[i] = cv[i];
+  for (size_t i = 0; i < 4; ++i) v[8 + i] = kIv[i];
+  v[12] = static_cast<uint32_t>(counter);
+  v[13] = static_cast<uint32_t>(counter >> 32);
+  v[14] = length;
+  v[15] = flags;
+  for (int round = 0; round < 7; ++round) {
+    mix(v, 0, 4, 8, 12, m[0], m[1]);
+    mix(v, 1, 5, 9, 13, m[2], m[3]);
+    mix(v, 2, 6, 10, 14, m[4], m[5]);
+    mix(v, 3, 7, 11, 15, m[6], m[7]);
+    mix(v, 0, 5, 10, 15, m[8], m[9]);
+    mix(v, 1, 6, 11, 12, m[10], m[11]);
+    mix(v, 2, 7, 8, 13, m[12], m[13]);
+    mix(v, 3, 4, 9, 14, m[14], m[15]);
+    uint32_t permuted[16];
+    for (int i = 0; i < 16; ++i) permuted[i] = m[kPermutation[i]];
+    std::copy(permuted, permuted + 16, m);
+  }
+  Words out;
+  for (size_t i = 0; i < 8; ++i) out[i] = v[i] ^ v[i + 8];
+  return out;
+}
+
+// A node not compressed yet: the root is compressed with kRoot, any other node for its chaining value.
+struct Node {
+  Words cv;
+  unsigned char block[kBlockLen] = {};
+  uint64_t counter = 0;
+  uint32_t length = 0, flags = 0;
+  Words output(uint32_t extra = 0) const { return compress(cv, block, counter, length, flags | extra); }
+};
+
+// The last block of chunk `index` of `data`, its earlier blocks already compressed into the node's cv.
+Node chunk_node(const Words& key, std::string_view chunk, uint64_t index) {
+  Node node{key};
+  node.counter = index;
+  size_t pos = 0;
+  uint32_t start = kChunkStart;
+  while (chunk.size() - pos > kBlockLen) {
+    std::copy_n(chunk.data() + pos, kBlockLen, node.block);
+    node.cv = compress(node.cv, node.block, index, kBlockLen, kKeyedHash | start);
+    start = 0;
+    pos += kBlockLen;
+  }
+  std::fill(std::begin(node.block), std::end(node.block), 0);
+  std::copy(chunk.begin() + static_cast<std::ptrdiff_t>(pos), chunk.end(), node.block);
+  node.length = static_cast<uint32_t>(chunk.size() - pos);
+  node.flags = kKeyedHash | start | kChunkEnd;
+  return node;
+}
+
+Node parent_node(const Words& key, const Words& left, const Words& right) {
+  Node node{key};
+  for (size_t i = 0; i < 8; ++i)
+    for (size_t b = 0; b < 4; ++b) {
+      node.block[4 * i + b] = static_cast<unsigned char>(left[i] >> (8 * b));
+      node.block[32 + 4 * i + b] = static_cast<unsigned char>(right[i] >> (8 * b));
+    }
+  node.length = kBlockLen;
+  node.flags = kKeyedHash | kParent;
+  return node;
+}
+
 }  // namespace
+
+std::string blake3_keyed(std::string_view key32, std::string_view data) {
+  if (key32.size() != 32) throw std::invalid_argument("a BLAKE3 key has 32 bytes");
+  Words key;
+  for (size_t i = 0; i < 8; ++i) key[i] = static_cast<uint32_t>(read_le(key32, 4 * i, 4));
+  // Chunks in order; a stack of complete subtrees' chaining values merges as the chunk count's low bits
+  // say. The last chunk (possibly empty) stays a node, merged with the stack from the right.
+  std::vector<Words> stack;
+  uint64_t index = 0;
+  size_t pos = 0;
+  for (; data.size() - pos > kChunkLen; pos += kChunkLen) {
+    Words cv = chunk_node(key, data.substr(pos, kChunkLen), index).output();
+    for (uint64_t total = ++index; (total & 1) == 0; total >>= 1) {
+      cv = parent_node(key, stack.back(), cv).output();
+      stack.pop_back();
+    }
+    stack.push_back(cv);
+  }
+  Node node = chunk_node(key, data.substr(pos), index);
+  while (!stack.empty()) {
+    node = parent_node(key, stack.back(), node.output());
+    stack.pop_back();
+  }
+  const Words root = node.output(kRoot);
+  std::string out(32, '\0');
+  for (size_t i = 0; i < 32; ++i) out[i] = static_cast<char>(root[i / 4] >> (8 * (i % 4)));
+  return out;
+}
+
+namespace {
+// xet-core's DATA_KEY (chunk hashes) and INTERNAL_NODE_KEY (Merkle nodes).
+constexpr unsigned char kDataKey[32] = {102, 151, 245, 119, 91,  149, 80,  222, 49,  53,  203,
+                                        172, 165, 151, 24,  28,  157, 228, 33,  16,  155, 235,
+                                        43,  88,  180, 208, 176, 75,  147, 173, 242, 41};
+constexpr unsigned char kInternalNodeKey[32] = {1,   126, 197, 199, 165, 71,  41,  150, 253, 148, 102,
+                                                102, 180, 138, 2,   230, 93,  221, 83,  111, 55,  199,
+                                                109, 210, 248, 99,  82,  230, 74,  83,  113, 63};
+std::string_view key_view(const unsigned char (&key)[32]) { return {reinterpret_cast<const char*>(key), 32}; }
+}  // namespace
+
+std::string merkle_hash(const std::vector<std::pair<std::string, uint64_t>>& nodes) {
+  if (nodes.empty()) return std::string(32, '\0');
+  std::vector<std::pair<std::string, uint64_t>> level = nodes;
+  while (level.size() > 1) {
+    std::vector<std::pair<std::string, uint64_t>> next;
+    for (size_t start = 0; start < level.size();) {
+      // A group ends after the first node from its third on whose last u64 is divisible by 4, at the
+      // latest after 9 nodes; two or fewer left form one group.
+      size_t end = std::min(level.size(), start + 9);
+      if (level.size() - start <= 2) end = level.size();
+      for (size_t i = start + 2; i < end; ++i)
+        if (read_le(level[i].first, 24, 8) % 4 == 0) {
+          end = i + 1;
+          break;
+        }
+      std::string lines;
+      uint64_t size = 0;
+      for (size_t i = start; i < end; ++i) {
+        lines += hash_hex(level[i].first) + " : " + std::to_string(level[i].second) + "\n";
+        size += level[i].second;
+      }
+      next.emplace_back(blake3_keyed(key_view(kInternalNodeKey), lines), size);
+      start = end;
+    }
+    level = std::move(next);
+  }
+  return level.front().first;
+}
 
 std::string hash_hex(std::string_view bytes32) {
   std::string hex;
@@ -75,10 +236,6 @@ std::string hash_hex(std::string_view bytes32) {
     hex += buf;
   }
   return hex;
-}
-
-bool valid_hash_hex(const std::string& hex) {
-  return hex.size() == 64 && hex.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
 std::string lz4_frame_decode(std::string_view in, size_t max_size) {
@@ -108,6 +265,7 @@ std::string lz4_frame_decode(std::string_view in, size_t max_size) {
 
 Xorb::Xorb(std::string bytes) : bytes_(std::move(bytes)) {
   // Chunks run to the end, or to the footer whose length is the final u32 (uploads may leave it out).
+  bool too_many = false;
   auto parse_until = [&](size_t end) {
     chunks_.clear();
     size_t pos = 0;
@@ -117,17 +275,38 @@ Xorb::Xorb(std::string bytes) : bytes_(std::move(bytes)) {
       const uint8_t scheme = static_cast<uint8_t>(bytes_[pos + 4]);
       const size_t size = read_le(bytes_, pos + 5, 3);
       if (scheme > 2 || stored > end - pos - 8 || (scheme == 0 && stored != size)) return false;
+      if (chunks_.size() == static_cast<size_t>(kXorbChunks.max)) {
+        too_many = true;
+        return false;
+      }
       chunks_.push_back({pos + 8, stored, scheme, size});
       pos += 8 + stored;
     }
     return true;
   };
-  if (parse_until(bytes_.size())) return;
-  if (bytes_.size() >= 4) {
+  bool parsed = parse_until(bytes_.size());
+  if (!parsed && bytes_.size() >= 4) {
     const uint64_t info = read_le(bytes_, bytes_.size() - 4, 4);
-    if (info + 4 <= bytes_.size() && parse_until(bytes_.size() - 4 - info)) return;
+    parsed = info + 4 <= bytes_.size() && parse_until(bytes_.size() - 4 - info);
   }
-  malformed("the xorb's chunk sequence does not parse");
+  if (!parsed && too_many)
+    malformed(bounds::limit_message("its chunk count", "more than " + std::to_string(kXorbChunks.max),
+                                    kXorbChunks, "split the upload into more xorbs"));
+  if (!parsed) malformed("the xorb's chunk sequence does not parse");
+  int64_t total = 0;  // at most kXorbChunks chunks of at most 2^24 bytes: no overflow
+  for (const Chunk& c : chunks_) total += static_cast<int64_t>(c.size);
+  if (!bounds::within(total, kXorbBytes))
+    malformed(bounds::limit_message("its decompressed size", std::to_string(total), kXorbBytes,
+                                    "split the upload into more xorbs"));
+}
+
+std::string Xorb::hash() const {
+  std::vector<std::pair<std::string, uint64_t>> leaves;
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    const std::string data = chunk(i);
+    leaves.emplace_back(blake3_keyed(key_view(kDataKey), data), data.size());
+  }
+  return hash_hex(merkle_hash(leaves));
 }
 
 std::string Xorb::chunk(size_t index) const {
@@ -185,9 +364,10 @@ std::string reconstruct(const FileReconstruction& file,
   for (const Term& t : file.terms) {
     const Xorb& xorb = load_xorb(t.xorb);
     if (t.end > xorb.chunks()) malformed("a term names chunks xorb " + t.xorb + " does not have");
-    const size_t before = out.size();
+    uint64_t declared = 0;
+    for (uint32_t i = t.first; i < t.end; ++i) declared += xorb.chunk_size(i);
+    if (declared != t.size) malformed("a term of xorb " + t.xorb + " does not add up to its size");
     for (uint32_t i = t.first; i < t.end; ++i) out += xorb.chunk(i);
-    if (out.size() - before != t.size) malformed("a term of xorb " + t.xorb + " does not add up to its size");
   }
   return out;
 }
