@@ -189,6 +189,24 @@ def test_tokenizer_cache_cold_warm_and_corrupt_give_the_same_bytes(tmp_path):
     assert create("unwritable", tmp_path / "a-file" / "cache") == off
 
 
+def test_concurrent_runs_into_one_output_and_one_cache(tmp_path):
+    """Parallel CI jobs forging into one OUTPUT_PATH and one --hf_cache: every run succeeds, none deletes another's
+    staging, the result is what one run writes, and no temporary is left (issue 14)."""
+    args = ["create", tmp_path / "out", "--model_types", "gpt2,bert", "--hf_cache", tmp_path / "hub",
+            "--organization", "ci"]
+    procs = [subprocess.Popen([str(tinyforge_binary()), *map(str, args)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    errors = [p.communicate()[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, errors
+    run_tinyforge("create", tmp_path / "solo", "--model_types", "gpt2,bert")
+    assert manifest(tmp_path / "out") == manifest(tmp_path / "solo")
+    leftovers = [p for p in [*(tmp_path / "out").rglob("*"), *(tmp_path / "hub").rglob("*")]
+                 if "tinyforge-tmp" in p.name]
+    assert not leftovers, leftovers
+    for repo in (tmp_path / "hub").iterdir():
+        assert len(list((repo / "snapshots").iterdir())) == 1, repo.name  # one commit: same bytes every run
+
+
 def edit_weights(repo, edit):
     """Rewrites repo/model.safetensors with edit(dict of numpy arrays)."""
     from safetensors.numpy import load_file, save_file

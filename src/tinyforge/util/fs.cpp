@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -76,11 +78,22 @@ void write_new_file(const fs::path& path, const std::string& bytes) {
     throw std::runtime_error("cannot flush " + path.string() + ": " + std::strerror(errno));
 }
 
-void write_file_atomic(const fs::path& path, const std::string& bytes) {
+static fs::path temporary_sibling(const fs::path& path) {
   fs::path tmp = path;
   tmp += std::string(kStagingMarker) + std::to_string(::getpid()) + "-" + std::to_string(g_staging_counter++);
-  write_new_file(tmp, bytes);
-  fs::rename(tmp, path);
+  return tmp;
+}
+
+void write_file_atomic(const fs::path& path, const std::string& bytes) {
+  const fs::path tmp = temporary_sibling(path);
+  try {
+    write_new_file(tmp, bytes);
+    fs::rename(tmp, path);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);  // a failed write (full disk, ...) leaves nothing behind
+    throw;
+  }
   fsync_path(path.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
@@ -96,18 +109,29 @@ fs::path staging_directory_for(const fs::path& target) {
 
 void publish_directory(const fs::path& staging, const fs::path& target) {
   fsync_path(staging, O_RDONLY | O_DIRECTORY);
-  if (fs::exists(target)) {
-    // Atomic swap: readers see the old repository or the new one, never neither.
+  // Atomic swap with an existing target: readers see the old repository or the new one, never neither.
+  // Another run may publish the same target between the two attempts (parallel CI jobs into one folder): then
+  // swap.
+  for (int attempt = 0;; ++attempt) {
     if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
       fs::remove_all(staging);  // now holds the old repository
-    } else {
-      fs::path old = staging_directory_for(target);
-      fs::rename(target, old);
-      fs::rename(staging, target);
-      fs::remove_all(old);
+      break;
     }
-  } else {
+    if (errno == ENOENT) {  // no target yet
+      if (::rename(staging.c_str(), target.c_str()) == 0) break;
+      if ((errno == ENOTEMPTY || errno == EEXIST) && attempt == 0) continue;
+      throw fs::filesystem_error("cannot publish", staging, target,
+                                 std::error_code(errno, std::generic_category()));
+    }
+    if (errno != EINVAL && errno != ENOSYS)
+      throw fs::filesystem_error("cannot publish", staging, target,
+                                 std::error_code(errno, std::generic_category()));
+    // A file system without RENAME_EXCHANGE: move the old one aside first (briefly no target).
+    fs::path old = staging_directory_for(target);
+    fs::rename(target, old);
     fs::rename(staging, target);
+    fs::remove_all(old);
+    break;
   }
   fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
 }
@@ -115,8 +139,18 @@ void publish_directory(const fs::path& staging, const fs::path& target) {
 void remove_stale_staging(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.path().filename().string().find(kStagingMarker) != std::string::npos) fs::remove_all(e.path(), ec);
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const size_t marker = name.find(kStagingMarker);
+    if (marker == std::string::npos) continue;
+    // Owned by the run whose pid the name carries: a live run's staging is left alone.
+    const char* digits = name.c_str() + marker + std::strlen(kStagingMarker);
+    char* end = nullptr;
+    const long pid = std::strtol(digits, &end, 10);
+    const bool alive =
+        end != digits && pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+    if (!alive) fs::remove_all(e.path(), ec);
+  }
 }
 
 }  // namespace tinyforge

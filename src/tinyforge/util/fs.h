@@ -27,7 +27,8 @@ void write_file_atomic(const fs::path& path, const std::string& bytes);
 void publish_directory(const fs::path& staging, const fs::path& target);
 // A unique hidden staging folder next to `target`: ".{name}.tinyforge-tmp-{pid}-{n}".
 fs::path staging_directory_for(const fs::path& target);
-// Removes staging folders a killed run left behind in `dir`.
+// Removes the staging folders and temporary files in `dir` whose run is dead (the pid in their name is not a
+// live process), so concurrent runs into one folder keep theirs.
 void remove_stale_staging(const fs::path& dir);
 
 }  // namespace tinyforge
