@@ -138,12 +138,9 @@ def _write_wheel(path, entries):
         z.writestr(info, "\n".join(record + [f"{record_name},,"]) + "\n")
 
 
-def _metadata(project, version, bundled):
+def _metadata(project, version):
     lines = ["Metadata-Version: 2.1", f"Name: {project['name']}", f"Version: {version}",
-             f"Summary: {project['description']}", f"Requires-Python: {project['requires-python']}",
-             "Description-Content-Type: text/markdown", "",
-             f"{project['description']}. The native `tinyforge` binary, built from the repository's C++ sources, "
-             "with the shared libraries it needs beyond glibc: " + ", ".join(bundled) + "."]
+             f"Summary: {project['description']}", f"Requires-Python: {project['requires-python']}"]
     return "\n".join(lines) + "\n"
 
 
@@ -153,6 +150,21 @@ def _entry_points(project):
     for group, entries in groups.items():
         text += f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in entries.items()) + "\n"
     return text
+
+
+def _dist_info(project, version):
+    """The metadata files, which need no build (the WHEEL file's tag does)."""
+    return {"METADATA": _metadata(project, version), "entry_points.txt": _entry_points(project)}
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    """pip asks for the metadata first: without this hook it would build the wheel twice."""
+    project, version = _project()
+    dist_info = Path(metadata_directory) / f"{project['name']}-{version}.dist-info"
+    dist_info.mkdir(parents=True, exist_ok=True)
+    for name, text in _dist_info(project, version).items():
+        (dist_info / name).write_text(text)
+    return dist_info.name
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
@@ -170,13 +182,9 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
             entries.append((f"{name}/{f.relative_to(PYTHON_DIR / name).as_posix()}", f.read_bytes(), False))
         for f in native_files:
             entries.append((f"{name}/_native/{f.name}", f.read_bytes(), f.name == "tinyforge"))
-        bundled = [f.name for f in native_files if f.name != "tinyforge"]
-        entries += [
-            (f"{dist_info}/METADATA", _metadata(project, version, bundled).encode(), False),
-            (f"{dist_info}/WHEEL", f"Wheel-Version: 1.0\nGenerator: tinyforge_wheel\nRoot-Is-Purelib: false\n"
-                                   f"Tag: {tag}\n".encode(), False),
-            (f"{dist_info}/entry_points.txt", _entry_points(project).encode(), False),
-        ]
+        entries += [(f"{dist_info}/{n}", text.encode(), False) for n, text in _dist_info(project, version).items()]
+        entries.append((f"{dist_info}/WHEEL", f"Wheel-Version: 1.0\nGenerator: tinyforge_wheel\n"
+                                              f"Root-Is-Purelib: false\nTag: {tag}\n".encode(), False))
         wheel_name = f"{name}-{version}-{tag}.whl"
         _write_wheel(Path(wheel_directory) / wheel_name, entries)
     return wheel_name
