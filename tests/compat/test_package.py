@@ -27,7 +27,9 @@ DEAD = "http://127.0.0.1:9"  # nothing listens there: any request that escapes t
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     """(wheel, venv): built and installed once per run (under xdist, by the first worker that gets here)."""
-    shared = tmp_path_factory.getbasetemp().parent / "tinyforge-package"
+    base = tmp_path_factory.getbasetemp()
+    # xdist workers' basetemps share their parent, which is this run's (a run without xdist: its own basetemp).
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "tinyforge-package"
     shared.mkdir(exist_ok=True)
     with open(shared / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
