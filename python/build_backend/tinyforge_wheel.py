@@ -42,7 +42,8 @@ def _run(cmd, **kwargs):
     try:
         return subprocess.run([str(c) for c in cmd], check=True, text=True, **kwargs)
     except FileNotFoundError as e:
-        raise BuildError(f"{cmd[0]} not found: install it (scripts/install-deps.sh installs what the wheel needs)") from e
+        raise BuildError(f"{cmd[0]} not found: install it (scripts/install-deps.sh installs what the wheel "
+                         "needs)") from e
     except subprocess.CalledProcessError as e:
         raise BuildError(f"{' '.join(map(str, cmd))} failed (exit {e.returncode}): {e.stderr or ''}") from e
 

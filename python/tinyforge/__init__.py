@@ -95,8 +95,9 @@ def create(output, model_types=(), *, all=False, set=None, seed=None, variants=(
 
 
 def _answers(url):
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # the local server, never a proxy
     try:
-        urllib.request.urlopen(url + "/api/whoami-v2", timeout=5).close()
+        direct.open(url + "/api/whoami-v2", timeout=5).close()
     except urllib.error.HTTPError:
         pass  # an HTTP status (401 without a token) is an answer
     except OSError:

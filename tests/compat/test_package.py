@@ -40,12 +40,13 @@ def fresh(tmp_path_factory):
                             "--disable-pip-version-check", "-w", shared / "dist", ROOT / "python",
                             "--config-settings", f"build-dir={build_dir}"], check=True)
             subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
-            site = Path(subprocess.run([venv / "bin/python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                       check=True, capture_output=True, text=True).stdout.strip())
+            purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+            site = subprocess.run([venv / "bin/python", "-c", purelib], check=True, capture_output=True,
+                                  text=True).stdout.strip()
             (wheel,) = (shared / "dist").glob("*.whl")
             subprocess.run([sys.executable, "-m", "pip", "--python", venv / "bin/python", "install", "-q",
                             "--no-index", "--no-deps", "--disable-pip-version-check", wheel], check=True)
-            (site / "zz_test_venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+            Path(site, "zz_test_venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
             (shared / "done").touch()
     (wheel,) = (shared / "dist").glob("*.whl")
     return wheel, venv
