@@ -2,6 +2,8 @@
 # Installs the Debian packages tinyforge builds with (see README). Idempotent: skips what is present.
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config nlohmann-json3-dev libcli11-dev libssl-dev libgtest-dev clang-format libcpp-httplib-dev libcurl4-openssl-dev libonig-dev libicu-dev)
+# The Python wheel (python/pyproject.toml) sets RUNPATHs of the libraries it bundles.
+packages+=(patchelf)
 # The test suite also needs a Python that can make virtual environments.
 if [ "${1:-}" = "--test" ] && ! python3 -m venv --help >/dev/null 2>&1; then packages+=(python3-venv python3-pip); fi
 # Held-out multilingual text for the tokenizer parity oracle (read from /usr/share/games/fortunes), and

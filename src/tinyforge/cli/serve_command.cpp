@@ -11,7 +11,9 @@ Subcommand add_serve_command(CLI::App& app) {
   auto* serve =
       app.add_subcommand("serve", "Serve repositories over the Hugging Face Hub HTTP API (HF_ENDPOINT)");
   serve->add_option("--root", options->root, "Folder holding the served repositories")->required();
-  serve->add_option("--port", options->port, "TCP port")->capture_default_str();
+  serve->add_option("--port", options->port, "TCP port (0: a free one, named on the startup line)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   serve->add_option("--host", options->host, "Address to listen on (loopback by default)")
       ->capture_default_str();
   serve->add_option("--token", options->token,

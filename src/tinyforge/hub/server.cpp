@@ -857,12 +857,17 @@ int run_server(const ServeOptions& options) {
   });
   stopper.detach();
 
-  if (!server.bind_to_port(options.host.c_str(), options.port))
+  // --port 0 binds a free port; the startup line names the bound one (what tinyforge.serve() in Python
+  // reads).
+  const int port = options.port == 0
+                       ? server.bind_to_any_port(options.host.c_str())
+                       : (server.bind_to_port(options.host.c_str(), options.port) ? options.port : -1);
+  if (port < 0)
     throw UserError("cannot listen on " + options.host + ":" + std::to_string(options.port) +
                     " (in use or not allowed); choose another --port");
-  std::cerr << "tinyforge serve: http://" << options.host << ":" << options.port << " root "
-            << options.root.string() << (options.token.empty() ? " (read-only)" : "")
-            << (options.on_demand ? " (on_demand)" : "") << std::endl;
+  std::cerr << "tinyforge serve: http://" << options.host << ":" << port << " root " << options.root.string()
+            << (options.token.empty() ? " (read-only)" : "") << (options.on_demand ? " (on_demand)" : "")
+            << std::endl;
   server.listen_after_bind();
   return 0;
 }

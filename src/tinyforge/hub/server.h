@@ -12,7 +12,7 @@ namespace tinyforge::hub {
 struct ServeOptions {
   fs::path root;
   std::string host = "127.0.0.1";
-  int port = 8080;
+  int port = 8080;    // 0: a free port the system picks (the startup line names it)
   std::string token;  // empty: read-only server (writes get 403)
   bool on_demand = false;
   uint64_t seed = 0;
