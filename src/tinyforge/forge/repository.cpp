@@ -20,7 +20,7 @@ std::string generation_config_text(const Json& config, const Json& fields) {
       "bos_token_id",        "eos_token_id",        "pad_token_id",          "decoder_start_token_id",
       "forced_bos_token_id", "forced_eos_token_id", "begin_suppress_tokens", "suppress_tokens"};
   Json gen = Json::object();
-  // GenerationConfig drops every field it does not define from a file marked as derived from the model config.
+  // GenerationConfig drops every field it does not define from a file marked as made from the model config.
   if (fields.empty()) gen["_from_model_config"] = true;
   for (const char* k : kGenerationKeys)
     if (config.contains(k) && !config[k].is_null()) gen[k] = config[k];
