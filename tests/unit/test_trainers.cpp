@@ -182,17 +182,23 @@ tinyforge::tokenizers::OJson small_bpe_tokenizer() {
 
 TEST(Retrain, SpecialsFirstReservedNextAppendedLastAndNestedPostProcessorRemapped) {
   tr::RetrainOptions o;
-  o.vocab_size = 12;
+  o.vocab_size = 13;
   o.reserved_tokens = {"<0x00>"};
   o.appended_special_tokens = {"<extra>"};
+  o.appended_tokens = {"<|0.00|>"};
   const std::vector<std::string_view> lines = {"ab ab ab", "ba"};
   const auto t = tr::retrain(small_bpe_tokenizer(), lines, o);
   EXPECT_EQ(t.token_to_id("<s>"), 0u);
   EXPECT_EQ(t.token_to_id("</s>"), 1u);
-  EXPECT_EQ(t.token_to_id("<0x00>"), 2u);                   // a plain vocabulary entry...
-  EXPECT_EQ(t.added_tokens().size(), 3u);                   // ...not an added token; "plain" was dropped
-  EXPECT_EQ(t.token_to_id("<extra>"), t.vocab_size() - 1);  // appended after training
-  EXPECT_LE(t.vocab_size(), 12u);
+  EXPECT_EQ(t.token_to_id("<0x00>"), 2u);  // a plain vocabulary entry...
+  EXPECT_EQ(t.added_tokens().size(), 4u);  // ...not an added token; "plain" was dropped
+  // Appended after training: the special ones, then the plain ones (not special, normalized).
+  EXPECT_EQ(t.token_to_id("<extra>"), t.vocab_size() - 2);
+  EXPECT_EQ(t.token_to_id("<|0.00|>"), t.vocab_size() - 1);
+  EXPECT_FALSE(t.added_tokens().back().special);
+  EXPECT_TRUE(t.added_tokens().back().normalized);
+  EXPECT_EQ(t.encode("b<|0.00|>").ids.back(), t.vocab_size() - 1);
+  EXPECT_LE(t.vocab_size(), 13u);
   const auto pp = t.to_json_value()["post_processor"]["processors"][0];
   EXPECT_EQ(pp["special_tokens"]["<s>"]["ids"][0], 0);  // was 7
   EXPECT_EQ(t.encode("ab").ids.front(), 0u);

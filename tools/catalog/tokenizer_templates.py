@@ -7,7 +7,10 @@ the format `src/tinyforge/forge/tokenizer_files.cpp` reads:
 
   description              one line for humans
   appended_special_tokens  special tokens added after training, last in the vocabulary (T5's sentinels)
-  <forge options>          limit_alphabet, byte_fallback_pieces, corpus_files, config_token_ids (see FAMILIES)
+  appended_tokens          plain (non-special, normalized) tokens added after those, on top of the trained
+                           vocabulary's default size (Whisper's timestamp tokens)
+  <forge options>          limit_alphabet, byte_fallback_pieces, corpus_files, config_token_ids,
+                           generation_config (see FAMILIES)
   tokenizer                the backend's `to_str()` with the vocabulary/merges emptied, every added-token and
                            post-processor id 0 (`tinyforge tokenizer retrain` numbers them again)
   tokenizer_config         what `save_pretrained` writes as tokenizer_config.json, without model_max_length (the
@@ -45,6 +48,8 @@ LATIN_CORPUS = ["code.txt", "english.txt", "european.txt"]
 # Whisper's control tokens after the language and task tokens, in the order of Whisper's vocabulary (the language
 # and task tokens come from transformers' LANGUAGES and TASK_IDS).
 WHISPER_CONTROL_TOKENS = ["<|startoflm|>", "<|startofprev|>", "<|nocaptions|>", "<|notimestamps|>"]
+# WhisperTokenizer.timestamp_ids: 30 s in steps of 0.02 s, both ends included.
+WHISPER_TIME_PRECISION, WHISPER_TIMESTAMPS = 0.02, 1501
 
 
 @dataclass
@@ -54,7 +59,7 @@ class Family:
     description: str
     build: Callable  # transformers module -> tokenizer instance
     options: dict = field(default_factory=dict)  # forge options, written after description, in this order
-    appended: str | None = None  # regex: special tokens moved to appended_special_tokens
+    appended: str | None = None  # regex: tokens moved to appended_special_tokens / appended_tokens
 
 
 def gpt2_converted_backend(transformers):
@@ -71,18 +76,38 @@ def gpt2_converted_backend(transformers):
     return transformers.TokenizersBackend(tokenizer_object=backend, bos_token=eot, eos_token=eot, unk_token=eot)
 
 
-def whisper(transformers):
-    """Whisper's special tokens (no timestamp tokens: 1501 of them would not fit 1024 entries) as special added
-    tokens after <|endoftext|>, then the class's own prefix post-processor."""
+def whisper_specials():
     from transformers.models.whisper.tokenization_whisper import LANGUAGES, TASK_IDS
 
+    return ["<|startoftranscript|>", *(f"<|{code}|>" for code in LANGUAGES), *(f"<|{t}|>" for t in TASK_IDS),
+            *WHISPER_CONTROL_TOKENS]
+
+
+def whisper(transformers):
+    """Whisper's vocabulary as openai/whisper-* lay it out: <|endoftext|>, the trained entries, then (appended)
+    the other special tokens as extra special tokens, so all_special_ids ends at <|notimestamps|>, and the 1501
+    plain timestamp tokens <|0.00|>..<|30.00|> (0.02 s apart) right after it, where transformers' timestamp
+    decoding starts counting; then the class's own prefix post-processor."""
     tok = transformers.WhisperTokenizer()
-    specials = ["<|startoftranscript|>", *(f"<|{code}|>" for code in LANGUAGES), *(f"<|{t}|>" for t in TASK_IDS),
-                *WHISPER_CONTROL_TOKENS]
-    tok.backend_tokenizer.add_special_tokens([transformers.AddedToken(t, normalized=False, special=True)
-                                              for t in specials])
+    tok.add_special_tokens({"extra_special_tokens": [transformers.AddedToken(t, normalized=False, special=True)
+                                                     for t in whisper_specials()]})
+    tok.add_tokens([transformers.AddedToken(f"<|{i * WHISPER_TIME_PRECISION:.2f}|>")
+                    for i in range(WHISPER_TIMESTAMPS)])
     tok.set_prefix_tokens()
     return tok
+
+
+def whisper_generation_config():
+    """The token-tied fields of openai/whisper-*'s generation_config.json that WhisperGenerationMixin.generate
+    and the ASR pipeline read (each string names a token; the forge writes its id)."""
+    from transformers.models.whisper.tokenization_whisper import LANGUAGES, TASK_IDS
+
+    return {"is_multilingual": True,
+            "lang_to_id": {f"<|{code}|>": f"<|{code}|>" for code in LANGUAGES},
+            "max_initial_timestamp_index": 50,
+            "no_timestamps_token_id": "<|notimestamps|>",
+            "prev_sot_token_id": "<|startofprev|>",
+            "task_to_id": {task: f"<|{task}|>" for task in TASK_IDS}}
 
 
 FAMILIES = [
@@ -108,11 +133,14 @@ FAMILIES = [
            "Unigram, T5-like: Metaspace, A </s> B </s>, <extra_id_0>..<extra_id_99> sentinels last",
            lambda t: t.T5Tokenizer(), {"corpus_files": LATIN_CORPUS}, appended=r"<extra_id_\d+>"),
     Family("WhisperTokenizer", "whisper",
-           "byte-level BPE, Whisper-like: <|endoftext|>, <|startoftranscript|>, the 100 language tokens in "
-           "Whisper's order, task and control tokens (no timestamp tokens)",
+           "byte-level BPE, Whisper-like: <|endoftext|>, the trained entries, then <|startoftranscript|>, the 100 "
+           "language tokens in Whisper's order, task and control tokens and the timestamp tokens "
+           "<|0.00|>..<|30.00|>",
            whisper,
            {"config_token_ids": {"decoder_start_token_id": "<|startoftranscript|>",
-                                 "begin_suppress_tokens": ["\u0120", "<|endoftext|>"]}}),
+                                 "begin_suppress_tokens": ["\u0120", "<|endoftext|>"]},
+            "generation_config": whisper_generation_config()},
+           appended=r"<\|(?!endoftext\|>).*\|>"),
     Family("CLIPTokenizer", "clip",
            "byte-level BPE with </w> word ends, CLIP-like: NFC + lowercase, <|startoftext|> A <|endoftext|>",
            lambda t: t.CLIPTokenizer()),
@@ -187,13 +215,15 @@ def compile_family(family, transformers):
     if type(tok).__name__ != family.tokenizer_class:
         raise SystemExit(f"{family.tokenizer_class}: built a {type(tok).__name__}")
     tokenizer = json.loads(tok.backend_tokenizer.to_str())
-    appended = []
+    appended = {"appended_special_tokens": [], "appended_tokens": []}
     kept = []
     for token in tokenizer["added_tokens"]:
         if family.appended and re.fullmatch(family.appended, token["content"]):
-            if not token["special"]:
-                raise SystemExit(f"{family.tokenizer_class}: appended token {token['content']} is not special")
-            appended.append(token["content"])
+            # The forge appends special tokens unnormalized and plain ones normalized, none stripping.
+            if token["single_word"] or token["lstrip"] or token["rstrip"] or token["normalized"] == token["special"]:
+                raise SystemExit(f"{family.tokenizer_class}: appended token {token['content']} is neither an "
+                                 "unnormalized special token nor a plain normalized one")
+            appended["appended_special_tokens" if token["special"] else "appended_tokens"].append(token["content"])
         else:
             kept.append(dict(token, id=0))
     tokenizer["added_tokens"] = kept
@@ -215,8 +245,7 @@ def compile_family(family, transformers):
     config = saved_tokenizer_config(tok)
     config.pop("model_max_length", None)
     template = {"description": family.description}
-    if appended:
-        template["appended_special_tokens"] = appended
+    template.update((key, tokens) for key, tokens in appended.items() if tokens)
     template.update(family.options)
     template["tokenizer"] = tokenizer
     template["tokenizer_config"] = config

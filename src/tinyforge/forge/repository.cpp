@@ -14,21 +14,44 @@ uint64_t tensor_stream_key(uint64_t seed, const std::string& repository, const s
   return hash_name(repository + '\0' + tensor, seed);
 }
 
-std::string generation_config_text(const Json& config) {
+std::string generation_config_text(const Json& config, const Json& fields) {
   // from_model_config keeps the model config's generation fields that are set.
   static const char* kGenerationKeys[] = {
       "bos_token_id",        "eos_token_id",        "pad_token_id",          "decoder_start_token_id",
       "forced_bos_token_id", "forced_eos_token_id", "begin_suppress_tokens", "suppress_tokens"};
   Json gen = Json::object();
-  gen["_from_model_config"] = true;
+  // GenerationConfig drops every field it does not define from a file marked as made from the model config.
+  if (fields.empty()) gen["_from_model_config"] = true;
   for (const char* k : kGenerationKeys)
     if (config.contains(k) && !config[k].is_null()) gen[k] = config[k];
+  gen.update(fields);
   gen["output_attentions"] = false;
   gen["output_hidden_states"] = false;
   gen["use_cache"] = config.value("use_cache", true);
   gen["transformers_version"] = kTransformersVersion;
   return py_json_dumps(gen) + "\n";
 }
+
+namespace {
+
+// transformers' generation pipelines (text-generation, text2text, ASR, image-to-text, ...) ask generate() for
+// 256 new tokens unless the model's generation config sets max_length.
+constexpr int64_t kPipelineNewTokens = 256;
+
+// generation_config.json's fields beyond the config's: the tokenizer template's (Whisper's timestamp and
+// language ids) and max_length = the tokens the positions hold when a default pipeline call (256 new tokens
+// after a prompt of up to as many) would run past them, as openai/whisper-* write max_target_positions. A
+// longer position table keeps GenerationConfig's default (max_length 20), as the Hub's tiny models do.
+Json generation_fields(const ModelTypeEntry& entry, const TinyTokenizer* tokenizer, const Json& config) {
+  Json fields = tokenizer ? tokenizer->generation_config : Json::object();
+  if (entry.tokenizer)
+    if (const auto limit = model_max_length(*entry.tokenizer, config);
+        limit && *limit < 2 * kPipelineNewTokens)
+      fields["max_length"] = *limit;
+  return fields;
+}
+
+}  // namespace
 
 RenderedRepository render_repository(const RepositoryRequest& request) {
   const ModelTypeEntry& entry = *request.entry;
@@ -46,7 +69,9 @@ RenderedRepository render_repository(const RepositoryRequest& request) {
   RepositoryFiles& files = rendered.files;
   files["config.json"] = config_json_text(entry, request.arch, config);
   files["README.md"] = model_card_text(request);
-  if (arch->generative) files["generation_config.json"] = generation_config_text(config);
+  if (arch->generative)
+    files["generation_config.json"] =
+        generation_config_text(config, generation_fields(entry, tokenizer.get(), config));
   if (tokenizer) {
     add_tokenizer_files(*entry.tokenizer, *tokenizer, config, files);
     rendered.tokenizer_class = entry.tokenizer->tokenizer_class.empty()

@@ -33,8 +33,9 @@ RenderedRepository render_repository(const RepositoryRequest& request);
 // The key of a tensor's random stream: a function of seed, repository and tensor name only.
 uint64_t tensor_stream_key(uint64_t seed, const std::string& repository, const std::string& tensor);
 
-// generation_config.json as GenerationConfig.from_model_config writes it for this config.
-std::string generation_config_text(const Json& config);
+// generation_config.json as GenerationConfig.from_model_config writes it for this config; with `fields` (an
+// object) set on top, it is no longer marked `_from_model_config`.
+std::string generation_config_text(const Json& config, const Json& fields);
 
 struct ForgedFile {
   std::string name;

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 #include "tinyforge/catalog/catalog.h"
@@ -35,6 +36,8 @@ tk::Tokenizer retrain_template(const tk::OJson& tmpl, size_t vocab_size) {
     }
   if (tmpl.contains("appended_special_tokens"))
     options.appended_special_tokens = tmpl["appended_special_tokens"].get<std::vector<std::string>>();
+  if (tmpl.contains("appended_tokens"))
+    options.appended_tokens = tmpl["appended_tokens"].get<std::vector<std::string>>();
   // The corpus has thousands of distinct characters; a character-level alphabet is capped so merges get room,
   // and capped harder when the vocabulary asked for is small.
   if (tmpl.contains("limit_alphabet")) {
@@ -52,9 +55,8 @@ tk::Tokenizer retrain_template(const tk::OJson& tmpl, size_t vocab_size) {
     return tr::retrain(tmpl.at("tokenizer"), lines, options);
   } catch (const tk::TokenizerError& e) {
     std::string reserved;
-    if (!options.appended_special_tokens.empty())
-      reserved = " (" + std::to_string(options.appended_special_tokens.size()) +
-                 " entries are its appended special tokens)";
+    if (const size_t appended = options.appended_special_tokens.size() + options.appended_tokens.size())
+      reserved = " (" + std::to_string(appended) + " entries are its appended tokens)";
     throw UserError("cannot train the tokenizer to vocab_size " + std::to_string(vocab_size) + reserved +
                     ": " + e.what());
   }
@@ -86,9 +88,35 @@ std::string character_vocabulary(const tk::OJson& tmpl, std::unordered_map<std::
   return py_json_dumps(json, {2, /*ensure_ascii=*/false}) + "\n";
 }
 
-std::shared_ptr<const TinyTokenizer> train_template(const std::string& name, size_t vocab_size) {
+tk::OJson parse_template(const std::string& name) {
   const std::string_view text = Catalog::instance().tokenizer_template(name);
-  const tk::OJson tmpl = tk::OJson::parse(text.begin(), text.end());
+  return tk::OJson::parse(text.begin(), text.end());
+}
+
+// The vocabulary size a type gets unless the user sets one: create_dummy_models' size, plus the template's
+// plain appended tokens on top (Whisper's 1501 timestamp tokens), so the trained part keeps that size.
+size_t default_vocab_size(const std::string& name) {
+  return kTargetVocabSize + parse_template(name).value("appended_tokens", tk::OJson::array()).size();
+}
+
+// `fields` with every string value (in objects and arrays too) replaced by the id of the token it names.
+Json token_ids_in(const Json& fields, const std::unordered_map<std::string, uint32_t>& vocab,
+                  const std::string& template_name) {
+  if (fields.is_string()) {
+    auto id = vocab.find(fields.get<std::string>());
+    if (id == vocab.end())
+      throw std::logic_error("tokenizer template '" + template_name + "' names token " + fields.dump() +
+                             " that its vocabulary lacks");
+    return id->second;
+  }
+  Json out = fields;
+  for (auto it = out.begin(); fields.is_structured() && it != out.end(); ++it)
+    *it = token_ids_in(*it, vocab, template_name);
+  return out;
+}
+
+std::shared_ptr<const TinyTokenizer> train_template(const std::string& name, size_t vocab_size) {
+  const tk::OJson tmpl = parse_template(name);
   auto out = std::make_shared<TinyTokenizer>();
   out->template_name = name;
   out->tokenizer_config = Json::parse(tmpl.at("tokenizer_config").dump());
@@ -117,6 +145,8 @@ std::shared_ptr<const TinyTokenizer> train_template(const std::string& name, siz
     }
     out->files["tokenizer.json"] = std::move(*text);
   }
+  out->generation_config = token_ids_in(
+      Json::parse(tmpl.value("generation_config", tk::OJson::object()).dump()), out->vocab, name);
   if (out->vocab.size() > vocab_size)
     throw UserError("vocab_size " + std::to_string(vocab_size) + " is too small for a " + name +
                     " tokenizer (its alphabet and special tokens alone take " +
@@ -162,7 +192,7 @@ std::shared_ptr<const TinyTokenizer> tokenize_config(const TokenizerSpec& spec,
     return std::any_of(overrides.begin(), overrides.end(),
                        [&](const auto& o) { return o.key == prefix + field; });
   };
-  size_t target = kTargetVocabSize;
+  size_t target = default_vocab_size(spec.template_name);
   if (user_set("vocab_size")) {
     const int64_t asked = config_int(text, "vocab_size");
     if (asked <= 0) throw ConfigError(prefix + "vocab_size must be positive");
@@ -195,15 +225,21 @@ std::shared_ptr<const TinyTokenizer> tokenize_config(const TokenizerSpec& spec,
   return tokenizer;
 }
 
+std::optional<int64_t> model_max_length(const TokenizerSpec& spec, const Json& config) {
+  const Json& text = spec.config_path.empty() ? config : config.at(spec.config_path);
+  if (spec.max_length_key.empty() || !text.contains(spec.max_length_key) ||
+      !text[spec.max_length_key].is_number_integer())
+    return std::nullopt;
+  return text[spec.max_length_key].get<int64_t>() + spec.max_length_offset;
+}
+
 void add_tokenizer_files(const TokenizerSpec& spec, const TinyTokenizer& tokenizer, const Json& config,
                          RepositoryFiles& files) {
-  const Json& text = spec.config_path.empty() ? config : config.at(spec.config_path);
   Json tokenizer_config = tokenizer.tokenizer_config;
   if (!spec.tokenizer_class.empty()) tokenizer_config["tokenizer_class"] = spec.tokenizer_class;
-  const bool limited = !spec.max_length_key.empty() && text.contains(spec.max_length_key) &&
-                       text[spec.max_length_key].is_number_integer();
-  tokenizer_config["model_max_length"] =
-      limited ? Json(text[spec.max_length_key].get<int64_t>() + spec.max_length_offset) : Json(nullptr);
+  const std::optional<int64_t> max_length = model_max_length(spec, config);
+  const bool limited = max_length.has_value();
+  tokenizer_config["model_max_length"] = limited ? Json(*max_length) : Json(nullptr);
   std::string rendered = py_json_dumps(tokenizer_config, {2, /*ensure_ascii=*/false}) + "\n";
   if (!limited) {  // int(1e30) does not fit a JSON integer here: write Python's digits in its place
     const std::string null_field = "\"model_max_length\": null";

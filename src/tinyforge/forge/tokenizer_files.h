@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,10 +17,12 @@ namespace tinyforge {
 
 struct TinyTokenizer {
   std::string template_name;
-  RepositoryFiles files;  // tokenizer.json (vocab.json for CTC), as save_pretrained writes them
-  Json tokenizer_config;  // tokenizer_config.json without model_max_length
-  Json config_token_ids;  // template's extra config fields → token (or list of tokens), e.g.
-                          // decoder_start_token_id
+  RepositoryFiles files;   // tokenizer.json (vocab.json for CTC), as save_pretrained writes them
+  Json tokenizer_config;   // tokenizer_config.json without model_max_length
+  Json config_token_ids;   // template's extra config fields → token (or list of tokens), e.g.
+                           // decoder_start_token_id
+  Json generation_config;  // template's generation_config.json fields, token names replaced by their ids
+                           // (Whisper's no_timestamps_token_id, lang_to_id, ...)
   std::unordered_map<std::string, uint32_t> vocab;  // with added tokens: len(tokenizer) entries
 };
 
@@ -33,6 +36,10 @@ std::shared_ptr<const TinyTokenizer> tiny_tokenizer(const std::string& template_
 std::shared_ptr<const TinyTokenizer> tokenize_config(const TokenizerSpec& spec,
                                                      const std::vector<ConfigOverride>& overrides,
                                                      Json& config);
+
+// model_max_length: the number of tokens the final config's positions hold, or nothing when the model type
+// names no limit.
+std::optional<int64_t> model_max_length(const TokenizerSpec& spec, const Json& config);
 
 // tokenizer.json and tokenizer_config.json (model_max_length from the final config).
 void add_tokenizer_files(const TokenizerSpec& spec, const TinyTokenizer& tokenizer, const Json& config,

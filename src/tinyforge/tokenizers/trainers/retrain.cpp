@@ -124,9 +124,8 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
   json["model"] = model;
   Tokenizer tokenizer = Tokenizer::from_json(json.dump());
   const WordCounts words = count_training_words(tokenizer, lines);
-  const size_t trained_size = options.vocab_size > options.appended_special_tokens.size()
-                                  ? options.vocab_size - options.appended_special_tokens.size()
-                                  : 0;
+  const size_t appended_size = options.appended_special_tokens.size() + options.appended_tokens.size();
+  const size_t trained_size = options.vocab_size > appended_size ? options.vocab_size - appended_size : 0;
   if (words.empty()) throw TokenizerError("the corpus yields no words to train on; give non-empty text");
   const bool byte_level = byte_level_pre_tokenizer(json.value("pre_tokenizer", OJson(nullptr)));
 
@@ -187,6 +186,7 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
   std::vector<AddedToken> appended;
   for (const auto& content : options.appended_special_tokens)
     appended.push_back({0, content, false, false, false, false, true});
+  for (const auto& content : options.appended_tokens) appended.push_back({0, content});  // plain, normalized
   tokenizer.add_tokens(appended);
 
   if (!post_processor.is_null()) {

@@ -22,6 +22,9 @@ struct RetrainOptions {
   // Special tokens added after training, at the end of the vocabulary (T5's <extra_id_N> sentinels); they
   // count towards vocab_size.
   std::vector<std::string> appended_special_tokens;
+  // Plain (non-special, normalized) added tokens after those, last in the vocabulary (Whisper's timestamp
+  // tokens); they count towards vocab_size too.
+  std::vector<std::string> appended_tokens;
   // Trainer settings transformers would pass through **kwargs (unset: the trainer's defaults).
   std::optional<size_t> limit_alphabet;
   std::optional<uint64_t> min_frequency;
