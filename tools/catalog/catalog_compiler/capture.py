@@ -299,18 +299,28 @@ def _sym_constants(code):
     return code if all(a is b for a, b in zip(consts, code.co_consts)) else code.replace(co_consts=consts)
 
 
+def _unwrapped(fn):
+    """The plain function under `fn`'s decorators (`@torch.no_grad()`), or None: a decorator may wrap a bound
+    method (its `__wrapped__`), whose code belongs to its function."""
+    fn = inspect.unwrap(fn)
+    fn = getattr(fn, "__func__", fn)
+    return fn if inspect.isfunction(fn) else None
+
+
 def _functions_of(module):
     """Every plain function defined in `module`: its module-level functions and its classes' methods."""
+    found = []
     for v in vars(module).values():
         if inspect.isfunction(v) and v.__module__ == module.__name__:
-            yield inspect.unwrap(v)
+            found.append(_unwrapped(v))
         elif inspect.isclass(v) and v.__module__ == module.__name__:
             for member in vars(v).values():
                 member = getattr(member, "__func__", member)  # staticmethod, classmethod
                 if isinstance(member, property):
                     member = member.fget
                 if inspect.isfunction(member):
-                    yield inspect.unwrap(member)  # under its decorators (`@torch.no_grad()`)
+                    found.append(_unwrapped(member))
+    yield from (fn for fn in found if fn is not None)
 
 
 @contextlib.contextmanager

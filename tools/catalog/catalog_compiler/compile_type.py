@@ -109,8 +109,14 @@ def tiny_values(model_type, config_class, testers):
             values["label2id"] = {f"LABEL_{i}": i for i in range(n)}
         source = f"{t['tester']} ({t['file']} @ {t.get('commit')})"
         return values, source
-    # Shrink rule for a type without a tester: the CausalLMModelTester defaults on the fields it has.
-    values = {k: v for k, v in CAUSAL_LM_TESTER.items() if k in fields}
+    # Shrink rule for a type without a tester: the CausalLMModelTester defaults on the fields it has, under their
+    # attribute_map names too (GPT-2's n_embd for hidden_size: else GPT-SW3 stayed at GPT-2's full size).
+    aliases = getattr(config_class, "attribute_map", {}) or {}
+    values = {}
+    for k, v in CAUSAL_LM_TESTER.items():
+        name = k if k in fields else aliases.get(k)
+        if name in fields and name not in values:
+            values[name] = v
     return values, "no ModelTester recorded: CausalLMModelTester defaults on the config's own fields"
 
 
