@@ -14,6 +14,12 @@ const std::vector<std::string>& variant_kinds() {
   return kinds;
 }
 
+namespace {
+bool has_kind(const std::vector<std::string>& kinds, const std::string& kind) {
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+}  // namespace
+
 std::vector<std::string> parse_variant_spec(const std::string& spec) {
   auto valid = [] {
     std::string out;
@@ -24,17 +30,16 @@ std::vector<std::string> parse_variant_spec(const std::string& spec) {
   for (size_t start = 0;;) {
     const size_t dash = spec.find('-', start);
     const std::string kind = spec.substr(start, dash == std::string::npos ? std::string::npos : dash - start);
-    if (std::find(variant_kinds().begin(), variant_kinds().end(), kind) == variant_kinds().end())
+    if (!has_kind(variant_kinds(), kind))
       throw UserError("unknown variant '" + kind + "'" + (kind == spec ? "" : " in '" + spec + "'") +
                       "; --variants takes a comma-separated list of: " + valid() +
                       ", or combinations joined by '-' (sharded-safetensors)");
-    if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end())
-      throw UserError("variant '" + spec + "' names '" + kind + "' twice");
+    if (has_kind(kinds, kind)) throw UserError("variant '" + spec + "' names '" + kind + "' twice");
     kinds.push_back(kind);
     if (dash == std::string::npos) break;
     start = dash + 1;
   }
-  auto has = [&](const char* k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); };
+  auto has = [&](const char* k) { return has_kind(kinds, k); };
   for (const auto& [a, b] : {std::pair{"bin", "safetensors"}, {"fp16", "bf16"}, {"bin", "sharded"}})
     if (has(a) && has(b))
       throw UserError("variant '" + spec + "' combines '" + a + "' and '" + b +
@@ -51,7 +56,7 @@ namespace {
 
 void fill_variant(const fs::path& staging, const std::string& model_type,
                   const std::vector<std::string>& kinds) {
-  auto has = [&](const char* k) { return std::find(kinds.begin(), kinds.end(), k) != kinds.end(); };
+  auto has = [&](const char* k) { return has_kind(kinds, k); };
   if (has("fp16") || has("bf16")) cast_repository(staging, has("fp16") ? "float16" : "bfloat16");
   const std::string variant = has("variant") ? kFixtureVariant : "";
   if (has("variant"))

@@ -96,7 +96,12 @@ tk::OJson parse_template(const std::string& name) {
 // The vocabulary size a type gets unless the user sets one: create_dummy_models' size, plus the template's
 // plain appended tokens on top (Whisper's 1501 timestamp tokens), so the trained part keeps that size.
 size_t default_vocab_size(const std::string& name) {
-  return kTargetVocabSize + parse_template(name).value("appended_tokens", tk::OJson::array()).size();
+  static std::mutex mutex;
+  static std::map<std::string, size_t> sizes;  // per template: parsed once, not once per repository
+  std::lock_guard lock(mutex);
+  auto [it, inserted] = sizes.try_emplace(name, kTargetVocabSize);
+  if (inserted) it->second += parse_template(name).value("appended_tokens", tk::OJson::array()).size();
+  return it->second;
 }
 
 // `fields` with every string value (in objects and arrays too) replaced by the id of the token it names.

@@ -1,22 +1,16 @@
 #include "tinyforge/hub/cache.h"
 
-#include <cstdlib>
-
 #include "tinyforge/catalog/catalog.h"
 #include "tinyforge/hub/objects.h"
 
 namespace tinyforge::hub {
 
+fs::path hf_home() {
+  return !env_value("HF_HOME").empty() ? fs::path(env_value("HF_HOME")) : user_cache_home() / "huggingface";
+}
+
 fs::path default_hub_cache() {
-  auto env = [](const char* name) -> std::string {
-    const char* v = std::getenv(name);
-    return v ? std::string(v) : std::string();
-  };
-  if (!env("HF_HUB_CACHE").empty()) return env("HF_HUB_CACHE");
-  if (!env("HF_HOME").empty()) return fs::path(env("HF_HOME")) / "hub";
-  fs::path base =
-      !env("XDG_CACHE_HOME").empty() ? fs::path(env("XDG_CACHE_HOME")) : fs::path(env("HOME")) / ".cache";
-  return base / "huggingface" / "hub";
+  return !env_value("HF_HUB_CACHE").empty() ? fs::path(env_value("HF_HUB_CACHE")) : hf_home() / "hub";
 }
 
 std::string write_to_hf_cache(const fs::path& cache, const std::string& repo_id,

@@ -8,7 +8,10 @@
 
 namespace tinyforge::hub {
 
-// HF_HUB_CACHE, else $HF_HOME/hub, else ${XDG_CACHE_HOME:-~/.cache}/huggingface/hub.
+// huggingface_hub's HF_HOME: $HF_HOME, else ${XDG_CACHE_HOME:-~/.cache}/huggingface (its token file lives
+// there).
+fs::path hf_home();
+// HF_HUB_CACHE, else hf_home()/hub.
 fs::path default_hub_cache();
 
 // Writes blobs, the snapshot (relative symlinks to the blobs) and refs/main; returns the commit id.

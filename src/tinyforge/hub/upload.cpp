@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
+#include "tinyforge/hub/cache.h"
 #include "tinyforge/hub/objects.h"
 #include "tinyforge/util/base64.h"
 #include "tinyforge/util/fs.h"
@@ -17,11 +17,6 @@
 namespace tinyforge::hub {
 
 namespace {
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 size_t collect(char* data, size_t size, size_t n, void* out) {
   static_cast<std::string*>(out)->append(data, size * n);
@@ -166,14 +161,13 @@ void upload_lfs_objects(const std::string& endpoint, const std::string& repo_id,
 
 UploadTarget resolve_upload_target(const std::string& token_flag) {
   UploadTarget t;
-  t.endpoint = env("HF_ENDPOINT").empty() ? "https://huggingface.co" : env("HF_ENDPOINT");
+  t.endpoint = env_value("HF_ENDPOINT").empty() ? "https://huggingface.co" : env_value("HF_ENDPOINT");
   while (!t.endpoint.empty() && t.endpoint.back() == '/') t.endpoint.pop_back();
   t.token = token_flag;
-  if (t.token.empty()) t.token = env("HF_TOKEN");
+  if (t.token.empty()) t.token = env_value("HF_TOKEN");
   if (t.token.empty()) {
-    fs::path file = !env("HF_TOKEN_PATH").empty() ? fs::path(env("HF_TOKEN_PATH"))
-                    : !env("HF_HOME").empty()     ? fs::path(env("HF_HOME")) / "token"
-                                              : fs::path(env("HOME")) / ".cache" / "huggingface" / "token";
+    const fs::path file =
+        !env_value("HF_TOKEN_PATH").empty() ? fs::path(env_value("HF_TOKEN_PATH")) : hf_home() / "token";
     std::error_code ec;
     if (fs::exists(file, ec)) {
       t.token = read_file(file);

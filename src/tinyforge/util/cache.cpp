@@ -1,6 +1,5 @@
 #include "tinyforge/util/cache.h"
 
-#include <cstdlib>
 #include <system_error>
 
 namespace tinyforge {
@@ -9,20 +8,14 @@ namespace {
 constexpr const char* kHeader = "tinyforge-cache-entry sha256=";
 constexpr uintmax_t kMaxEntryBytes = uintmax_t{256} << 20;  // far above any tiny tokenizer
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
 }  // namespace
 
 fs::path user_cache_dir() {
-  const std::string own = env("TINYFORGE_CACHE");
+  const std::string own = env_value("TINYFORGE_CACHE");
   if (own == "off") return {};
   if (!own.empty()) return own;
-  if (!env("XDG_CACHE_HOME").empty()) return fs::path(env("XDG_CACHE_HOME")) / "tinyforge";
-  if (!env("HOME").empty()) return fs::path(env("HOME")) / ".cache" / "tinyforge";
-  return {};
+  const fs::path home = user_cache_home();
+  return home.empty() ? home : home / "tinyforge";
 }
 
 ContentCache::ContentCache(const std::string& kind) {

@@ -58,7 +58,17 @@ std::string read_file(const fs::path& path) {
 std::string sha256_file(const fs::path& path) { return sha256_hex(read_file(path)); }
 
 void set_durable_writes(bool durable) { g_durable = durable; }
-bool durable_writes() { return g_durable; }
+
+std::string env_value(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+fs::path user_cache_home() {
+  if (!env_value("XDG_CACHE_HOME").empty()) return env_value("XDG_CACHE_HOME");
+  if (!env_value("HOME").empty()) return fs::path(env_value("HOME")) / ".cache";
+  return {};
+}
 
 void write_new_file(const fs::path& path, const std::string& bytes) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -110,28 +120,29 @@ fs::path staging_directory_for(const fs::path& target) {
 void publish_directory(const fs::path& staging, const fs::path& target) {
   fsync_path(staging, O_RDONLY | O_DIRECTORY);
   // Atomic swap with an existing target: readers see the old repository or the new one, never neither.
-  // Another run may publish the same target between the two attempts (parallel CI jobs into one folder): then
-  // swap.
-  for (int attempt = 0;; ++attempt) {
-    if (::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
-      fs::remove_all(staging);  // now holds the old repository
-      break;
+  auto exchange = [&] {
+    return ::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0;
+  };
+  bool swapped = exchange();
+  if (!swapped && errno == ENOENT) {  // no target yet
+    if (::rename(staging.c_str(), target.c_str()) == 0) {
+      fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
+      return;
     }
-    if (errno == ENOENT) {  // no target yet
-      if (::rename(staging.c_str(), target.c_str()) == 0) break;
-      if ((errno == ENOTEMPTY || errno == EEXIST) && attempt == 0) continue;
-      throw fs::filesystem_error("cannot publish", staging, target,
-                                 std::error_code(errno, std::generic_category()));
-    }
-    if (errno != EINVAL && errno != ENOSYS)
-      throw fs::filesystem_error("cannot publish", staging, target,
-                                 std::error_code(errno, std::generic_category()));
+    // Another run published the same target first (parallel jobs into one folder): swap with it.
+    if (errno == ENOTEMPTY || errno == EEXIST) swapped = exchange();
+  }
+  if (swapped) {
+    fs::remove_all(staging);  // now holds the old repository
+  } else if (errno == EINVAL || errno == ENOSYS) {
     // A file system without RENAME_EXCHANGE: move the old one aside first (briefly no target).
     fs::path old = staging_directory_for(target);
     fs::rename(target, old);
     fs::rename(staging, target);
     fs::remove_all(old);
-    break;
+  } else {
+    throw fs::filesystem_error("cannot publish", staging, target,
+                               std::error_code(errno, std::generic_category()));
   }
   fsync_path(target.parent_path(), O_RDONLY | O_DIRECTORY);
 }

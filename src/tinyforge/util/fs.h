@@ -17,7 +17,6 @@ std::string read_file(const fs::path& path);
 // (uploads, checkpoint rewrites: data that exists nowhere else); `create` turns it off unless --durable,
 // since what it forges is reproduced by its command and an fsync per file dominated its run time.
 void set_durable_writes(bool durable);
-bool durable_writes();
 
 // Writes one file (no rename: callers write into a staging folder).
 void write_new_file(const fs::path& path, const std::string& bytes);
@@ -27,6 +26,11 @@ void write_file_atomic(const fs::path& path, const std::string& bytes);
 void publish_directory(const fs::path& staging, const fs::path& target);
 // A unique hidden staging folder next to `target`: ".{name}.tinyforge-tmp-{pid}-{n}".
 fs::path staging_directory_for(const fs::path& target);
+// The environment variable's value, or "" when unset.
+std::string env_value(const char* name);
+// The user's cache folder: $XDG_CACHE_HOME, else $HOME/.cache (empty when neither is set).
+fs::path user_cache_home();
+
 // Removes the staging folders and temporary files in `dir` whose run is dead (the pid in their name is not a
 // live process), so concurrent runs into one folder keep theirs.
 void remove_stale_staging(const fs::path& dir);
