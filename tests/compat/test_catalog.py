@@ -4,6 +4,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tinyforge_support import ROOT, run_tinyforge
 
 DATA = ROOT / "src" / "tinyforge" / "catalog" / "data"
@@ -53,3 +55,22 @@ def test_set_num_labels_out_of_range_is_refused(tmp_path):
     proc = run_tinyforge("create", tmp_path, "--model_types", "qwen3", "--set", "num_labels=-1", check=False)
     assert proc.returncode != 0 and "--set num_labels=-1: expected a whole number" in proc.stderr
     assert not (tmp_path / "qwen3").exists()
+
+
+def _types_without_tester():
+    entries = [json.loads(p.read_text()) for p in sorted(DATA.glob("*.json")) if not p.name.startswith("_")]
+    return [e["model_type"] for e in entries if e.get("tester", "").startswith("no ModelTester recorded")
+            and any("tensors" in a for a in e["architectures"])]
+
+
+# The shrink rule's promise (tools/catalog/FORMAT.md): a type without a ModelTester still forges a tiny repository.
+# Before it, GPT-SW3 kept GPT-2's full width (338 MB per repository).
+SHRUNK_LIMIT = 2_000_000
+
+
+@pytest.mark.parametrize("model_type", _types_without_tester())
+def test_shrink_rule_makes_tiny_repositories(forge_cache, model_type):
+    weights = sorted((forge_cache(model_type) / model_type).glob("*/model.safetensors"))
+    assert weights, "nothing forged"
+    for f in weights:
+        assert f.stat().st_size <= SHRUNK_LIMIT, f"{f.parent.name}: {f.stat().st_size} bytes"

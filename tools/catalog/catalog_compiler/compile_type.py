@@ -14,6 +14,7 @@ from transformers.models.auto import modeling_auto
 from .config_facts import apply_rules, evaluate, get_field, read_rules
 from .layout import (_LOOP_VARS, Capture, LayoutError, _concrete, build_entries, expand, init_values, loop_prefix,
                      template_of)
+from .shrink import shrink
 from .sym import SymFloat, SymInt, make, plain
 
 # Tester attributes that never reach a config (CausalLMModelTester passes only the config's own fields).
@@ -109,15 +110,7 @@ def tiny_values(model_type, config_class, testers):
             values["label2id"] = {f"LABEL_{i}": i for i in range(n)}
         source = f"{t['tester']} ({t['file']} @ {t.get('commit')})"
         return values, source
-    # Shrink rule for a type without a tester: the CausalLMModelTester defaults on the fields it has, under their
-    # attribute_map names too (GPT-2's n_embd for hidden_size: else GPT-SW3 stayed at GPT-2's full size).
-    aliases = getattr(config_class, "attribute_map", {}) or {}
-    values = {}
-    for k, v in CAUSAL_LM_TESTER.items():
-        name = k if k in fields else aliases.get(k)
-        if name in fields and name not in values:
-            values[name] = v
-    return values, "no ModelTester recorded: CausalLMModelTester defaults on the config's own fields"
+    return None, None  # no tester: the shrink rule (shrink.py)
 
 
 def _symbolic(values, prefix=""):
@@ -656,8 +649,10 @@ class TypeCompiler:
         return {**apply_rules(lay_over(self.defaults(), _json(values)), self.rules.derive), **self.config_set}
 
     def compile(self):
-        tiny, tester = tiny_values(self.model_type, self.config_class, self.testers)
         archs, skipped = architectures_of(self.model_type, self.config_class)
+        tiny, tester = tiny_values(self.model_type, self.config_class, self.testers)
+        if tiny is None:
+            tiny, tester = self.shrunk(archs)
         adjusted = self.deepen_to_every_layer_kind(archs[0], tiny) if archs else {}
         tiny.update({f: new for f, (_, new, _) in adjusted.items()})
         rounded = self.grouped_mm_rounding(archs[0], tiny) if archs else {}
@@ -728,6 +723,29 @@ class TypeCompiler:
         if self.tokenizer_spec:
             out["tokenizer"] = self.tokenizer_spec
         return out
+
+    def shrunk(self, archs):
+        """(values, tester note) of shrink.py's rule, checked by building the config and every architecture."""
+        import torch
+
+        def builds(values, which=None):
+            try:
+                cfg = self.make_config(values, symbolic=False)
+                for arch in judges if which is None else which:
+                    with torch.device("meta"):
+                        getattr(transformers, arch)(cfg)
+            except Exception as e:  # noqa: BLE001 - the reason the group is left out
+                return f"{type(e).__name__}: {e}"[:200]
+            return None
+
+        # An architecture the default config cannot build either (BEiT's segmentation head wants four
+        # out_indices the default lacks) does not judge the rule.
+        judges = [a for a in archs if builds({}, [a]) is None]
+        values, left_out = shrink(_json(self.config_class().to_dict()), builds)
+        note = "no ModelTester recorded: the shrink rule (tools/catalog/FORMAT.md)"
+        if left_out:
+            note += "; not shrunk: " + "; ".join(f"{g} ({why})" for g, why in left_out.items())
+        return values, note
 
     def without_consumed_keywords(self, tiny):
         """The tiny config less the tester's keywords the config consumes and does not keep (NemotronH's legacy
