@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "tinyforge/tokenizers/components.h"
+#include "tinyforge/tokenizers/ordered_json.h"
 #include "tinyforge/tokenizers/piece_trie.h"
 #include "tinyforge/tokenizers/unicode.h"
 #include "tinyforge/util/bounds.h"
@@ -45,6 +46,8 @@ void read_vocab(const OJson& j, const std::string& path, Vocab& vocab, std::vect
   // Ids index the reverse table: bounded by the entries plus a gap for holes, so a hostile id neither wraps
   // nor allocates a huge table.
   const uint64_t limit = std::min<uint64_t>(bounds::kTokenId.max, j.size() + bounds::kIdGap);
+  vocab.reserve(j.size());
+  vocab_r.reserve(j.size());
   for (auto& [k, v] : j.items()) {
     if (!v.is_number_unsigned())
       throw TokenizerError(path + "[\"" + k + "\"]: expected a non-negative integer id");
@@ -61,12 +64,12 @@ void read_vocab(const OJson& j, const std::string& path, Vocab& vocab, std::vect
 }
 
 OJson vocab_json(const std::vector<std::string>& vocab_r, const Vocab& vocab) {
-  OJson out = OJson::object();
+  ObjectBuilder out;
   for (size_t id = 0; id < vocab_r.size(); ++id) {
     auto it = vocab.find(vocab_r[id]);
     if (it != vocab.end() && it->second == id) out[vocab_r[id]] = id;
   }
-  return out;
+  return std::move(out).take();
 }
 
 OJson opt(const std::optional<std::string>& s) { return s ? OJson(*s) : OJson(nullptr); }
@@ -249,31 +252,33 @@ std::unique_ptr<Model> make_bpe(const OJson& j, const std::string& path) {
   const OJson& merges = need(j, "merges", path);
   if (!merges.is_array()) throw TokenizerError(path + ".merges: expected an array");
   size_t prefix_len = m->prefix ? m->prefix->size() : 0;
+  m->merges.reserve(merges.size());
+  m->merge_list.reserve(merges.size());
+  std::string a, b, merged;
   for (size_t i = 0; i < merges.size(); ++i) {
-    std::string where = path + ".merges[" + std::to_string(i) + "]";
+    auto where = [&] { return path + ".merges[" + std::to_string(i) + "]"; };
     const OJson& e = merges[i];
-    std::string a, b;
     if (e.is_string()) {
-      std::string line = e.get<std::string>();
+      const auto& line = e.get_ref<const std::string&>();
       if (line.rfind("#version", 0) == 0) continue;
       size_t sp = line.find(' ');
       if (sp == std::string::npos || line.find(' ', sp + 1) != std::string::npos)
-        throw TokenizerError(where + ": merge \"" + line + "\" must be two tokens separated by one space");
-      a = line.substr(0, sp);
-      b = line.substr(sp + 1);
+        throw TokenizerError(where() + ": merge \"" + line + "\" must be two tokens separated by one space");
+      a.assign(line, 0, sp);
+      b.assign(line, sp + 1);
     } else if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_string()) {
-      a = e[0].get<std::string>();
-      b = e[1].get<std::string>();
+      a = e[0].get_ref<const std::string&>();
+      b = e[1].get_ref<const std::string&>();
     } else {
-      throw TokenizerError(where + ": expected \"a b\" or [\"a\", \"b\"]");
+      throw TokenizerError(where() + ": expected \"a b\" or [\"a\", \"b\"]");
     }
     auto ia = m->vocab.find(a), ib = m->vocab.find(b);
-    if (ia == m->vocab.end()) throw TokenizerError(where + ": token \"" + a + "\" is not in the vocab");
-    if (ib == m->vocab.end()) throw TokenizerError(where + ": token \"" + b + "\" is not in the vocab");
-    std::string merged = a + (b.size() >= prefix_len ? b.substr(prefix_len) : b);
+    if (ia == m->vocab.end()) throw TokenizerError(where() + ": token \"" + a + "\" is not in the vocab");
+    if (ib == m->vocab.end()) throw TokenizerError(where() + ": token \"" + b + "\" is not in the vocab");
+    merged.assign(a).append(b, b.size() >= prefix_len ? prefix_len : 0);
     auto im = m->vocab.find(merged);
     if (im == m->vocab.end())
-      throw TokenizerError(where + ": merged token \"" + merged + "\" is not in the vocab");
+      throw TokenizerError(where() + ": merged token \"" + merged + "\" is not in the vocab");
     m->merges.emplace(std::make_pair(ia->second, ib->second),
                       std::make_pair(static_cast<uint32_t>(m->merge_list.size()), im->second));
     m->merge_list.push_back({a, b});

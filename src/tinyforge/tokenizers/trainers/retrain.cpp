@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "tinyforge/tokenizers/corpus/default_corpus.h"
+#include "tinyforge/tokenizers/ordered_json.h"
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
 #include "tinyforge/tokenizers/trainers/unigram_trainer.h"
 #include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
@@ -49,12 +50,6 @@ void remap_post_processor(OJson& pp, const Tokenizer& tokenizer, const std::stri
   if (pp.contains("processors") && pp["processors"].is_array())
     for (size_t i = 0; i < pp["processors"].size(); ++i)
       remap_post_processor(pp["processors"][i], tokenizer, path + ".processors[" + std::to_string(i) + "]");
-}
-
-OJson vocab_object(const std::vector<std::string>& pieces) {
-  OJson vocab = OJson::object();
-  for (size_t i = 0; i < pieces.size(); ++i) vocab[pieces[i]] = i;
-  return vocab;
 }
 
 }  // namespace
@@ -177,9 +172,7 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
     o.special_tokens = special_contents;
     if (options.min_frequency) o.min_frequency = *options.min_frequency;
     const auto trained = train_wordlevel(words, o);
-    OJson vocab = OJson::object();
-    for (const auto& [piece, id] : trained.vocab) vocab[piece] = id;
-    model["vocab"] = vocab;
+    model["vocab"] = vocab_object(trained.vocab);
   }
   tokenizer.set_component("model", model);
   tokenizer.add_tokens(specials);
