@@ -135,6 +135,15 @@ class Bpe : public VocabModel {
   void merge_word(const std::string& word, std::vector<Token>& out) const {
     std::vector<Symbol> symbols;
     size_t unk_symbol = SIZE_MAX;  // index of the last symbol if it is unk (for fuse_unk)
+    // Symbols start where the previous one ends, as HF's Word counts offsets: a character dropped (no piece,
+    // no byte pieces, no unk token) takes no room, so the offsets after it move back by its bytes.
+    size_t end = 0;
+    auto push = [&](uint32_t id, size_t len) {
+      int idx = static_cast<int>(symbols.size());
+      symbols.push_back({id, idx - 1, -1, end, len});
+      if (idx > 0) symbols[static_cast<size_t>(idx - 1)].next = idx;
+      end += len;
+    };
     std::string piece;
     for (size_t i = 0; i < word.size();) {
       size_t start = i;
@@ -143,13 +152,8 @@ class Bpe : public VocabModel {
       piece.assign(prefix && start > 0 ? *prefix : std::string());
       piece.append(word, start, i - start);
       if (suffix && i == word.size()) piece += *suffix;
-      auto push = [&](uint32_t id, size_t s, size_t len) {
-        int idx = static_cast<int>(symbols.size());
-        symbols.push_back({id, idx - 1, -1, s, len});
-        if (idx > 0) symbols[static_cast<size_t>(idx - 1)].next = idx;
-      };
       if (auto it = vocab.find(piece); it != vocab.end()) {
-        push(it->second, start, i - start);
+        push(it->second, i - start);
         unk_symbol = SIZE_MAX;
         continue;
       }
@@ -161,7 +165,7 @@ class Bpe : public VocabModel {
           ids.push_back(it->second);
         }
         if (ids.size() == i - start) {
-          for (size_t k = 0; k < ids.size(); ++k) push(ids[k], start + k, 1);
+          for (uint32_t id : ids) push(id, 1);
           unk_symbol = SIZE_MAX;
           continue;
         }
@@ -171,9 +175,10 @@ class Bpe : public VocabModel {
       if (it == vocab.end())
         throw TokenizerError("model: unk_token \"" + *unk_token + "\" is not in the vocab");
       if (fuse_unk && unk_symbol != SIZE_MAX) {
-        symbols[unk_symbol].len = i - symbols[unk_symbol].start;
+        symbols[unk_symbol].len += i - start;
+        end += i - start;
       } else {
-        push(it->second, start, i - start);
+        push(it->second, i - start);
         unk_symbol = symbols.size() - 1;
       }
     }
