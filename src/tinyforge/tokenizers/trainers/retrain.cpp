@@ -52,6 +52,19 @@ void remap_post_processor(OJson& pp, const Tokenizer& tokenizer, const std::stri
       remap_post_processor(pp["processors"][i], tokenizer, path + ".processors[" + std::to_string(i) + "]");
 }
 
+// transformers' tokenizer classes install a TemplateProcessing when the tokenizer has no post-processor
+// (update_post_processor), so train_new_from_iterator saves one: with neither bos nor eos, as add_bos_token
+// and add_eos_token default to false and a tokenizer.json has no place for them.
+OJson plain_template_processing() {
+  auto sequence = [](const char* id, int type_id) {
+    return OJson{{"Sequence", {{"id", id}, {"type_id", type_id}}}};
+  };
+  return {{"type", "TemplateProcessing"},
+          {"single", OJson::array({sequence("A", 0)})},
+          {"pair", OJson::array({sequence("A", 0), sequence("B", 1)})},
+          {"special_tokens", OJson::object()}};
+}
+
 }  // namespace
 
 WordCounts count_training_words(const Tokenizer& pipeline, const std::vector<std::string_view>& lines) {
@@ -186,6 +199,8 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
     OJson pp = post_processor;
     remap_post_processor(pp, tokenizer, "post_processor");
     tokenizer.set_component("post_processor", pp);
+  } else {
+    tokenizer.set_component("post_processor", plain_template_processing());
   }
   if (tokenizer.padding)
     if (auto id = tokenizer.token_to_id(tokenizer.padding->pad_token)) tokenizer.padding->pad_id = *id;
