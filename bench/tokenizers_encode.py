@@ -1,6 +1,7 @@
 """Single-threaded encode throughput: tinyforge (one `tokenizer encode --file` process) vs HF tokenizers
 (Tokenizer.encode per line, one thread), same few-MB corpus (Debian fortunes) and the same trained tokenizer.
-Usage: TINYFORGE_BIN=build/release/tinyforge python bench/tokenizers_encode.py"""
+Usage: TINYFORGE_BIN=build/release/tinyforge python bench/tokenizers_encode.py [FAMILY...]"""
+import functools
 import os
 import pathlib
 import subprocess
@@ -17,7 +18,8 @@ BIN = os.environ.get("TINYFORGE_BIN", "build/release/tinyforge")
 
 
 def main():
-    texts = oracle._fortunes()
+    only = sys.argv[1:]  # family names to run (default: all)
+    texts = oracle.fortunes()
     train = texts[::2][:6000]
     lines = [line for t in texts for line in t.split("\n") if line.strip()]
     lines = lines[: len(lines) // 4]  # about 3 MB
@@ -26,8 +28,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         corpus_path = pathlib.Path(tmp) / "corpus.txt"
         corpus_path.write_text(corpus)
-        for name in ("gpt2_bytelevel_bpe", "bert_wordpiece", "llama_byte_fallback_bpe", "t5like_unigram_metaspace"):
-            tok = oracle.FAMILIES[name](train)
+        families = {name: functools.partial(oracle.FAMILIES[name], train) for name in
+                    ("gpt2_bytelevel_bpe", "bert_wordpiece", "llama_byte_fallback_bpe", "t5like_unigram_metaspace")}
+        # Real-sized: Llama/Mistral's 32000 entries (byte pieces included), trained on every fortune.
+        families["llama_byte_fallback_bpe_32k"] = functools.partial(oracle._llama, texts, vocab_size=32000)
+        for name, build in families.items():
+            if only and name not in only:
+                continue
+            tok = build()
             path = pathlib.Path(tmp) / f"{name}.json"
             tok.save(str(path))
             t0 = time.perf_counter()

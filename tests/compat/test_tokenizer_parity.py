@@ -74,13 +74,14 @@ def _roberta(train):
     return tok
 
 
-def _llama(train):
+def _llama(train, vocab_size=1400):
     tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
     tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
     tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
                                      decoders.Strip(" ", 1, 0)])
     specials = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)]
-    tok.train_from_iterator(train, trainers.BpeTrainer(vocab_size=1400, special_tokens=specials, limit_alphabet=200))
+    tok.train_from_iterator(train, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials,
+                                                       limit_alphabet=200))
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A", pair="<s> $A <s>:1 $B:1", special_tokens=[("<s>", tok.token_to_id("<s>"))])
     return tok
@@ -411,6 +412,20 @@ def test_bpe_deterministic_dropout_parity(dropout, corpus, tmp_path):
     tok = _set_model_fields(Tokenizer.from_str(_cached_family("gpt2_bytelevel_bpe")), dropout=dropout,
                             ignore_merges=True)
     assert_parity(f"dropout-{dropout}", tok, _small_requests(held, 60), tmp_path)
+
+
+def test_byte_fallback_without_byte_pieces_or_unk_parity(corpus, tmp_path):
+    """byte_fallback on, but no <0xXX> pieces and no unk token (what transformers 5 builds from some sentencepiece
+    BPE models): a character outside the vocab is dropped, and HF counts the offsets of the tokens after it as if
+    it took no bytes ("一e" gives e the offsets of 一)."""
+    train, held = corpus
+    tok = Tokenizer(models.BPE(byte_fallback=True))
+    tok.normalizer = normalizers.Sequence([normalizers.Prepend("\u2581"), normalizers.Replace(" ", "\u2581")])
+    tok.train_from_iterator(train, trainers.BpeTrainer(vocab_size=600, special_tokens=["<s>"], limit_alphabet=60))
+    pieces = ["\u4e00e", "e\u4e00e", "\u4e00\u4e00at", "a\u4e00t", "\u00e9", "\U0001F600at\U0001F600", "e\u4e00"]
+    assert tok.encode("\u4e00e").tokens == ["\u2581", "e"]  # 一 has no piece: dropped
+    assert_parity("byte_fallback_no_byte_pieces_no_unk", tok, _small_requests(_spliced(held, pieces, n=100)),
+                  tmp_path)
 
 
 def test_random_bpe_dropout_is_refused(tmp_path):

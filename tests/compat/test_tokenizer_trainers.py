@@ -372,6 +372,29 @@ def test_retrain_roberta_and_wordlevel_match(tmp_path, corpus):
     assert ours == expected
 
 
+def test_retrain_without_post_processor_gets_transformers_template(tmp_path, corpus):
+    """A tokenizer.json whose post_processor is null: transformers' tokenizer class installs a TemplateProcessing
+    without specials ($A:0 / $A:0 $B:1) when it loads it, so train_new_from_iterator saves that one; so do we."""
+    from transformers import PreTrainedTokenizerFast
+
+    word = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    word.pre_tokenizer = pre_tokenizers.Whitespace()
+    word.train_from_iterator(corpus[:50], trainers.WordLevelTrainer(special_tokens=["<unk>", "<pad>"],
+                                                                     show_progress=False))
+    src = tmp_path / "src.json"
+    word.save(str(src))
+    assert json.loads(src.read_text(encoding="utf-8"))["post_processor"] is None
+    fast = PreTrainedTokenizerFast(tokenizer_file=str(src))
+    expected = json.loads(fast.train_new_from_iterator(corpus, vocab_size=500)._tokenizer.to_str())
+    corpus_file = tmp_path / "corpus.txt"
+    corpus_file.write_text("\n".join(corpus), encoding="utf-8")
+    out = tmp_path / "out.json"
+    run_tinyforge("tokenizer", "retrain", src, "--vocab_size", "500", "--corpus", corpus_file, "--out", out)
+    ours = json.loads(out.read_text(encoding="utf-8"))
+    assert expected["post_processor"]["type"] == "TemplateProcessing"
+    assert ours == expected
+
+
 def test_retrain_default_corpus_and_bad_corpora(tmp_path):
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)

@@ -2,6 +2,7 @@
 // tests/compat).
 #include <gtest/gtest.h>
 
+#include "tinyforge/tokenizers/ordered_json.h"
 #include "tinyforge/tokenizers/tokenizer.h"
 
 using tinyforge::tokenizers::Tokenizer;
@@ -109,4 +110,37 @@ TEST(Tokenizer, VocabIdsAreRangeChecked) {
   EXPECT_NE(
       error_of(R"({"model":{"type":"Unigram","unk_id":4294967296,"vocab":[["a",0.0]]}})").find("unk_id"),
       std::string::npos);
+}
+
+TEST(OrderedJson, ParsesAsNlohmannInLinearTime) {
+  using tinyforge::tokenizers::OJson;
+  using tinyforge::tokenizers::parse_ordered_json;
+  const std::string text =
+      R"({"z":1,"a":[true,null,-2,3.5,{"k":"v"}],"m":{"y":1,"x":2,"y":3},"big":1e308,"u":18446744073709551615})";
+  const OJson ours = parse_ordered_json(text, "t.json");
+  EXPECT_EQ(ours,
+            OJson::parse(text));  // same values, same key order; a repeated key: first place, last value
+  EXPECT_EQ(ours.dump(), OJson::parse(text).dump());
+  EXPECT_EQ(ours["m"].dump(), R"({"y":3,"x":2})");
+  EXPECT_TRUE(ours["a"][2].is_number_integer());
+  EXPECT_TRUE(ours["u"].is_number_unsigned());
+
+  for (const char* bad : {"{\"a\":", "[1,]", "{} x", "1e999", ""}) {
+    try {
+      parse_ordered_json(bad, "bad.json");
+      ADD_FAILURE() << bad;
+    } catch (const TokenizerError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("bad.json is not valid JSON: ", 0), 0u) << e.what();
+    }
+  }
+
+  // A 200k-key object: quadratic insertion would take minutes (seconds under ASan even at this size).
+  std::string vocab = "{";
+  for (int i = 0; i < 200000; ++i)
+    vocab += (i ? ",\"t" : "\"t") + std::to_string(i) + "\":" + std::to_string(i);
+  vocab += "}";
+  const OJson big = parse_ordered_json(vocab, "vocab.json");
+  ASSERT_EQ(big.size(), 200000u);
+  EXPECT_EQ(big.begin().key(), "t0");
+  EXPECT_EQ(big["t199999"], 199999);
 }

@@ -12,6 +12,7 @@
 
 #include "tinyforge/cli/command.h"
 #include "tinyforge/tokenizers/corpus/default_corpus.h"
+#include "tinyforge/tokenizers/ordered_json.h"
 #include "tinyforge/tokenizers/tokenizer.h"
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
 #include "tinyforge/tokenizers/trainers/retrain.h"
@@ -24,6 +25,7 @@
 namespace tinyforge::cli {
 namespace {
 
+namespace tk = tinyforge::tokenizers;
 namespace tr = tinyforge::tokenizers::trainers;
 using OrderedJson = nlohmann::ordered_json;
 
@@ -102,7 +104,6 @@ tr::WordCounts training_words(const TrainArgs& args) {
       throw std::runtime_error(args.word_counts + " holds no words; give a non-empty word count file");
     return words;
   }
-  namespace tk = tinyforge::tokenizers;
   tk::Tokenizer pipeline = args.pipeline.empty()
                                ? tk::Tokenizer::from_json(R"({"pre_tokenizer":{"type":"WhitespaceSplit"},
                                    "model":{"type":"WordLevel","vocab":{},"unk_token":"<unk>"}})")
@@ -140,7 +141,7 @@ int run_train(const TrainArgs& args) {
     o.end_of_word_suffix = args.end_of_word_suffix;
     o.max_token_length = args.max_token_length;
     const auto trained = tr::train_bpe(words, o);
-    for (size_t i = 0; i < trained.vocab.size(); ++i) vocab[trained.vocab[i]] = i;
+    vocab = tk::vocab_object(trained.vocab);
     OrderedJson merges = OrderedJson::array();
     for (const auto& [a, b] : trained.merges) merges.push_back({a, b});
     model = {{"type", "BPE"},
@@ -164,7 +165,7 @@ int run_train(const TrainArgs& args) {
     if (args.continuing_subword_prefix) o.continuing_subword_prefix = *args.continuing_subword_prefix;
     o.end_of_word_suffix = args.end_of_word_suffix;
     const auto trained = tr::train_wordpiece(words, o);
-    for (size_t i = 0; i < trained.vocab.size(); ++i) vocab[trained.vocab[i]] = i;
+    vocab = tk::vocab_object(trained.vocab);
     model = {{"type", "WordPiece"},
              {"unk_token", args.unk_token.value_or("[UNK]")},
              {"continuing_subword_prefix", trained.continuing_subword_prefix},
@@ -177,7 +178,7 @@ int run_train(const TrainArgs& args) {
     o.min_frequency = args.min_frequency;
     o.special_tokens = split_commas({args.special_tokens});
     const auto trained = tr::train_wordlevel(words, o);
-    for (const auto& [piece, id] : trained.vocab) vocab[piece] = id;
+    vocab = tk::vocab_object(trained.vocab);
     model = {{"type", "WordLevel"}, {"vocab", vocab}, {"unk_token", args.unk_token.value_or("<unk>")}};
     specials = trained.special_tokens;
   } else if (args.model == "unigram") {
@@ -227,13 +228,7 @@ struct RetrainArgs {
 };
 
 int run_retrain(const RetrainArgs& args) {
-  namespace tk = tinyforge::tokenizers;
-  tk::OJson original;
-  try {
-    original = tk::OJson::parse(read_file(args.source));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(args.source + " is not valid JSON: " + e.what());
-  }
+  const tk::OJson original = tk::parse_ordered_json(read_file(args.source), args.source);
   tr::RetrainOptions options;
   options.vocab_size = args.vocab_size;
   options.new_special_tokens = split_commas(args.new_special_tokens);

@@ -11,6 +11,7 @@
 
 #include "tinyforge/catalog/catalog.h"
 #include "tinyforge/tokenizers/corpus/default_corpus.h"
+#include "tinyforge/tokenizers/ordered_json.h"
 #include "tinyforge/tokenizers/trainers/retrain.h"
 #include "tinyforge/util/cache.h"
 
@@ -90,7 +91,7 @@ std::string character_vocabulary(const tk::OJson& tmpl, std::unordered_map<std::
 
 tk::OJson parse_template(const std::string& name) {
   const std::string_view text = Catalog::instance().tokenizer_template(name);
-  return tk::OJson::parse(text.begin(), text.end());
+  return tk::parse_ordered_json(text, "tokenizer template " + name);
 }
 
 // The vocabulary size a type gets unless the user sets one: create_dummy_models' size, plus the template's

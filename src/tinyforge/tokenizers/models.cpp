@@ -6,8 +6,11 @@
 #include <limits>
 #include <queue>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "tinyforge/tokenizers/components.h"
+#include "tinyforge/tokenizers/ordered_json.h"
 #include "tinyforge/tokenizers/piece_trie.h"
 #include "tinyforge/tokenizers/unicode.h"
 #include "tinyforge/util/bounds.h"
@@ -45,6 +48,8 @@ void read_vocab(const OJson& j, const std::string& path, Vocab& vocab, std::vect
   // Ids index the reverse table: bounded by the entries plus a gap for holes, so a hostile id neither wraps
   // nor allocates a huge table.
   const uint64_t limit = std::min<uint64_t>(bounds::kTokenId.max, j.size() + bounds::kIdGap);
+  vocab.reserve(j.size());
+  vocab_r.reserve(j.size());
   for (auto& [k, v] : j.items()) {
     if (!v.is_number_unsigned())
       throw TokenizerError(path + "[\"" + k + "\"]: expected a non-negative integer id");
@@ -61,12 +66,12 @@ void read_vocab(const OJson& j, const std::string& path, Vocab& vocab, std::vect
 }
 
 OJson vocab_json(const std::vector<std::string>& vocab_r, const Vocab& vocab) {
-  OJson out = OJson::object();
+  ObjectBuilder out;
   for (size_t id = 0; id < vocab_r.size(); ++id) {
     auto it = vocab.find(vocab_r[id]);
     if (it != vocab.end() && it->second == id) out[vocab_r[id]] = id;
   }
-  return out;
+  return std::move(out).take();
 }
 
 OJson opt(const std::optional<std::string>& s) { return s ? OJson(*s) : OJson(nullptr); }
@@ -95,9 +100,54 @@ class VocabModel : public Model {
 };
 
 // ---- BPE -------------------------------------------------------------------------------------------------
-struct PairHash {
-  size_t operator()(const std::pair<uint32_t, uint32_t>& p) const {
-    return std::hash<uint64_t>()((uint64_t(p.first) << 32) | p.second);
+// (left id, right id) → (rank, merged id), in one open-addressed table (linear probing, power-of-two size,
+// at most half full): the lookup is the inner loop of BPE encoding, where a node-based map's pointer chasing
+// cost a quarter of the time.
+class MergeTable {
+ public:
+  struct Merge {
+    uint32_t rank, id;
+  };
+  void reserve(size_t n) {
+    size_t capacity = 16;
+    while (capacity < 2 * n) capacity <<= 1;
+    if (capacity > slots_.size()) rehash(capacity);
+  }
+  // Adds the pair unless it is there already (the first merge of a pair wins).
+  void emplace(uint32_t left, uint32_t right, Merge merge) {
+    if (2 * (size_ + 1) > slots_.size()) rehash(std::max<size_t>(16, 2 * slots_.size()));
+    Slot& slot = slots_[index_of(key(left, right))];
+    if (slot.key != kEmpty) return;
+    slot = {key(left, right), merge};
+    ++size_;
+  }
+  const Merge* find(uint32_t left, uint32_t right) const {
+    if (slots_.empty()) return nullptr;
+    const Slot& slot = slots_[index_of(key(left, right))];
+    return slot.key == kEmpty ? nullptr : &slot.merge;
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = UINT64_MAX;  // ids are below 2^31: no pair has this key
+  struct Slot {
+    uint64_t key = kEmpty;
+    Merge merge{};
+  };
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+
+  static uint64_t key(uint32_t left, uint32_t right) { return (uint64_t{left} << 32) | right; }
+  // The slot holding k, or the empty one where it would go.
+  size_t index_of(uint64_t k) const {
+    const size_t mask = slots_.size() - 1;
+    size_t i = static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+    while (slots_[i].key != kEmpty && slots_[i].key != k) i = (i + 1) & mask;
+    return i;
+  }
+  void rehash(size_t capacity) {
+    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
+    for (const Slot& slot : old)
+      if (slot.key != kEmpty) slots_[index_of(slot.key)] = slot;
   }
 };
 
@@ -106,8 +156,7 @@ class Bpe : public VocabModel {
   std::optional<std::string> unk_token, prefix, suffix;
   bool fuse_unk = false, byte_fallback = false, ignore_merges = false;
   std::vector<std::pair<std::string, std::string>> merge_list;
-  std::unordered_map<std::pair<uint32_t, uint32_t>, std::pair<uint32_t, uint32_t>, PairHash>
-      merges;  // → rank, id
+  MergeTable merges;
   WordCache cache;
 
   std::optional<double> dropout;  // only 0 (no effect) and 1 (no merge ever applies) are deterministic
@@ -132,6 +181,15 @@ class Bpe : public VocabModel {
   void merge_word(const std::string& word, std::vector<Token>& out) const {
     std::vector<Symbol> symbols;
     size_t unk_symbol = SIZE_MAX;  // index of the last symbol if it is unk (for fuse_unk)
+    // Symbols start where the previous one ends, as HF's Word counts offsets: a character dropped (no piece,
+    // no byte pieces, no unk token) takes no room, so the offsets after it move back by its bytes.
+    size_t end = 0;
+    auto push = [&](uint32_t id, size_t len) {
+      int idx = static_cast<int>(symbols.size());
+      symbols.push_back({id, idx - 1, -1, end, len});
+      if (idx > 0) symbols[static_cast<size_t>(idx - 1)].next = idx;
+      end += len;
+    };
     std::string piece;
     for (size_t i = 0; i < word.size();) {
       size_t start = i;
@@ -140,13 +198,8 @@ class Bpe : public VocabModel {
       piece.assign(prefix && start > 0 ? *prefix : std::string());
       piece.append(word, start, i - start);
       if (suffix && i == word.size()) piece += *suffix;
-      auto push = [&](uint32_t id, size_t s, size_t len) {
-        int idx = static_cast<int>(symbols.size());
-        symbols.push_back({id, idx - 1, -1, s, len});
-        if (idx > 0) symbols[static_cast<size_t>(idx - 1)].next = idx;
-      };
       if (auto it = vocab.find(piece); it != vocab.end()) {
-        push(it->second, start, i - start);
+        push(it->second, i - start);
         unk_symbol = SIZE_MAX;
         continue;
       }
@@ -158,7 +211,7 @@ class Bpe : public VocabModel {
           ids.push_back(it->second);
         }
         if (ids.size() == i - start) {
-          for (size_t k = 0; k < ids.size(); ++k) push(ids[k], start + k, 1);
+          for (uint32_t id : ids) push(id, 1);
           unk_symbol = SIZE_MAX;
           continue;
         }
@@ -168,9 +221,10 @@ class Bpe : public VocabModel {
       if (it == vocab.end())
         throw TokenizerError("model: unk_token \"" + *unk_token + "\" is not in the vocab");
       if (fuse_unk && unk_symbol != SIZE_MAX) {
-        symbols[unk_symbol].len = i - symbols[unk_symbol].start;
+        symbols[unk_symbol].len += i - start;
+        end += i - start;
       } else {
-        push(it->second, start, i - start);
+        push(it->second, i - start);
         unk_symbol = symbols.size() - 1;
       }
     }
@@ -186,8 +240,8 @@ class Bpe : public VocabModel {
       if (pos < 0) return;
       const Symbol& a = symbols[static_cast<size_t>(pos)];
       if (a.next < 0) return;
-      auto it = merges.find({a.id, symbols[static_cast<size_t>(a.next)].id});
-      if (it != merges.end()) queue.push({it->second.first, pos, it->second.second});
+      if (auto merge = merges.find(a.id, symbols[static_cast<size_t>(a.next)].id))
+        queue.push({merge->rank, pos, merge->id});
     };
     if (dropout != 1.0)
       for (size_t k = 0; k + 1 < symbols.size(); ++k) consider(static_cast<int>(k));
@@ -197,8 +251,8 @@ class Bpe : public VocabModel {
       Symbol& a = symbols[static_cast<size_t>(top.pos)];
       if (a.len == 0 || a.next < 0) continue;
       Symbol& b = symbols[static_cast<size_t>(a.next)];
-      auto it = merges.find({a.id, b.id});
-      if (it == merges.end() || it->second.second != top.new_id) continue;
+      auto merge = merges.find(a.id, b.id);
+      if (!merge || merge->id != top.new_id) continue;
       a.id = top.new_id;
       a.len += b.len;
       a.next = b.next;
@@ -249,33 +303,34 @@ std::unique_ptr<Model> make_bpe(const OJson& j, const std::string& path) {
   const OJson& merges = need(j, "merges", path);
   if (!merges.is_array()) throw TokenizerError(path + ".merges: expected an array");
   size_t prefix_len = m->prefix ? m->prefix->size() : 0;
+  m->merges.reserve(merges.size());
+  m->merge_list.reserve(merges.size());
+  std::string a, b, merged;
   for (size_t i = 0; i < merges.size(); ++i) {
-    std::string where = path + ".merges[" + std::to_string(i) + "]";
+    auto where = [&] { return path + ".merges[" + std::to_string(i) + "]"; };
     const OJson& e = merges[i];
-    std::string a, b;
     if (e.is_string()) {
-      std::string line = e.get<std::string>();
+      const auto& line = e.get_ref<const std::string&>();
       if (line.rfind("#version", 0) == 0) continue;
       size_t sp = line.find(' ');
       if (sp == std::string::npos || line.find(' ', sp + 1) != std::string::npos)
-        throw TokenizerError(where + ": merge \"" + line + "\" must be two tokens separated by one space");
-      a = line.substr(0, sp);
-      b = line.substr(sp + 1);
+        throw TokenizerError(where() + ": merge \"" + line + "\" must be two tokens separated by one space");
+      a.assign(line, 0, sp);
+      b.assign(line, sp + 1);
     } else if (e.is_array() && e.size() == 2 && e[0].is_string() && e[1].is_string()) {
-      a = e[0].get<std::string>();
-      b = e[1].get<std::string>();
+      a = e[0].get_ref<const std::string&>();
+      b = e[1].get_ref<const std::string&>();
     } else {
-      throw TokenizerError(where + ": expected \"a b\" or [\"a\", \"b\"]");
+      throw TokenizerError(where() + ": expected \"a b\" or [\"a\", \"b\"]");
     }
     auto ia = m->vocab.find(a), ib = m->vocab.find(b);
-    if (ia == m->vocab.end()) throw TokenizerError(where + ": token \"" + a + "\" is not in the vocab");
-    if (ib == m->vocab.end()) throw TokenizerError(where + ": token \"" + b + "\" is not in the vocab");
-    std::string merged = a + (b.size() >= prefix_len ? b.substr(prefix_len) : b);
+    if (ia == m->vocab.end()) throw TokenizerError(where() + ": token \"" + a + "\" is not in the vocab");
+    if (ib == m->vocab.end()) throw TokenizerError(where() + ": token \"" + b + "\" is not in the vocab");
+    merged.assign(a).append(b, b.size() >= prefix_len ? prefix_len : 0);
     auto im = m->vocab.find(merged);
     if (im == m->vocab.end())
-      throw TokenizerError(where + ": merged token \"" + merged + "\" is not in the vocab");
-    m->merges.emplace(std::make_pair(ia->second, ib->second),
-                      std::make_pair(static_cast<uint32_t>(m->merge_list.size()), im->second));
+      throw TokenizerError(where() + ": merged token \"" + merged + "\" is not in the vocab");
+    m->merges.emplace(ia->second, ib->second, {static_cast<uint32_t>(m->merge_list.size()), im->second});
     m->merge_list.push_back({a, b});
   }
   return m;

@@ -8,6 +8,7 @@
 
 #include "tinyforge/tokenizers/added_vocabulary.h"
 #include "tinyforge/tokenizers/components.h"
+#include "tinyforge/tokenizers/ordered_json.h"
 #include "tinyforge/tokenizers/unicode.h"
 #include "tinyforge/util/json.h"
 
@@ -377,12 +378,7 @@ void Tokenizer::set_component(const std::string& stage, const OJson& spec) {
 
 // ---- tokenizer.json --------------------------------------------------------------------------------------
 Tokenizer Tokenizer::from_json(std::string_view text) {
-  OJson j;
-  try {
-    j = OJson::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw TokenizerError(std::string("tokenizer.json is not valid JSON: ") + e.what());
-  }
+  const OJson j = parse_ordered_json(text, "tokenizer.json");
   if (!j.is_object()) throw TokenizerError("tokenizer.json: expected a JSON object at the top level");
   if (j.contains("version") && j["version"] != "1.0")
     throw TokenizerError("version: unknown tokenizer version " + j["version"].dump() + " (expected \"1.0\")");

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "tinyforge/tokenizers/corpus/default_corpus.h"
+#include "tinyforge/tokenizers/ordered_json.h"
 #include "tinyforge/tokenizers/trainers/bpe_trainer.h"
 #include "tinyforge/tokenizers/trainers/unigram_trainer.h"
 #include "tinyforge/tokenizers/trainers/wordlevel_trainer.h"
@@ -51,10 +52,17 @@ void remap_post_processor(OJson& pp, const Tokenizer& tokenizer, const std::stri
       remap_post_processor(pp["processors"][i], tokenizer, path + ".processors[" + std::to_string(i) + "]");
 }
 
-OJson vocab_object(const std::vector<std::string>& pieces) {
-  OJson vocab = OJson::object();
-  for (size_t i = 0; i < pieces.size(); ++i) vocab[pieces[i]] = i;
-  return vocab;
+// transformers' tokenizer classes install a TemplateProcessing when the tokenizer has no post-processor
+// (update_post_processor), so train_new_from_iterator saves one: with neither bos nor eos, as add_bos_token
+// and add_eos_token default to false and a tokenizer.json has no place for them.
+OJson plain_template_processing() {
+  auto sequence = [](const char* id, int type_id) {
+    return OJson{{"Sequence", {{"id", id}, {"type_id", type_id}}}};
+  };
+  return {{"type", "TemplateProcessing"},
+          {"single", OJson::array({sequence("A", 0)})},
+          {"pair", OJson::array({sequence("A", 0), sequence("B", 1)})},
+          {"special_tokens", OJson::object()}};
 }
 
 }  // namespace
@@ -177,9 +185,7 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
     o.special_tokens = special_contents;
     if (options.min_frequency) o.min_frequency = *options.min_frequency;
     const auto trained = train_wordlevel(words, o);
-    OJson vocab = OJson::object();
-    for (const auto& [piece, id] : trained.vocab) vocab[piece] = id;
-    model["vocab"] = vocab;
+    model["vocab"] = vocab_object(trained.vocab);
   }
   tokenizer.set_component("model", model);
   tokenizer.add_tokens(specials);
@@ -193,6 +199,8 @@ Tokenizer retrain(const OJson& original, const std::vector<std::string_view>& li
     OJson pp = post_processor;
     remap_post_processor(pp, tokenizer, "post_processor");
     tokenizer.set_component("post_processor", pp);
+  } else {
+    tokenizer.set_component("post_processor", plain_template_processing());
   }
   if (tokenizer.padding)
     if (auto id = tokenizer.token_to_id(tokenizer.padding->pad_token)) tokenizer.padding->pad_id = *id;
