@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -222,7 +224,15 @@ void write_one_file(const fs::path& path, const std::vector<const TensorSource*>
   }
   std::string header = safetensors_header_bytes(infos, {{"format", "pt"}});
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  // Checked after each write, while errno still says why (ENOSPC: "No space left on device").
+  auto check = [&] {
+    if (!out)
+      throw CheckpointError("cannot write " + path.string() + ": " + std::strerror(errno) +
+                            (errno == ENOSPC ? "; free space on that disk and run the command again" : ""));
+  };
+  check();
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  check();
   for (const auto& info : infos) {
     const TensorSource& source = *by_name.at(info.name);
     std::vector<uint8_t> owned;
@@ -236,10 +246,11 @@ void write_one_file(const fs::path& path, const std::vector<const TensorSource*>
     if (bytes.size() != info.size)
       throw CheckpointError("tensor '" + info.name + "': byte size does not match its dtype and shape");
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    check();
     if (source.release) source.release();
   }
   out.flush();
-  if (!out) throw CheckpointError("could not write " + path.string() + " (disk full?)");
+  check();
 }
 
 }  // namespace
@@ -305,6 +316,8 @@ void rewrite_repository(const fs::path& dir, const std::vector<std::string>& dro
     throw CheckpointError(dir.string() + " is not a directory" + (ec ? ": " + ec.message() : ""));
   if (target == target.root_path())
     throw CheckpointError("cannot rewrite " + target.string() + " in place; give the repository's folder");
+  // What a killed rewrite left next to the repository (a staging copy, or the old repository swapped out).
+  remove_stale_staging(target.parent_path());
   const fs::path staging = staging_directory_for(target);
   try {
     fs::create_directories(staging);

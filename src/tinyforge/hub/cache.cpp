@@ -35,13 +35,15 @@ std::string write_to_hf_cache(const fs::path& cache, const std::string& repo_id,
     throw UserError("cannot write the HF cache at '" + cache.string() + "': " + ec.message() +
                     "; pass a writable folder to --hf_cache or set HF_HUB_CACHE");
 
+  // Temporaries of killed runs: a leftover refs/main.tinyforge-tmp-* would be a ref to a missing commit, for
+  // which huggingface_hub's scan_cache_dir drops the whole repository.
+  for (const char* folder : {"blobs", "snapshots", "refs"}) remove_stale_staging(repo / folder);
   for (const auto& e : entries) {
     const fs::path blob = repo / "blobs" / e.etag();
     if (!fs::exists(blob)) write_file_atomic(blob, files.at(e.path));
   }
   const fs::path snapshot = repo / "snapshots" / commit;
   if (!fs::exists(snapshot)) {
-    remove_stale_staging(repo / "snapshots");
     const fs::path staging = staging_directory_for(snapshot);
     fs::create_directories(staging);
     for (const auto& e : entries) {
