@@ -21,8 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
       auto xorb = std::make_unique<xet::Xorb>(std::move(parts[i]));
       for (size_t c = 0; c < xorb->chunks(); ++c) xorb->chunk(c);
-      if (!first) first = xorb.get();
-      xorbs[xorb->hash()] = std::move(xorb);
+      const std::string hash = xorb->hash();
+      const auto stored = xorbs.try_emplace(hash, std::move(xorb)).first;  // a stored xorb is never replaced
+      if (!first) first = stored->second.get();
     } catch (const std::invalid_argument&) {
     }
   }

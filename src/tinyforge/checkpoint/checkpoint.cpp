@@ -49,6 +49,15 @@ std::string with_variant(const std::string& file_name, const std::string& varian
 
 namespace {
 
+// config.json or the index: unreadable or invalid JSON is a CheckpointError naming the file.
+Json read_json_file(const fs::path& dir, const std::string& file) {
+  try {
+    return parse_json(read_file(dir / file), file);
+  } catch (const std::runtime_error& e) {
+    throw CheckpointError(std::string(e.what()) + " (fix or re-create it)");
+  }
+}
+
 SafetensorsHeader read_header(const fs::path& dir, const std::string& file) {
   try {
     return safetensors_read_header((dir / file).string());
@@ -70,12 +79,12 @@ Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant) {
   c.dir = dir;
   c.variant = variant;
   if (!fs::is_directory(dir)) throw CheckpointError(dir.string() + " is not a directory");
-  if (fs::exists(dir / "config.json")) c.config = parse_json(read_file(dir / "config.json"), "config.json");
+  if (fs::exists(dir / "config.json")) c.config = read_json_file(dir, "config.json");
   const std::string single = with_variant("model.safetensors", variant);
   const std::string index_name = with_variant("model.safetensors.index.json", variant);
   if (fs::exists(dir / index_name)) {
     c.sharded = true;
-    Json index = parse_json(read_file(dir / index_name), index_name);
+    Json index = read_json_file(dir, index_name);
     if (!index.contains("weight_map") || !index["weight_map"].is_object())
       throw CheckpointError(index_name + ": no \"weight_map\" object");
     std::map<std::string, std::set<std::string>> expected;  // file -> tensor names the index puts there
