@@ -49,10 +49,10 @@ std::string with_variant(const std::string& file_name, const std::string& varian
 
 namespace {
 
-// config.json or the index: unreadable or invalid JSON is a CheckpointError naming the file.
-Json read_json_file(const fs::path& dir, const std::string& file) {
+// config.json or the index: invalid JSON is a CheckpointError naming the file.
+Json parse_json_file(const std::string& text, const std::string& file) {
   try {
-    return parse_json(read_file(dir / file), file);
+    return parse_json(text, file);
   } catch (const std::runtime_error& e) {
     throw CheckpointError(std::string(e.what()) + " (fix or re-create it)");
   }
@@ -73,18 +73,33 @@ void add_tensors(Checkpoint& c, const std::string& file, SafetensorsHeader heade
 
 }  // namespace
 
+Json parse_config_json(const std::string& text) {
+  Json config = parse_json_file(text, "config.json");
+  if (!config.is_object()) throw CheckpointError("config.json: expected a JSON object (fix or re-create it)");
+  if (config.contains("model_type") && !config["model_type"].is_string())
+    throw CheckpointError("config.json: \"model_type\" must be a string (fix or re-create it)");
+  if (config.contains("architectures")) {
+    const Json& archs = config["architectures"];
+    if (!archs.is_array() ||
+        std::any_of(archs.begin(), archs.end(), [](const Json& a) { return !a.is_string(); }))
+      throw CheckpointError(
+          "config.json: \"architectures\" must be a list of class names (fix or re-create it)");
+  }
+  return config;
+}
+
 Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant) {
   Checkpoint c;
   c.maps = std::make_shared<Checkpoint::Maps>();
   c.dir = dir;
   c.variant = variant;
   if (!fs::is_directory(dir)) throw CheckpointError(dir.string() + " is not a directory");
-  if (fs::exists(dir / "config.json")) c.config = read_json_file(dir, "config.json");
+  if (fs::exists(dir / "config.json")) c.config = parse_config_json(read_file(dir / "config.json"));
   const std::string single = with_variant("model.safetensors", variant);
   const std::string index_name = with_variant("model.safetensors.index.json", variant);
   if (fs::exists(dir / index_name)) {
     c.sharded = true;
-    Json index = read_json_file(dir, index_name);
+    Json index = parse_json_file(read_file(dir / index_name), index_name);
     if (!index.contains("weight_map") || !index["weight_map"].is_object())
       throw CheckpointError(index_name + ": no \"weight_map\" object");
     std::map<std::string, std::set<std::string>> expected;  // file -> tensor names the index puts there

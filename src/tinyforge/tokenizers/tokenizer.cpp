@@ -380,7 +380,7 @@ Tokenizer Tokenizer::from_json(std::string_view text) {
   OJson j;
   try {
     j = OJson::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers beyond a double (out_of_range)
     throw TokenizerError(std::string("tokenizer.json is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw TokenizerError("tokenizer.json: expected a JSON object at the top level");
