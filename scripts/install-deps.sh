@@ -9,6 +9,9 @@ if [ "${1:-}" = "--test" ] && ! python3 -m venv --help >/dev/null 2>&1; then pac
 # Held-out multilingual text for the tokenizer parity oracle (read from /usr/share/games/fortunes), and
 # spm_train, which writes the real sentencepiece models (precompiled charsmaps) the oracle reads.
 if [ "${1:-}" = "--test" ]; then packages+=(fortunes fortunes-de fortunes-ru fortunes-es fortunes-it sentencepiece); fi
+# The fuzzers (scripts/fuzz.sh): clang, and libFuzzer's runtime (-fsanitize=fuzzer), which Debian ships in
+# libclang-rt-14-dev.
+if [ "${1:-}" = "--test" ]; then packages+=(clang libclang-rt-14-dev); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

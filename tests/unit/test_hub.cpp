@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "tinyforge/hub/commit_body.h"
 #include "tinyforge/hub/objects.h"
+#include "tinyforge/hub/server.h"
 #include "tinyforge/hub/store.h"
 #include "tinyforge/hub/xet.h"
 
@@ -320,4 +322,63 @@ TEST(HubXet, XorbsAreBoundedBeforeAnythingIsDecompressed) {
     EXPECT_NE(std::string(e.what()).find("the chunks of one xorb"), std::string::npos) << e.what();
   }
   EXPECT_EQ(xet::Xorb(many.substr(0, 9 * 8192)).chunks(), 8192u);
+}
+
+TEST(HubCommitBody, OperationsInLineOrderAndErrorsNameTheLine) {
+  const std::string oid(64, 'a');
+  const CommitBody body = parse_commit_body(
+      "{\"key\":\"header\",\"value\":{\"summary\":\"s\",\"description\":\"d\",\"parentCommit\":\"abcde\"}}\n"
+      "{\"key\":\"file\",\"value\":{\"path\":\"a.txt\",\"encoding\":\"base64\",\"content\":\"aGk=\"}}\n\n"
+      "{\"key\":\"lfsFile\",\"value\":{\"path\":\"w.bin\",\"oid\":\"" +
+      oid + "\"}}\n{\"key\":\"deletedFolder\",\"value\":{\"path\":\"old\"}}");
+  EXPECT_EQ(body.summary + "|" + body.description + "|" + body.parent, "s|d|abcde");
+  ASSERT_EQ(body.changes.size(), 3u);
+  EXPECT_EQ(body.changes[0].sha256, sha256_hex("hi"));
+  EXPECT_EQ(body.changes[2].kind, Change::kDeleteFolder);
+  ASSERT_EQ(body.inline_blobs.size(), 1u);
+  EXPECT_EQ(body.inline_blobs[0].second, "hi");
+  EXPECT_EQ(body.lfs_files, (std::vector<std::pair<std::string, std::string>>{{"w.bin", oid}}));
+  auto message = [](const std::string& text) {
+    try {
+      parse_commit_body(text);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const std::string header = "{\"key\":\"header\",\"value\":{\"summary\":\"s\"}}\n";
+  EXPECT_EQ(message(header + "\n[1"), "line 3 of the commit is not JSON");
+  EXPECT_EQ(message(header + "{\"key\":\"file\",\"value\":{\"path\":\"../x\"}}"),
+            "line 2: invalid path '../x'");
+  EXPECT_EQ(message(header + "{\"key\":\"lfsFile\",\"value\":{\"path\":\"x\",\"oid\":\"/etc/passwd\"}}"),
+            std::string("line 2: ") + kOidRule);
+  EXPECT_EQ(message("{\"key\":\"header\",\"value\":{}}"),
+            "the commit needs a header with a non-empty summary");
+}
+
+// The request handling of `serve` on one connection's bytes (what the HTTP fuzzer drives).
+TEST(HubOfflineServer, AnswersRequestsAndBoundsChunkedBodies) {
+  const fs::path root = fs::temp_directory_path() / ("tinyforge-offline-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  ServeOptions options;
+  options.root = root;
+  options.token = "t";
+  options.max_body_bytes = 64;
+  {
+    OfflineServer server(options);
+    const std::string create = "{\"name\":\"r\",\"organization\":\"me\"}";
+    const std::string answer = server.answer(
+        "POST /api/repos/create HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer t\r\nContent-Length: " +
+        std::to_string(create.size()) + "\r\n\r\n" + create +
+        "GET /api/models/me/r HTTP/1.1\r\nHost: h\r\n\r\n");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answer;
+    EXPECT_NE(answer.find("\"id\":\"me/r\""), std::string::npos) << answer;  // the second request's answer
+    const std::string chunk(40, 'x');
+    const std::string chunked = server.answer(
+        "POST /api/models/me/r/commit/main HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer t\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n28\r\n" +
+        chunk + "\r\n28\r\n" + chunk + "\r\n0\r\n\r\n");
+    EXPECT_EQ(chunked.rfind("HTTP/1.1 413 ", 0), 0u) << chunked;
+  }
+  fs::remove_all(root);
 }

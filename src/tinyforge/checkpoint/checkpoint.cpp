@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <set>
@@ -47,6 +49,15 @@ std::string with_variant(const std::string& file_name, const std::string& varian
 
 namespace {
 
+// config.json or the index: invalid JSON is a CheckpointError naming the file.
+Json parse_json_file(const std::string& text, const std::string& file) {
+  try {
+    return parse_json(text, file);
+  } catch (const std::runtime_error& e) {
+    throw CheckpointError(std::string(e.what()) + " (fix or re-create it)");
+  }
+}
+
 SafetensorsHeader read_header(const fs::path& dir, const std::string& file) {
   try {
     return safetensors_read_header((dir / file).string());
@@ -62,18 +73,33 @@ void add_tensors(Checkpoint& c, const std::string& file, SafetensorsHeader heade
 
 }  // namespace
 
+Json parse_config_json(const std::string& text) {
+  Json config = parse_json_file(text, "config.json");
+  if (!config.is_object()) throw CheckpointError("config.json: expected a JSON object (fix or re-create it)");
+  if (config.contains("model_type") && !config["model_type"].is_string())
+    throw CheckpointError("config.json: \"model_type\" must be a string (fix or re-create it)");
+  if (config.contains("architectures")) {
+    const Json& archs = config["architectures"];
+    if (!archs.is_array() ||
+        std::any_of(archs.begin(), archs.end(), [](const Json& a) { return !a.is_string(); }))
+      throw CheckpointError(
+          "config.json: \"architectures\" must be a list of class names (fix or re-create it)");
+  }
+  return config;
+}
+
 Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant) {
   Checkpoint c;
   c.maps = std::make_shared<Checkpoint::Maps>();
   c.dir = dir;
   c.variant = variant;
   if (!fs::is_directory(dir)) throw CheckpointError(dir.string() + " is not a directory");
-  if (fs::exists(dir / "config.json")) c.config = parse_json(read_file(dir / "config.json"), "config.json");
+  if (fs::exists(dir / "config.json")) c.config = parse_config_json(read_file(dir / "config.json"));
   const std::string single = with_variant("model.safetensors", variant);
   const std::string index_name = with_variant("model.safetensors.index.json", variant);
   if (fs::exists(dir / index_name)) {
     c.sharded = true;
-    Json index = parse_json(read_file(dir / index_name), index_name);
+    Json index = parse_json_file(read_file(dir / index_name), index_name);
     if (!index.contains("weight_map") || !index["weight_map"].is_object())
       throw CheckpointError(index_name + ": no \"weight_map\" object");
     std::map<std::string, std::set<std::string>> expected;  // file -> tensor names the index puts there
@@ -222,7 +248,15 @@ void write_one_file(const fs::path& path, const std::vector<const TensorSource*>
   }
   std::string header = safetensors_header_bytes(infos, {{"format", "pt"}});
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  // Checked after each write, while errno still says why (ENOSPC: "No space left on device").
+  auto check = [&] {
+    if (!out)
+      throw CheckpointError("cannot write " + path.string() + ": " + std::strerror(errno) +
+                            (errno == ENOSPC ? "; free space on that disk and run the command again" : ""));
+  };
+  check();
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
+  check();
   for (const auto& info : infos) {
     const TensorSource& source = *by_name.at(info.name);
     std::vector<uint8_t> owned;
@@ -236,10 +270,11 @@ void write_one_file(const fs::path& path, const std::vector<const TensorSource*>
     if (bytes.size() != info.size)
       throw CheckpointError("tensor '" + info.name + "': byte size does not match its dtype and shape");
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    check();
     if (source.release) source.release();
   }
   out.flush();
-  if (!out) throw CheckpointError("could not write " + path.string() + " (disk full?)");
+  check();
 }
 
 }  // namespace
@@ -305,6 +340,8 @@ void rewrite_repository(const fs::path& dir, const std::vector<std::string>& dro
     throw CheckpointError(dir.string() + " is not a directory" + (ec ? ": " + ec.message() : ""));
   if (target == target.root_path())
     throw CheckpointError("cannot rewrite " + target.string() + " in place; give the repository's folder");
+  // What a killed rewrite left next to the repository (a staging copy, or the old repository swapped out).
+  remove_stale_staging(target.parent_path());
   const fs::path staging = staging_directory_for(target);
   try {
     fs::create_directories(staging);

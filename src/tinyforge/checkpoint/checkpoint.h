@@ -47,6 +47,10 @@ struct Checkpoint {
 // `model.safetensors` → `model.{variant}.safetensors` (transformers' _add_variant).
 std::string with_variant(const std::string& file_name, const std::string& variant);
 
+// config.json's text, parsed and checked for what every tool reads from it: an object, "model_type" a string,
+// "architectures" an array of strings. CheckpointError naming the problem.
+Json parse_config_json(const std::string& text);
+
 // Reads config.json and the weight headers; validates the index (every shard exists, no tensor in two
 // shards, every indexed tensor present where the index says). Throws CheckpointError.
 Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant = "");

@@ -1,5 +1,7 @@
 #include "tinyforge/hub/cache.h"
 
+#include <cstdio>
+
 #include "tinyforge/catalog/catalog.h"
 #include "tinyforge/hub/objects.h"
 
@@ -28,6 +30,17 @@ std::string write_to_hf_cache(const fs::path& cache, const std::string& repo_id,
   folder_name.replace(folder_name.find('/'), 1, "--");
   const fs::path repo = cache / folder_name;
   std::error_code ec;
+  // A repository folder appears whole (blobs/, snapshots/, refs/): scan_cache_dir reports one without
+  // snapshots/ as corrupted, so a killed run must not leave it half made. It is made under .locks (the one
+  // folder of the cache huggingface_hub's scan skips, its own lock files) and renamed into place; when
+  // another run was first, the rename fails and its folder is used.
+  if (!fs::is_directory(repo / "snapshots", ec)) {
+    const fs::path locks = cache / ".locks";
+    remove_stale_staging(locks);
+    const fs::path staging = staging_directory_for(locks / folder_name);
+    for (const char* folder : {"blobs", "snapshots", "refs"}) fs::create_directories(staging / folder, ec);
+    if (ec || ::rename(staging.c_str(), repo.c_str()) != 0) fs::remove_all(staging, ec);
+  }
   fs::create_directories(repo / "blobs", ec);
   fs::create_directories(repo / "snapshots", ec);
   fs::create_directories(repo / "refs", ec);
@@ -35,13 +48,15 @@ std::string write_to_hf_cache(const fs::path& cache, const std::string& repo_id,
     throw UserError("cannot write the HF cache at '" + cache.string() + "': " + ec.message() +
                     "; pass a writable folder to --hf_cache or set HF_HUB_CACHE");
 
+  // Temporaries of killed runs: a leftover refs/main.tinyforge-tmp-* would be a ref to a missing commit, for
+  // which huggingface_hub's scan_cache_dir drops the whole repository.
+  for (const char* folder : {"blobs", "snapshots", "refs"}) remove_stale_staging(repo / folder);
   for (const auto& e : entries) {
     const fs::path blob = repo / "blobs" / e.etag();
     if (!fs::exists(blob)) write_file_atomic(blob, files.at(e.path));
   }
   const fs::path snapshot = repo / "snapshots" / commit;
   if (!fs::exists(snapshot)) {
-    remove_stale_staging(repo / "snapshots");
     const fs::path staging = staging_directory_for(snapshot);
     fs::create_directories(staging);
     for (const auto& e : entries) {

@@ -38,5 +38,6 @@ bool valid_repo_path(const std::string& path);
 // Exactly `digits` lowercase hex digits: a sha256 (64), a commit id (40). Content-addressed names are
 // checked with it wherever they come in, before they are used as file names.
 bool valid_hex_digest(const std::string& s, size_t digits);
+inline constexpr const char* kOidRule = "an LFS oid must be a sha256: 64 lowercase hex digits";
 
 }  // namespace tinyforge::hub

@@ -12,7 +12,6 @@
 #include <iostream>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "tinyforge/catalog/catalog.h"
@@ -20,17 +19,15 @@
 #include "tinyforge/forge/repository.h"
 #include "tinyforge/hub/cache.h"
 #include "tinyforge/hub/card.h"
+#include "tinyforge/hub/commit_body.h"
 #include "tinyforge/hub/names.h"
 #include "tinyforge/hub/store.h"
 #include "tinyforge/hub/xet.h"
-#include "tinyforge/util/base64.h"
 #include "tinyforge/util/json.h"
 
 namespace tinyforge::hub {
 
 namespace {
-
-const char* const kOidRule = "an LFS oid must be a sha256: 64 lowercase hex digits";
 
 // Requests one keep-alive connection is served before it closes and its worker takes the next connection.
 constexpr size_t kKeepAliveRequests = 32;
@@ -646,70 +643,20 @@ class HubServer {
     if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
     const bool create_pr = req.has_param("create_pr") && req.get_param_value("create_pr") != "0" &&
                            req.get_param_value("create_pr") != "false";
-    std::string summary, description, parent;
-    std::vector<Change> changes;
-    std::vector<std::pair<std::string, std::string>>
-        inline_blobs;  // sha256, bytes: stored once all lines parse
-    std::istringstream lines(req.body);
-    std::string line;
-    int number = 0;
-    bool saw_header = false;
-    while (std::getline(lines, line)) {
-      ++number;
-      if (line.empty()) continue;
-      Json item;
-      try {
-        item = Json::parse(line);
-      } catch (const std::exception&) {
-        return send_error(res, 400, "", "line " + std::to_string(number) + " of the commit is not JSON");
-      }
-      if (!item.is_object() || !item.contains("key") || !item["key"].is_string() || !item.contains("value") ||
-          !item["value"].is_object())
-        return send_error(res, 400, "",
-                          "line " + std::to_string(number) + " needs \"key\" and an object \"value\"");
-      const std::string key = item["key"];
-      const Json& v = item["value"];
-      auto str = [&](const char* name) {
-        return v.contains(name) && v[name].is_string() ? v[name].get<std::string>() : std::string();
-      };
-      if (key == "header") {
-        saw_header = true;
-        summary = str("summary");
-        description = str("description");
-        parent = str("parentCommit");
-        continue;
-      }
-      const std::string path = str("path");
-      if (!valid_repo_path(path))
-        return send_error(res, 400, "", "line " + std::to_string(number) + ": invalid path '" + path + "'");
-      if (key == "file") {
-        if (str("encoding") != "base64") return send_error(res, 400, "", "inline files must be base64");
-        std::optional<std::string> decoded = base64_decode(str("content"));
-        if (!decoded) return send_error(res, 400, "", "line " + std::to_string(number) + ": bad base64");
-        std::string sha = sha256_hex(*decoded);
-        inline_blobs.emplace_back(sha, std::move(*decoded));
-        changes.push_back({Change::kAdd, path, sha});
-      } else if (key == "lfsFile") {
-        const std::string oid = str("oid");
-        if (!valid_hex_digest(oid, 64))
-          return send_error(res, 400, "", "line " + std::to_string(number) + ": " + kOidRule);
-        if (!store_.has_blob(repo_id, oid))
-          return send_error(res, 422, "", "LFS object " + oid + " for '" + path + "' was never uploaded");
-        changes.push_back({Change::kAdd, path, oid});
-      } else if (key == "deletedFile") {
-        changes.push_back({Change::kDelete, path, ""});
-      } else if (key == "deletedFolder") {
-        changes.push_back({Change::kDeleteFolder, path, ""});
-      } else {
-        return send_error(res, 400, "", "line " + std::to_string(number) + ": unknown key '" + key + "'");
-      }
-    }
-    if (!saw_header || summary.empty())
-      return send_error(res, 400, "", "the commit needs a header with a non-empty summary");
-    for (const auto& [sha, bytes] : inline_blobs) store_.put_blob(repo_id, sha, bytes);
+    CommitBody body;
     try {
-      std::string message = description.empty() ? summary : summary + "\n\n" + description;
-      CommitResult r = store_.commit(repo_id, rev, message, changes, create_pr, parent);
+      body = parse_commit_body(req.body);
+    } catch (const std::invalid_argument& e) {
+      return send_error(res, 400, "", e.what());
+    }
+    for (const auto& [path, oid] : body.lfs_files)
+      if (!store_.has_blob(repo_id, oid))
+        return send_error(res, 422, "", "LFS object " + oid + " for '" + path + "' was never uploaded");
+    for (const auto& [sha, bytes] : body.inline_blobs) store_.put_blob(repo_id, sha, bytes);
+    try {
+      const std::string message =
+          body.description.empty() ? body.summary : body.summary + "\n\n" + body.description;
+      CommitResult r = store_.commit(repo_id, rev, message, body.changes, create_pr, body.parent);
       Json out = {{"commitUrl", base_url(req) + "/" + repo_id + "/commit/" + r.id},
                   {"commitOid", r.id},
                   {"success", true}};
@@ -752,32 +699,10 @@ void remove_dead_temp_files(const fs::path& root) {
   for (const auto& dir : dirs) remove_stale_staging(dir);
 }
 
-}  // namespace
-
-int run_server(const ServeOptions& options) {
-  std::error_code ec;
-  fs::create_directories(options.root, ec);
-  if (ec || !fs::is_directory(options.root))
-    throw UserError("cannot use --root '" + options.root.string() + "': " + ec.message() +
-                    "; give a writable folder");
-  lock_root(options.root);
-  remove_dead_temp_files(options.root);
-  HubServer hub(options);
-  httplib::Server server;
-  server.set_payload_max_length(options.max_body_bytes);
-  // A keep-alive connection holds a worker until it closes (httplib's thread per connection): size the pool
-  // for many concurrent clients, and have a connection yield its worker after kKeepAliveRequests requests
-  // (the last answer says "Connection: close"), so connections waiting for a worker get their turn instead
-  // of timing out behind busy ones (measured on loopback: 256 clients, 32 workers, no time-out of 5 s; with
-  // 1000 requests per connection, the clients beyond the workers timed out). Idle connections are closed
-  // after httplib's keep-alive time-out (5 s), and each read waits at most its read time-out (5 s).
-  const size_t threads = static_cast<size_t>(std::max(1, options.threads));
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_keep_alive_max_count(kKeepAliveRequests);
-  server.set_tcp_nodelay(true);  // small responses: without it delayed ACKs add ~40 ms per keep-alive request
-
+// Every request of `server` goes to `hub`, bodies bounded by `limit` bytes whatever their encoding.
+void install_handlers(httplib::Server& server, HubServer& hub, size_t limit) {
+  server.set_payload_max_length(limit);
   using Handled = httplib::Server::HandlerResponse;
-  const size_t limit = options.max_body_bytes;
   auto too_large = [limit](httplib::Response& res) {
     send_error(res, 413, "",
                "the request body is larger than --max_body_bytes (" + std::to_string(limit) +
@@ -843,6 +768,31 @@ int run_server(const ServeOptions& options) {
         hub.handle(req, res);
         return Handled::Handled;
       }));
+}
+
+}  // namespace
+
+int run_server(const ServeOptions& options) {
+  std::error_code ec;
+  fs::create_directories(options.root, ec);
+  if (ec || !fs::is_directory(options.root))
+    throw UserError("cannot use --root '" + options.root.string() + "': " + ec.message() +
+                    "; give a writable folder");
+  lock_root(options.root);
+  remove_dead_temp_files(options.root);
+  HubServer hub(options);
+  httplib::Server server;
+  // A keep-alive connection holds a worker until it closes (httplib's thread per connection): size the pool
+  // for many concurrent clients, and have a connection yield its worker after kKeepAliveRequests requests
+  // (the last answer says "Connection: close"), so connections waiting for a worker get their turn instead
+  // of timing out behind busy ones (measured on loopback: 256 clients, 32 workers, no time-out of 5 s; with
+  // 1000 requests per connection, the clients beyond the workers timed out). Idle connections are closed
+  // after httplib's keep-alive time-out (5 s), and each read waits at most its read time-out (5 s).
+  const size_t threads = static_cast<size_t>(std::max(1, options.threads));
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_keep_alive_max_count(kKeepAliveRequests);
+  server.set_tcp_nodelay(true);  // small responses: without it delayed ACKs add ~40 ms per keep-alive request
+  install_handlers(server, hub, options.max_body_bytes);
 
   // SIGINT/SIGTERM stop the server cleanly from a waiting thread (not from a signal handler).
   sigset_t signals;
@@ -870,6 +820,57 @@ int run_server(const ServeOptions& options) {
             << std::endl;
   server.listen_after_bind();
   return 0;
+}
+
+struct OfflineServer::Impl {
+  // process_request is protected: httplib's own fuzzer reaches it the same way.
+  struct Server : httplib::Server {
+    using httplib::Server::process_request;
+  };
+  // One connection's bytes, read as a socket would deliver them; what the server writes is kept.
+  struct Connection : httplib::Stream {
+    std::string_view in;
+    std::string out;
+    bool is_readable() const override { return true; }
+    bool is_writable() const override { return true; }
+    ssize_t read(char* ptr, size_t size) override {
+      const size_t n = std::min(size, in.size());
+      std::memcpy(ptr, in.data(), n);
+      in.remove_prefix(n);
+      return static_cast<ssize_t>(n);
+    }
+    ssize_t write(const char* ptr, size_t size) override {
+      out.append(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override {
+      ip = "127.0.0.1";
+      port = 1;
+    }
+    void get_local_ip_and_port(std::string& ip, int& port) const override {
+      ip = "127.0.0.1";
+      port = 2;
+    }
+    socket_t socket() const override { return INVALID_SOCKET; }
+  };
+  explicit Impl(const ServeOptions& options) : hub(options) {
+    install_handlers(server, hub, options.max_body_bytes);
+  }
+  HubServer hub;
+  Server server;
+};
+
+OfflineServer::OfflineServer(const ServeOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+OfflineServer::~OfflineServer() = default;
+
+std::string OfflineServer::answer(std::string_view request) {
+  Impl::Connection connection;
+  connection.in = request;
+  // As httplib's connection loop: requests until one fails or closes, at most kKeepAliveRequests.
+  bool closed = false;
+  for (size_t n = 0; n < kKeepAliveRequests && !closed && !connection.in.empty(); ++n)
+    if (!impl_->server.process_request(connection, /*close_connection=*/false, closed, nullptr)) break;
+  return connection.out;
 }
 
 }  // namespace tinyforge::hub

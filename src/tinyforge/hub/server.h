@@ -3,7 +3,9 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "tinyforge/util/fs.h"
 
@@ -26,5 +28,18 @@ struct ServeOptions {
 
 // Blocks until SIGINT/SIGTERM. Throws UserError when the port cannot be bound or another serve holds --root.
 int run_server(const ServeOptions& options);
+
+// run_server's request handling without the network or the --root lock: the bytes of one connection (one
+// or more HTTP requests) in, the bytes answered out. For the tests and the HTTP fuzzer (tests/fuzz).
+class OfflineServer {
+ public:
+  explicit OfflineServer(const ServeOptions& options);
+  ~OfflineServer();
+  std::string answer(std::string_view request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace tinyforge::hub

@@ -144,9 +144,9 @@ struct ByteLevelPre : PreTokenizer {
 struct PredicateSplit : PreTokenizer {
   std::vector<std::pair<std::function<bool(char32_t)>, SplitBehavior>> steps;
   void pre_tokenize(Pieces& pieces) const override {
-    for (auto& [pred, behavior] : steps)
+    for (const auto& step : steps)  // not a structured binding: clang 14 (the fuzzers) cannot capture one
       split_each(pieces, [&](NormalizedString& s, Pieces& out) {
-        split_by(s, char_matches(s.normalized, pred), behavior, false, out);
+        split_by(s, char_matches(s.normalized, step.first), step.second, false, out);
       });
   }
 };
