@@ -1,6 +1,7 @@
 """The transformers oracle: every forged architecture, at its tiny config and at a scaled config, must load
 with no missing/unexpected/mismatched keys, run forward to finite outputs, round-trip through transformers'
 own save_pretrained byte for byte, and match transformers' own initialisation statistics."""
+import inspect
 import json
 import math
 import os
@@ -72,6 +73,26 @@ def sub(config, name):
     return getattr(config, name, None) or config
 
 
+def _required(model):
+    """The forward pass's parameters without a default (BLIP's VQA head needs pixel_values beside input_ids)."""
+    params = inspect.signature(model.forward).parameters.values()
+    return {p.name for p in params if p.default is inspect.Parameter.empty
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+
+def _dual_encoder(config, model):
+    """Text and image towers side by side (CLIP, OWLv2): the forward pass takes both; an image-token model
+    (LLaVA) would need its image tokens placed in the text instead."""
+    return (hasattr(config, "text_config") and hasattr(config, "vision_config")
+            and not any("image_token" in k for k in config.to_dict())
+            and {"input_ids", "pixel_values"} <= set(inspect.signature(model.forward).parameters))
+
+
+def _image_size(vision):
+    size = getattr(vision, "image_size", 32)  # ResNetConfig has none (fully convolutional): ResNetModelTester's 32
+    return tuple(size) if isinstance(size, (list, tuple)) else (size, size)
+
+
 def make_inputs(model, config, arch):
     """Inputs of the right shapes and dtypes for the architecture's forward pass."""
     g = torch.Generator().manual_seed(0)
@@ -80,23 +101,30 @@ def make_inputs(model, config, arch):
     text = sub(config, "text_config")
     vision = sub(config, "vision_config")
     main = model.main_input_name
-    if main == "input_ids" or "CLIPModel" == arch:
+    required = _required(model)
+    dual = _dual_encoder(config, model)
+    if main == "input_ids" or dual or "input_ids" in required:
         shape = (batch, 3, seq) if "MultipleChoice" in arch else (batch, seq)
         inputs["input_ids"] = torch.randint(0, text.vocab_size, shape, generator=g)
         inputs["attention_mask"] = torch.ones(shape, dtype=torch.long)
         if getattr(config, "is_encoder_decoder", False):
             inputs["decoder_input_ids"] = torch.randint(0, text.vocab_size, (batch, 5), generator=g)
-    if main == "pixel_values" or "CLIPModel" == arch:
-        # resnet: ResNetConfig has no image_size (fully convolutional); use ResNetModelTester's 32.
-        size = getattr(vision, "image_size", 32)
-        inputs["pixel_values"] = torch.randn(batch, getattr(vision, "num_channels", 3), size, size, generator=g)
-    if main == "input_values":
+    if main == "pixel_values" or dual or "pixel_values" in required:
+        inputs["pixel_values"] = torch.randn(batch, getattr(vision, "num_channels", 3), *_image_size(vision),
+                                             generator=g)
+    if main == "input_values" and hasattr(config, "num_mel_bins") and hasattr(config, "max_length"):
+        # a spectrogram transformer (AST): frames x mel bins
+        inputs["input_values"] = torch.randn(batch, config.max_length, config.num_mel_bins, generator=g)
+    elif main == "input_values":
         inputs["input_values"] = torch.randn(batch, 1600, generator=g)
     if main == "input_features":
         frames = 2 * config.max_source_positions
         inputs["input_features"] = torch.randn(batch, config.num_mel_bins, frames, generator=g)
         if getattr(config, "is_encoder_decoder", False) and "AudioClassification" not in arch:
             inputs["decoder_input_ids"] = torch.randint(0, config.vocab_size, (batch, 5), generator=g)
+    for name in ("inputs_embeds", "query_embeds"):
+        if main == name or name in required:
+            inputs[name] = torch.randn(batch, seq, text.hidden_size, generator=g)
     if main == "noise_embeds":
         # A DFlash drafter (MuseGlimmerAssistant): embeddings of one block of tokens to denoise, and the target
         # model's hidden states of the accepted context, one hidden_size slice per layer in target_layer_ids.

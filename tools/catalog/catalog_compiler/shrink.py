@@ -142,14 +142,10 @@ def _lists(d, group, new_scalars):
         elif group == "depth" and _is_int(old_depth) and new_depth != old_depth and len(v) == old_depth:
             out[k] = _cut_per_layer(v, new_depth)
         elif group == "depth" and _is_int(old_depth) and new_depth != old_depth and _layer_indices(k, v, old_depth):
-            # onto the new depth in proportion, distinct ones kept distinct
-            mapped, last = [], -1
-            top = new_depth if max(v) == old_depth else new_depth - 1  # an index of hidden states or of layers
-            for x in v:
-                y = min(max(x * new_depth // old_depth, last + 1), top)
-                mapped.append(y)
-                last = y
-            out[k] = mapped
+            out[k] = _onto_depth(v, old_depth, new_depth)
+        elif group == "depth" and _is_int(old_depth) and new_depth != old_depth and _stage_names(v, old_depth):
+            # a backbone's out_features: "stageN" names the output of layer N
+            out[k] = [f"stage{n}" for n in _onto_depth([int(x[5:]) for x in v], old_depth, new_depth)]
     for k in ("rope_parameters", "rope_scaling"):
         section = (d.get(k) or {}).get("mrope_section") if isinstance(d.get(k), dict) else None
         if group == "width" and isinstance(section, list) and section and all(_is_int(x) for x in section):
@@ -160,6 +156,25 @@ def _lists(d, group, new_scalars):
 def _counts_stages(d, v):
     """A depth that is the number of stages of a per-stage list (Swin's num_layers = len(depths))."""
     return any(isinstance(d.get(k), list) and len(d[k]) == v for k in _STAGE_DEPTH_LISTS)
+
+
+def _onto_depth(indices, old_depth, new_depth):
+    """Sorted layer indices onto the new depth in proportion, distinct ones kept distinct."""
+    mapped, last = [], -1
+    top = new_depth if max(indices) == old_depth else new_depth - 1  # an index of hidden states or of layers
+    for x in indices:
+        y = min(max(x * new_depth // old_depth, last + 1), top)
+        mapped.append(y)
+        last = y
+    return mapped
+
+
+def _stage_names(v, depth):
+    """A list of backbone stage names (`stage1` ... `stage{depth}`), sorted."""
+    if not v or not all(isinstance(x, str) and x.startswith("stage") and x[5:].isdigit() for x in v):
+        return False
+    n = [int(x[5:]) for x in v]
+    return n == sorted(n) and all(1 <= x <= depth for x in n)
 
 
 def _layer_indices(name, v, depth):
