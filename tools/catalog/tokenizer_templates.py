@@ -6,6 +6,9 @@ with a minimal vocabulary by transformers' own code — and writes `src/tinyforg
 the format `src/tinyforge/forge/tokenizer_files.cpp` reads:
 
   description              one line for humans
+  format                   absent for a tokenizer.json template; "ctrl" for CTRLTokenizer, a Python tokenizer
+                           (vocab.json + merges.txt) trained as src/tinyforge/tokenizers/ctrl_bpe.h's pipeline:
+                           such a template has no `tokenizer`
   appended_special_tokens  special tokens added after training, last in the vocabulary (T5's sentinels)
   appended_tokens          plain (non-special, normalized) tokens added after those, on top of the trained
                            vocabulary's default size (Whisper's timestamp tokens)
@@ -74,6 +77,15 @@ def gpt2_converted_backend(transformers):
     original = SimpleNamespace(encoder={eot: 0}, bpe_ranks={}, add_prefix_space=False, add_bos_token=False)
     backend = GPT2Converter(original).converted()
     return transformers.TokenizersBackend(tokenizer_object=backend, bos_token=eot, eos_token=eot, unk_token=eot)
+
+
+def ctrl(transformers):
+    """CTRLTokenizer, a Python tokenizer, from a minimal vocab.json ({"<unk>": 0}) and an empty merges.txt: the
+    forge trains it as the pipeline src/tinyforge/tokenizers/ctrl_bpe.h expresses it in ("format": "ctrl")."""
+    with tempfile.TemporaryDirectory() as directory:  # read by __init__
+        Path(directory, "vocab.json").write_text('{"<unk>": 0}', encoding="utf-8")
+        Path(directory, "merges.txt").write_text("#version: 0.2\n", encoding="utf-8")
+        return transformers.CTRLTokenizer(str(Path(directory, "vocab.json")), str(Path(directory, "merges.txt")))
 
 
 def whisper_specials():
@@ -160,6 +172,11 @@ FAMILIES = [
     Family("XLMRobertaTokenizer", "xlm_roberta",
            "Unigram, XLM-RoBERTa-like: WhitespaceSplit + Metaspace, <s> A </s></s> B </s>",
            lambda t: t.XLMRobertaTokenizer(), {"corpus_files": LATIN_CORPUS}),
+    # A Python tokenizer (no tokenizer.json): the template is its tokenizer_config.json and forge options.
+    Family("CTRLTokenizer", "ctrl",
+           "BPE over \\S+\\n? words, CTRL-like: vocab.json names non-final pieces with '@@' (merges.txt uses "
+           "'</w>' word ends), <unk>, no special tokens added",
+           ctrl, {"format": "ctrl", "limit_alphabet": 150}),
     Family("TokenizersBackend", "tokenizers_backend",
            "byte-level BPE, what transformers' GPT2Converter writes (a generic TokenizersBackend repository): "
            "<|endoftext|> as bos/eos/unk, ByteLevel post-processor",
@@ -177,9 +194,6 @@ PRESERVED = {
 # tokenizers backend, so there is no tokenizer.json pipeline to build, and the files it loads (vocab.json +
 # merges.txt, vocab.txt, emoji.json) are not what the forge writes.
 SKIPPED = {
-    # BPE over `\S+\n?` words whose vocabulary marks non-final pieces with "@@" (the merges use "</w>"); HF
-    # tokenizers' BPE has word-end suffixes and continuing prefixes but no continuing suffix.
-    "CTRLTokenizer": "Python-only (vocab.json + merges.txt); '@@' continuation marks have no tokenizers model",
     # Moses tokenization (sacremoses, aggressive dash splits, escaping) before a '@@'-style BPE.
     "BioGptTokenizer": "Python-only (vocab.json + merges.txt); Moses pre-tokenization (sacremoses) and '@@' BPE",
     # jieba word segmentation (rjieba) then a greedy longest-match WordPiece without '##' over vocab.txt.
@@ -201,12 +215,16 @@ def zero_post_processor_ids(pp):
         zero_post_processor_ids(sub)
 
 
-def saved_tokenizer_config(tok):
+# What save_pretrained writes besides tokenizer_config.json, per template format.
+SAVED_FILES = {None: ["tokenizer.json"], "ctrl": ["merges.txt", "vocab.json"]}
+
+
+def saved_tokenizer_config(tok, files):
     with tempfile.TemporaryDirectory() as directory:
         tok.save_pretrained(directory)
         names = sorted(os.listdir(directory))
-        if names != ["tokenizer.json", "tokenizer_config.json"]:
-            raise SystemExit(f"{type(tok).__name__}: save_pretrained wrote {names}, not a tokenizer.json repository")
+        if names != sorted(files + ["tokenizer_config.json"]):
+            raise SystemExit(f"{type(tok).__name__}: save_pretrained wrote {names}, not {files} + tokenizer_config.json")
         return json.loads(Path(directory, "tokenizer_config.json").read_text(encoding="utf-8"))
 
 
@@ -214,6 +232,12 @@ def compile_family(family, transformers):
     tok = family.build(transformers)
     if type(tok).__name__ != family.tokenizer_class:
         raise SystemExit(f"{family.tokenizer_class}: built a {type(tok).__name__}")
+    template_format = family.options.get("format")
+    if template_format is not None:  # a Python tokenizer: no pipeline to take from transformers
+        config = saved_tokenizer_config(tok, SAVED_FILES[template_format])
+        config.pop("model_max_length", None)
+        template = {"description": family.description, **family.options, "tokenizer_config": config}
+        return json.dumps(template, indent=2, ensure_ascii=False) + "\n"
     tokenizer = json.loads(tok.backend_tokenizer.to_str())
     appended = {"appended_special_tokens": [], "appended_tokens": []}
     kept = []
@@ -242,7 +266,7 @@ def compile_family(family, transformers):
         model["unk_id"] = pieces.index(unk) if unk in pieces else None
     else:
         raise SystemExit(f"{family.tokenizer_class}: a {model['type']} model cannot be retrained")
-    config = saved_tokenizer_config(tok)
+    config = saved_tokenizer_config(tok, SAVED_FILES[None])
     config.pop("model_max_length", None)
     template = {"description": family.description}
     template.update((key, tokens) for key, tokens in appended.items() if tokens)

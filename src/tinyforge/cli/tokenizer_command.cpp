@@ -1,11 +1,13 @@
 // cli/tokenizer_command: `tinyforge tokenizer encode|decode` over a tokenizer.json (train/retrain plug in
 // below).
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
 
 #include "tinyforge/cli/command.h"
+#include "tinyforge/tokenizers/ctrl_bpe.h"
 #include "tinyforge/tokenizers/tokenizer.h"
 
 namespace tinyforge::cli {
@@ -31,6 +33,16 @@ OJson encoding_json(const Encoding& e) {
     j["overflowing"] = o;
   }
   return j;
+}
+
+// A tokenizer.json, or a repository folder: its tokenizer.json, else the vocab.json + merges.txt of a
+// CTRLTokenizer (a Python tokenizer without tokenizer.json, tokenizers/ctrl_bpe.h).
+Tokenizer load_tokenizer(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(path)) return Tokenizer::from_file(path);
+  if (fs::exists(fs::path(path) / "tokenizer.json"))
+    return Tokenizer::from_file(fs::path(path) / "tokenizer.json");
+  return tokenizers::ctrl_tokenizer_from_folder(path);
 }
 
 std::string dump(const OJson& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
@@ -224,7 +236,7 @@ int run_jsonl(const Tokenizer& tok, const EncodeOptions& o) {
 }
 
 int run_encode(const EncodeOptions& o) {
-  Tokenizer tok = Tokenizer::from_file(o.tokenizer_path);
+  Tokenizer tok = load_tokenizer(o.tokenizer_path);
   apply_flags(tok, o);
   if (!o.jsonl.empty()) return run_jsonl(tok, o);
   std::vector<std::string> texts = o.texts;
@@ -267,9 +279,12 @@ Subcommand add_tokenizer_command(CLI::App& app) {
 
   auto enc = std::make_shared<EncodeOptions>();
   CLI::App* encode = group->add_subcommand("encode", "Print the token ids of TEXT (or JSON with --json)");
-  encode->add_option("tokenizer_json", enc->tokenizer_path, "tokenizer.json to use")
+  encode
+      ->add_option("tokenizer_json", enc->tokenizer_path,
+                   "tokenizer.json to use, or a repository folder (its tokenizer.json, or a CTRLTokenizer's "
+                   "vocab.json + merges.txt)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingPath);
   encode->add_option("text", enc->texts, "Text(s) to encode");
   encode->add_option("--pair", enc->pair, "Second sequence of a pair")->each([enc](const std::string&) {
     enc->has_pair = true;

@@ -11,6 +11,7 @@
 
 #include "tinyforge/catalog/catalog.h"
 #include "tinyforge/tokenizers/corpus/default_corpus.h"
+#include "tinyforge/tokenizers/ctrl_bpe.h"
 #include "tinyforge/tokenizers/ordered_json.h"
 #include "tinyforge/tokenizers/trainers/retrain.h"
 #include "tinyforge/util/cache.h"
@@ -25,8 +26,17 @@ constexpr size_t kTargetVocabSize = 1024;  // create_dummy_models' TARGET_VOCAB_
 // int(1e30): what transformers writes as model_max_length when a tokenizer has no length limit.
 constexpr const char* kNoLengthLimit = "1000000000000000019884624838656";
 
+// A CTRL template ("format": "ctrl") is trained as the pipeline tokenizers/ctrl_bpe.h expresses it in.
+bool ctrl_format(const tk::OJson& tmpl) { return tmpl.value("format", "") == "ctrl"; }
+
+tk::OJson pipeline_of(const tk::OJson& tmpl) {
+  return ctrl_format(tmpl) ? tk::ctrl_pipeline(tmpl.at("tokenizer_config").at("unk_token").get<std::string>())
+                           : tmpl.at("tokenizer");
+}
+
 // A byte-pair / WordPiece / WordLevel template retrained on the embedded corpus.
 tk::Tokenizer retrain_template(const tk::OJson& tmpl, size_t vocab_size) {
+  const tk::OJson pipeline = pipeline_of(tmpl);
   tr::RetrainOptions options;
   options.vocab_size = vocab_size;
   if (tmpl.value("byte_fallback_pieces", false))
@@ -42,7 +52,7 @@ tk::Tokenizer retrain_template(const tk::OJson& tmpl, size_t vocab_size) {
   // The corpus has thousands of distinct characters; a character-level alphabet is capped so merges get room,
   // and capped harder when the vocabulary asked for is small.
   if (tmpl.contains("limit_alphabet")) {
-    const size_t fixed = tmpl["tokenizer"]["added_tokens"].size() + options.reserved_tokens.size();
+    const size_t fixed = pipeline["added_tokens"].size() + options.reserved_tokens.size();
     const size_t room = vocab_size > fixed ? (vocab_size - fixed) / 4 : 0;
     options.limit_alphabet = std::min(tmpl["limit_alphabet"].get<size_t>(), std::max<size_t>(16, room));
   }
@@ -53,7 +63,7 @@ tk::Tokenizer retrain_template(const tk::OJson& tmpl, size_t vocab_size) {
           ? tk::corpus::default_corpus_lines(tmpl["corpus_files"].get<std::vector<std::string>>())
           : tk::corpus::default_corpus_lines();
   try {
-    return tr::retrain(tmpl.at("tokenizer"), lines, options);
+    return tr::retrain(pipeline, lines, options);
   } catch (const tk::TokenizerError& e) {
     std::string reserved;
     if (const size_t appended = options.appended_special_tokens.size() + options.appended_tokens.size())
@@ -136,20 +146,40 @@ std::shared_ptr<const TinyTokenizer> train_template(const std::string& name, siz
     const std::string key =
         "retrained tokenizer.json: " + name + ", vocab_size " + std::to_string(vocab_size);
     std::optional<std::string> text = cache.get(key);
+    std::optional<tk::Tokenizer> trained;
     if (text) {
       try {
-        out->vocab = tk::Tokenizer::from_json(*text).get_vocab(true);
+        trained = tk::Tokenizer::from_json(*text);
       } catch (const std::exception&) {
         text.reset();  // intact bytes this build cannot read: train again
       }
     }
     if (!text) {
-      tk::Tokenizer trained = retrain_template(tmpl, vocab_size);
-      out->vocab = trained.get_vocab(true);
-      text = trained.to_json(/*pretty=*/true);
+      trained = retrain_template(tmpl, vocab_size);
+      text = trained->to_json(/*pretty=*/true);
       cache.put(key, *text);
     }
-    out->files["tokenizer.json"] = std::move(*text);
+    if (ctrl_format(tmpl)) {
+      tk::CtrlFiles ctrl;
+      try {
+        ctrl = tk::ctrl_files(*trained);
+      } catch (const tk::TokenizerError& e) {
+        throw UserError("cannot write a CTRL tokenizer of vocab_size " + std::to_string(vocab_size) + ": " +
+                        e.what() + "; set another vocab_size");
+      }
+      const Json vocab = Json::parse(ctrl.vocab.dump());  // sorted by token, as save_pretrained writes it
+      for (const auto& [token, id] : vocab.items()) out->vocab.emplace(token, id.get<uint32_t>());
+      out->files["vocab.json"] = py_json_dumps(vocab, {2, /*ensure_ascii=*/false}) + "\n";
+      out->files["merges.txt"] = std::move(ctrl.merges_txt);
+      // save_pretrained lists the added tokens under their ids in this vocabulary.
+      Json by_id = Json::object();
+      for (const auto& [id, token] : out->tokenizer_config.at("added_tokens_decoder").items())
+        by_id[std::to_string(out->vocab.at(token.at("content").get<std::string>()))] = token;
+      out->tokenizer_config["added_tokens_decoder"] = by_id;
+    } else {
+      out->vocab = trained->get_vocab(true);
+      out->files["tokenizer.json"] = std::move(*text);
+    }
   }
   out->generation_config = token_ids_in(
       Json::parse(tmpl.value("generation_config", tk::OJson::object()).dump()), out->vocab, name);
