@@ -234,7 +234,8 @@ struct ConnectionLoop::Impl {
           uint64_t count;
           [[maybe_unused]] const ssize_t r = ::read(wake_fd, &count, sizeof count);
           take_back();
-        } else if (auto it = connections.find(fd); it != connections.end()) {
+        } else if (auto it = connections.find(fd);
+                   it != connections.end() && it->second->phase != Phase::Busy) {
           receive(*it->second);
         }
       }
@@ -256,9 +257,9 @@ struct ConnectionLoop::Impl {
       }
       const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) return;  // EAGAIN, or an error of that one connection
+      // Small answers: without it delayed ACKs add ~40 ms per keep-alive request.
       const int one = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-                   sizeof one);  // else delayed ACKs add ~40 ms per answer
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       auto c = std::make_unique<Connection>();
       c->fd = fd;
       connections.emplace(fd, std::move(c));
@@ -377,7 +378,8 @@ struct ConnectionLoop::Impl {
     size_t line_end = head.find("\r\n");
     const std::string_view line = head.substr(0, line_end);
     const size_t s1 = line.find(' '), s2 = line.rfind(' ');
-    if (s1 == std::string_view::npos || s2 == s1 || line.substr(s2 + 1).rfind("HTTP/1.", 0) != 0)
+    if (s1 == std::string_view::npos || s2 == s1 || line.substr(s2 + 1).rfind("HTTP/1.", 0) != 0 ||
+        line.find('\n') != std::string_view::npos)
       return Failure{400, "malformed request line"};
     req.method = std::string(line.substr(0, s1));
     req.target = std::string(line.substr(s1 + 1, s2 - s1 - 1));
@@ -391,7 +393,8 @@ struct ConnectionLoop::Impl {
       if (++lines > kMaxHeaderLines)
         return Failure{431, "the request has more than " + std::to_string(kMaxHeaderLines) + " header lines"};
       const size_t colon = h.find(':');
-      if (colon == 0 || colon == std::string_view::npos || h[0] == ' ' || h[0] == '\t')
+      if (colon == 0 || colon == std::string_view::npos || h[0] == ' ' || h[0] == '\t' ||
+          h.find_first_of("\r\n") != std::string_view::npos)
         return Failure{400, "malformed header line"};
       const std::string_view name = h.substr(0, colon), value = trim(h.substr(colon + 1));
       if (iequals(name, "Content-Length")) {
