@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -696,6 +697,10 @@ void remove_dead_temp_files(const fs::path& root) {
 
 // httplib's request handling, without its connection loop (hub/connections reads the requests).
 struct RequestServer : httplib::Server {
+  // httplib streams a content provider's answer only while its own listening socket is valid (else it takes
+  // the server for shutting down and sends headers without the body); it has none here, so a stand-in that
+  // is never a descriptor (stop() is never called).
+  RequestServer() { svr_sock_ = std::numeric_limits<int>::max(); }
   using httplib::Server::process_request;  // protected: httplib's own fuzzer reaches it the same way
 };
 
