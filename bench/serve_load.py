@@ -5,8 +5,8 @@
 `--clients` keep-alive clients send GETs back to back (model info, a config.json from memory, a
 model.safetensors streamed from disk, in turn), each request with a 5 s time-out; meanwhile `--slow` clients
 misbehave: a quarter trickle a request head (a header line every 2 s), a quarter trickle a PUT body (a byte a
-second), a quarter open connections and send nothing, a quarter read a large answer and stop reading. Each
-slow client reconnects when serve closes it. Reports the well-behaved clients' requests/s, p50/p99 latency,
+second), a quarter open connections and send nothing, a quarter ask for the weights 64 times and read nothing.
+Each slow client reconnects when serve closes it (the last round may outlast the run). Reports the well-behaved clients' requests/s, p50/p99 latency,
 errors and time-outs (which must be 0), what the slow clients were answered, and serve's RSS: the largest in
 the first and the last quarter of the run (flat memory: about equal).
 """
@@ -73,42 +73,58 @@ async def well_behaved(port, paths, end, stats):
         writer.close()
 
 
+async def answered_within(reader, seconds):
+    """The status of what serve sends within `seconds` ("closed" when it closes without an answer), or None."""
+    try:
+        data = await asyncio.wait_for(reader.read(4096), seconds)
+    except asyncio.TimeoutError:
+        return None
+    except OSError:
+        return "closed"
+    return data.split(b" ", 2)[1].decode() if data.startswith(b"HTTP/") else "closed"
+
+
 async def slow(port, kind, end, outcome):
-    """One misbehaving client, reconnecting whenever serve closes it; what it was answered goes to outcome."""
+    """One misbehaving client, reconnecting whenever serve closes it; what serve did goes to outcome."""
     while time.monotonic() < end:
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
         except OSError:
             await asyncio.sleep(0.5)
             continue
+        started = time.monotonic()
+        status = None
         try:
             if kind == "head":
                 writer.write(f"GET /api/models/{REPO} HTTP/1.1\r\n".encode())
                 for n in range(100):
-                    await asyncio.sleep(2)
+                    if status := await answered_within(reader, 2):
+                        break
                     writer.write(f"X-Slow-{n}: {n}\r\n".encode())
-                    await writer.drain()
             elif kind == "body":
                 writer.write((f"PUT /api/models/{REPO}/commit/main HTTP/1.1\r\nHost: bench\r\n"
                               f"Authorization: Bearer {TOKEN}\r\nContent-Length: 1000000\r\n\r\n").encode())
                 for _ in range(100):
-                    await asyncio.sleep(1)
+                    if status := await answered_within(reader, 1):
+                        break
                     writer.write(b"x")
-                    await writer.drain()
             elif kind == "idle":
-                await asyncio.wait_for(reader.read(1), end - time.monotonic() + 1)
-            else:  # asks for the weights many times over and reads none of it
+                status = await answered_within(reader, 60)
+            else:  # asks for the weights many times over, then reads nothing until serve gives up on it
                 for _ in range(64):
                     writer.write(f"GET /{REPO}/resolve/main/model.safetensors HTTP/1.1\r\nHost: b\r\n\r\n".encode())
-                await writer.drain()
-                await asyncio.sleep(end - time.monotonic() + 1)
-        except (OSError, asyncio.TimeoutError):
-            pass
-        try:
-            data = await asyncio.wait_for(reader.read(4096), 1)
-            outcome.append(f"{kind}: {data.split(b' ', 2)[1].decode() if data else 'closed'}")
-        except (OSError, asyncio.TimeoutError, IndexError):
-            outcome.append(f"{kind}: closed")
+                await asyncio.sleep(20)
+                try:
+                    while await asyncio.wait_for(reader.read(1 << 20), 5):
+                        pass
+                    status = "cut off"
+                except asyncio.TimeoutError:
+                    status = "still open"
+                except OSError:
+                    status = "cut off"
+        except OSError:
+            status = "closed"
+        outcome.append(f"{kind}: {status} after {time.monotonic() - started:.0f} s")
         writer.close()
 
 
@@ -120,10 +136,14 @@ async def load(port, clients, slow_clients, seconds, sample):
     kinds = ["head", "body", "idle", "stalled"]
     tasks = [well_behaved(port, paths[i % 3:] + paths[:i % 3], end, stats) for i in range(clients)]
     tasks += [slow(port, kinds[i % 4], end, outcome) for i in range(slow_clients)]
-    tasks.append(sample(end))
     start = time.monotonic()
-    await asyncio.gather(*tasks)
-    return stats, outcome, time.monotonic() - start
+
+    async def timed():
+        await asyncio.gather(*tasks[:clients])
+        return time.monotonic() - start
+
+    elapsed, *_ = await asyncio.gather(timed(), *tasks[clients:], sample(end))
+    return stats, outcome, elapsed
 
 
 def main():
@@ -162,7 +182,7 @@ def main():
     for o in outcome:
         counts[o] = counts.get(o, 0) + 1
     print(f"machine: {os.cpu_count()} cores, load {' '.join(Path('/proc/loadavg').read_text().split()[:3])}; "
-          f"serve --threads {args.threads}; {args.clients} keep-alive clients + {args.slow} slow, {elapsed:.1f} s")
+          f"serve --threads {args.threads}; {args.clients} keep-alive clients for {elapsed:.1f} s + {args.slow} slow")
     print(f"well-behaved: {len(latency)} answers, {len(latency) / elapsed:.0f} requests/s, "
           f"p50 {statistics.median(latency) * 1000:.1f} ms, p99 {latency[int(len(latency) * 0.99)] * 1000:.1f} ms, "
           f"max {latency[-1] * 1000:.0f} ms, errors {len(stats['errors'])}, time-outs {stats['timeouts']}")

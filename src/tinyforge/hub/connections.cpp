@@ -102,12 +102,20 @@ void address(int fd, bool peer, std::string& ip, int& port) {
   ip = text;
 }
 
-// What a worker answers on: the request from memory, the answer to the socket. A write waits for the
-// client at most kSendStallSeconds without progress and must keep the minimum rate after the grace, so a
-// client that stops reading (or reads a byte now and then) cannot hold a worker.
+// Answer bytes the socket could not take at once are kept for the event thread to send, up to these
+// bounds; only beyond them does a worker wait for its client.
+constexpr size_t kMaxPendingPerConnection = 1 << 20;
+constexpr uint64_t kMaxPendingTotal = 128u << 20;
+
+// What a worker answers on: the request from memory, the answer to the socket. What the socket does not take
+// at once goes to `pending` (sent by the event thread once the worker is done), so a client that reads slowly
+// or not at all holds no worker for an answer of up to kMaxPendingPerConnection beyond the socket's buffer.
+// Beyond that the worker waits, at most kSendStallSeconds without progress and keeping the minimum rate after
+// the grace, so it is held for seconds at most.
 class WorkerStream : public httplib::Stream {
  public:
-  WorkerStream(int fd, std::string_view request) : fd_(fd), in_(request) {}
+  WorkerStream(int fd, std::string_view request, std::string& pending, std::atomic<uint64_t>& pending_total)
+      : fd_(fd), in_(request), pending_(pending), pending_total_(pending_total) {}
   bool is_readable() const override { return true; }
   bool is_writable() const override { return true; }
   ssize_t read(char* ptr, size_t size) override {
@@ -117,25 +125,20 @@ class WorkerStream : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
   ssize_t write(const char* ptr, size_t size) override {
-    size_t done = 0;
-    while (done < size) {
-      const ssize_t n = ::send(fd_, ptr + done, size - done, MSG_NOSIGNAL);
-      if (n > 0) {
-        done += static_cast<size_t>(n);
-        sent_ += static_cast<uint64_t>(n);
-        progress_ = Clock::now();
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (seconds_since(progress_) > kSendStallSeconds || behind_minimum_rate(seconds_since(start_), sent_))
-          return -1;
-        pollfd p{fd_, POLLOUT, 0};
-        ::poll(&p, 1, 1000);
-      } else {
-        return -1;
-      }
+    std::string_view data(ptr, size);
+    if (pending_.empty() && !send_some(data, false)) return -1;
+    if (data.empty()) return static_cast<ssize_t>(size);
+    const bool fits = pending_.size() + data.size() <= kMaxPendingPerConnection;
+    if (fits && pending_total_.fetch_add(data.size()) + data.size() <= kMaxPendingTotal) {
+      pending_.append(data);
+      return static_cast<ssize_t>(size);
     }
-    return static_cast<ssize_t>(size);
+    if (fits) pending_total_ -= data.size();  // over the total after all
+    std::string_view earlier = pending_;
+    const bool sent = send_some(earlier, true) && send_some(data, true);
+    pending_total_ -= pending_.size();
+    pending_.clear();
+    return sent ? static_cast<ssize_t>(size) : -1;
   }
   void get_remote_ip_and_port(std::string& ip, int& port) const override { address(fd_, true, ip, port); }
   void get_local_ip_and_port(std::string& ip, int& port) const override { address(fd_, false, ip, port); }
@@ -143,13 +146,38 @@ class WorkerStream : public httplib::Stream {
   socket_t socket() const override { return INVALID_SOCKET; }
 
  private:
+  // Sends from the front of `data` what the socket takes; with `wait`, all of it, within the deadlines.
+  bool send_some(std::string_view& data, bool wait) {
+    while (!data.empty()) {
+      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        data.remove_prefix(static_cast<size_t>(n));
+        sent_ += static_cast<uint64_t>(n);
+        progress_ = Clock::now();
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (!wait) return true;
+        if (seconds_since(progress_) > kSendStallSeconds || behind_minimum_rate(seconds_since(start_), sent_))
+          return false;
+        pollfd p{fd_, POLLOUT, 0};
+        ::poll(&p, 1, 1000);
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
   int fd_;
   std::string_view in_;
+  std::string& pending_;
+  std::atomic<uint64_t>& pending_total_;
   uint64_t sent_ = 0;
   Clock::time_point start_ = Clock::now(), progress_ = start_;
 };
 
-enum class Phase { Idle, Head, Body, Busy, Linger };
+enum class Phase { Idle, Head, Body, Busy, Write, Linger };
 enum class Framing { Length, Chunked, UntilEof };
 enum class Chunk { Size, Data, DataEnd, Trailer };
 
@@ -159,6 +187,9 @@ struct Connection {
   Clock::time_point since = Clock::now();  // when the phase began
   std::string in;                          // received and not yet taken into a request
   std::string request;                     // the request being read: head (without Expect), raw body
+  std::string out;                         // the end of an answer the socket has not taken yet
+  Clock::time_point out_progress;
+  uint64_t out_sent = 0;
   Framing framing = Framing::Length;
   Chunk chunk = Chunk::Size;
   uint64_t remaining = 0;   // body bytes (Length) or bytes of the current chunk (Chunked) still to come
@@ -213,9 +244,9 @@ struct ConnectionLoop::Impl {
     ::close(wake_fd);
   }
 
-  void watch(int fd) {
+  void watch(int fd, uint32_t events = EPOLLIN) {
     epoll_event e{};
-    e.events = EPOLLIN;
+    e.events = events;
     e.data.fd = fd;
     ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &e);
   }
@@ -236,7 +267,10 @@ struct ConnectionLoop::Impl {
           take_back();
         } else if (auto it = connections.find(fd);
                    it != connections.end() && it->second->phase != Phase::Busy) {
-          receive(*it->second);
+          if (it->second->phase == Phase::Write)
+            flush(*it->second);
+          else
+            receive(*it->second);
         }
       }
       if (seconds_since(last_scan) * 1000 >= kTickMs) {
@@ -543,7 +577,7 @@ struct ConnectionLoop::Impl {
         c = queue.front();
         queue.pop_front();
       }
-      WorkerStream stream(c->fd, c->request);
+      WorkerStream stream(c->fd, c->request, c->out, pending_total);
       bool closed = false;
       const bool close = c->close_after || c->served + 1 >= kKeepAliveRequests;
       c->keep = handling.process(stream, close, closed) && !closed && !close;
@@ -556,7 +590,8 @@ struct ConnectionLoop::Impl {
     }
   }
 
-  // Connections whose answer was written: idle again (or closing), their request's memory freed.
+  // Connections whose worker is done: the rest of the answer to send, or idle again (or closing), their
+  // request's memory freed.
   void take_back() {
     std::vector<Connection*> back;
     {
@@ -569,15 +604,47 @@ struct ConnectionLoop::Impl {
       std::string().swap(c->request);
       ++c->served;
       c->close_after = false;
-      watch(c->fd);
-      if (!c->keep) {
-        linger(*c);
+      if (c->out.empty()) {
+        answered(*c);
         continue;
       }
-      c->phase = Phase::Idle;
-      c->since = Clock::now();
-      if (auto f = advance(*c)) fail(*c, *f);  // a request sent before the answer came
+      c->phase = Phase::Write;
+      c->since = c->out_progress = Clock::now();
+      c->out_sent = 0;
+      watch(c->fd, EPOLLOUT);
     }
+  }
+
+  // The answer is sent: read the next request, or close.
+  void answered(Connection& c) {
+    watch(c.fd);
+    if (!c.keep) return linger(c);
+    c.phase = Phase::Idle;
+    c.since = Clock::now();
+    if (auto f = advance(c)) fail(c, *f);  // a request sent before the answer came
+  }
+
+  void flush(Connection& c) {
+    while (!c.out.empty()) {
+      const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n <= 0) return drop(c);
+      c.out.erase(0, static_cast<size_t>(n));
+      pending_total -= static_cast<uint64_t>(n);
+      c.out_sent += static_cast<uint64_t>(n);
+      c.out_progress = Clock::now();
+    }
+    std::string().swap(c.out);
+    unwatch(c.fd);
+    answered(c);
+  }
+
+  // Closes a connection whose answer cannot be sent.
+  void drop(Connection& c) {
+    pending_total -= c.out.size();
+    c.out.clear();
+    close_connection(c);
   }
 
   void enforce_deadlines() {
@@ -587,6 +654,9 @@ struct ConnectionLoop::Impl {
       const double t = seconds_since(c.since);
       if (c.phase == Phase::Idle && t > kIdleSeconds) expired.push_back({&c, std::nullopt});
       if (c.phase == Phase::Linger && t > kLingerSeconds) expired.push_back({&c, std::nullopt});
+      if (c.phase == Phase::Write &&
+          (seconds_since(c.out_progress) > kSendStallSeconds || behind_minimum_rate(t, c.out_sent)))
+        expired.push_back({&c, std::nullopt});
       if (c.phase == Phase::Head && t > kHeadSeconds)
         expired.push_back({&c, Failure{408, "the request head did not arrive within " +
                                                 std::to_string(static_cast<int>(kHeadSeconds)) + " s"}});
@@ -597,7 +667,7 @@ struct ConnectionLoop::Impl {
       if (f)
         fail(*c, *f);
       else
-        close_connection(*c);
+        drop(*c);
     }
   }
 
@@ -609,6 +679,7 @@ struct ConnectionLoop::Impl {
   uint64_t body_budget = 0, body_buffered = 0;
   std::unordered_map<int, std::unique_ptr<Connection>> connections;
   std::atomic<bool> stop_requested{false};
+  std::atomic<uint64_t> pending_total{0};  // bytes in the connections' `out`
 
   std::mutex mutex;
   std::condition_variable ready;
