@@ -796,6 +796,42 @@ def test_idle_keep_alive_connections_hold_no_worker(tmp_path):
         server.stop()
 
 
+def test_clients_that_stop_reading_hold_no_worker(tmp_path):
+    """Twice as many clients as workers ask for a streamed file 20 times each and read nothing: a well-behaved
+    client is answered at once meanwhile (the answers the sockets cannot take wait in serve's event thread,
+    not in a worker), and serve closes each stalled connection after its 10 s send deadline."""
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "2")
+    data = os.urandom(300_000)  # over the 64 KB answered from memory: streamed from disk
+    try:
+        assert create_repo(server.url, "me/s") == 200
+        oid = lfs_upload(server.url, "me/s", data)
+        status, out = commit_lines(server.url, "me/s", [
+            {"key": "lfsFile", "value": {"path": "w.safetensors", "algo": "sha256", "oid": oid, "size": len(data)}}])
+        assert status == 200, out
+        get = b"GET /me/s/resolve/main/w.safetensors HTTP/1.1\r\nHost: x\r\n\r\n"
+        stalled = []
+        for _ in range(4):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            sock.sendall(get * 20)
+            stalled.append(sock)
+        start = time.monotonic()
+        time.sleep(1)
+        for _ in range(3):
+            asked = time.monotonic()
+            status, body, _ = request(f"{server.url}/me/s/resolve/main/w.safetensors")
+            assert status == 200 and body == data and time.monotonic() - asked < 2
+        time.sleep(max(0.0, start + 13 - time.monotonic()))  # past the send deadline
+        for sock in stalled:
+            received = 0
+            while chunk := sock.recv(1 << 20):  # what serve sent before it gave up, then the end
+                received += len(chunk)
+            assert received < 20 * len(data)
+            sock.close()
+    finally:
+        server.stop()
+
+
 def test_range_requests_follow_rfc_9110(tmp_path):
     server = Server(tmp_path / "root", "--token", TOKEN)
     try:
