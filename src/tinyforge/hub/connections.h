@@ -16,7 +16,7 @@ constexpr size_t kKeepAliveRequests = 1000;
 // An idle keep-alive connection is closed after this long.
 constexpr int kIdleSeconds = 5;
 
-// A request body (and an answer, see below) may come slowly for kBodyGraceSeconds; after that it must
+// A request body (and an answer on its way out) may move slowly for kBodyGraceSeconds; after that it must
 // average kMinBodyBytesPerSecond, so a trickling client holds its buffers for seconds, not hours.
 constexpr int kBodyGraceSeconds = 10;
 constexpr int kMinBodyBytesPerSecond = 64 * 1024;
