@@ -40,13 +40,13 @@ def free_port():
 
 
 class Server:
-    def __init__(self, root, *extra):
+    def __init__(self, root, *extra, preexec_fn=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(Path(root).parent / f"serve-{self.port}.log", "w+")
         self.proc = subprocess.Popen(
             [str(tinyforge_binary()), "serve", "--root", str(root), "--port", str(self.port), *extra],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
@@ -791,6 +791,40 @@ def test_idle_keep_alive_connections_hold_no_worker(tmp_path):
             r = conn.getresponse()
             r.read()
             assert r.status == 200
+    finally:
+        [conn.close() for conn in idle]
+        server.stop()
+
+
+def test_open_connections_are_capped_by_evicting_the_longest_idle(tmp_path):
+    """With a descriptor limit of 100, serve keeps at most 32 connections open (the rest of the limit is for
+    its workers' files): 40 idle keep-alive connections do not keep a new client out, the ones idle the longest
+    are closed to make room, and the most recent ones still work."""
+    import resource
+
+    def limit_descriptors():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
+
+    server = Server(tmp_path / "root", "--threads", "2", preexec_fn=limit_descriptors)
+    idle = []
+    try:
+        for _ in range(40):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+            conn.request("GET", "/api/whoami-v2")
+            r = conn.getresponse()
+            r.read()
+            assert r.status == 401
+            idle.append(conn)
+        start = time.monotonic()
+        assert request(f"{server.url}/api/whoami-v2")[0] == 401
+        assert time.monotonic() - start < 2
+        time.sleep(0.3)
+        readable = select.select([conn.sock for conn in idle], [], [], 0)[0]  # closed by serve (end of stream)
+        assert all(sock.recv(1) == b"" for sock in readable)
+        closed = [i for i, conn in enumerate(idle) if conn.sock in readable]
+        assert len(closed) >= 9 and closed == list(range(len(closed))), closed  # 41 opened, 32 kept: the oldest go
+        idle[-1].request("GET", "/api/whoami-v2")
+        assert idle[-1].getresponse().status == 401
     finally:
         [conn.close() for conn in idle]
         server.stop()
