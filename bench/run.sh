@@ -4,6 +4,7 @@
 #   bench/run.sh tokenizers-train   tinyforge tokenizer train vs HF tokenizers trainers (single-threaded)
 #   bench/run.sh inputs   tinyforge inputs vs optimum's generate_dummy_inputs
 #   bench/run.sh serve-wrk        wrk load on serve's resolve requests (req/s, p99, errors)
+#   bench/run.sh serve-load       256 keep-alive clients + 32 slow ones on serve (errors, p99, memory)
 #   bench/run.sh serve-snapshots  concurrent snapshot_downloads of every forged repository from serve
 #   bench/run.sh serve-from-pretrained  from_pretrained of N models via serve vs the HF cache vs local folders
 set -euo pipefail
@@ -22,7 +23,8 @@ case "${1:-forge}" in
   tokenizers-train) "$venv/bin/python" bench/tokenizers_train.py --bin build/release/tinyforge ;;
   inputs) "$venv/bin/python" bench/inputs_vs_optimum.py --bin build/release/tinyforge ;;
   serve-wrk) bench/serve_wrk.sh ;;
+  serve-load) "$venv/bin/python" bench/serve_load.py --bin build/release/tinyforge ;;
   serve-snapshots) "$venv/bin/python" bench/serve_snapshots.py --bin build/release/tinyforge ;;
   serve-from-pretrained) "$venv/bin/python" bench/serve_from_pretrained.py --bin build/release/tinyforge ;;
-  *) echo "unknown benchmark '$1' (known: forge, tokenizers-train, inputs, serve-wrk, serve-snapshots, serve-from-pretrained)" >&2; exit 2 ;;
+  *) echo "unknown benchmark '$1' (known: forge, tokenizers-train, inputs, serve-wrk, serve-load, serve-snapshots, serve-from-pretrained)" >&2; exit 2 ;;
 esac

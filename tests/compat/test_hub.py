@@ -6,6 +6,7 @@ import http.client
 import http.server
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -39,13 +40,13 @@ def free_port():
 
 
 class Server:
-    def __init__(self, root, *extra):
+    def __init__(self, root, *extra, preexec_fn=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(Path(root).parent / f"serve-{self.port}.log", "w+")
         self.proc = subprocess.Popen(
             [str(tinyforge_binary()), "serve", "--root", str(root), "--port", str(self.port), *extra],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
@@ -638,7 +639,6 @@ def test_trickled_bodies_cannot_hold_every_worker(tmp_path):
     """As many clients as serve has workers trickle a body (1 byte a second, each read within the read
     time-out): each gets 408 once its body falls behind the minimum rate, and a well-behaved client is
     answered meanwhile (before, the tricklers held every worker for as long as they liked)."""
-    import select
     server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "4")
     assert create_repo(server.url, "me/t") == 200
     statuses = []
@@ -671,21 +671,21 @@ def test_trickled_bodies_cannot_hold_every_worker(tmp_path):
 
 
 def test_keep_alive_clients_beyond_the_workers_get_their_turn(tmp_path):
-    """A keep-alive connection holds a worker: it yields it after 32 requests (the 32nd answer says
-    "Connection: close"), so 16 times more clients than workers, each sending requests back to back for 6 s,
-    are all answered within their 5 s time-out (before, a connection kept its worker for 1000 requests and the
-    clients beyond the workers waited their turn for longer than that)."""
+    """A keep-alive connection holds a worker only while its request is answered: one connection is served
+    request after request without being closed, and 16 times more clients than workers, each sending requests
+    back to back for 6 s, are all answered within their 5 s time-out (before, a connection held its worker
+    for as long as it stayed open, and the clients beyond the workers waited their turn)."""
     server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "2")
     assert create_repo(server.url, "me/k") == 200
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
     closes = []
-    for _ in range(32):
+    for _ in range(40):
         conn.request("GET", "/api/models/me/k")
         r = conn.getresponse()
         r.read()
         closes.append(r.getheader("Connection"))
     conn.close()
-    assert closes == [None] * 31 + ["close"]
+    assert closes == [None] * 40
     answered, failures = [], []
     end = time.monotonic() + 6
 
@@ -712,6 +712,158 @@ def test_keep_alive_clients_beyond_the_workers_get_their_turn(tmp_path):
         server.stop()
     assert not failures, failures[:3]
     assert answered and set(answered) == {200}
+
+
+def trickle_head(port, lines, every, outcome):
+    """Sends a request head one line every `every` seconds; appends (status or None, seconds until the server
+    answered or closed) to `outcome`."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    start = time.monotonic()
+    reply = b""
+    try:
+        for line in lines:
+            sock.sendall(line.encode())
+            if select.select([sock], [], [], every)[0]:
+                break
+        while b"\r\n\r\n" not in reply:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    except OSError:
+        pass
+    finally:
+        sock.close()
+    outcome.append((int(reply.split(b" ", 2)[1]) if reply else None, time.monotonic() - start))
+
+
+def test_trickled_heads_cannot_delay_other_clients(tmp_path):
+    """Twice as many clients as serve has workers send their request head one line every 3 s: a well-behaved
+    client is answered at once meanwhile, and each trickler gets 408 at the 10 s head deadline (before, each
+    held a worker for as long as it kept sending a line within the read time-out). Heads too large or with
+    too many lines get 431 without waiting."""
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "4")
+    assert create_repo(server.url, "me/h") == 200
+    lines = ["GET /api/models/me/h HTTP/1.1\r\n"] + [f"X-Slow-{i}: {i}\r\n" for i in range(20)] + ["\r\n"]
+    outcome = []
+    tricklers = [threading.Thread(target=trickle_head, args=(server.port, lines, 3.0, outcome)) for _ in range(8)]
+    try:
+        [t.start() for t in tricklers]
+        time.sleep(1)
+        waits = []
+        for _ in range(3):
+            start = time.monotonic()
+            status, body, _ = request(f"{server.url}/api/models/me/h")
+            waits.append(time.monotonic() - start)
+            assert status == 200, body
+            time.sleep(1)
+        many = "GET /api/models/me/h HTTP/1.1\r\n" + "".join(f"X-{i}: {i}\r\n" for i in range(101)) + "\r\n"
+        assert raw_exchange(server.port, many, timeout=5)[0] == 431
+        large = "GET /api/models/me/h HTTP/1.1\r\nX-Large: " + "x" * 20000 + "\r\n\r\n"
+        assert raw_exchange(server.port, large, timeout=5)[0] == 431
+        [t.join() for t in tricklers]
+    finally:
+        server.stop()
+    assert max(waits) < 2, waits
+    assert [status for status, _ in outcome] == [408] * 8, outcome
+    assert all(9 < seconds < 14 for _, seconds in outcome), outcome
+
+
+def test_idle_keep_alive_connections_hold_no_worker(tmp_path):
+    """Eight times more idle keep-alive connections than workers: a new client is answered at once, and the
+    idle connections still serve a next request (before, each open connection held a worker until it closed
+    after httplib's 5 s keep-alive time-out, and the new client waited for that)."""
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "2")
+    assert create_repo(server.url, "me/i") == 200
+    idle = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=5) for _ in range(16)]
+    try:
+        for conn in idle:
+            conn.request("GET", "/api/models/me/i")
+            r = conn.getresponse()
+            r.read()
+            assert r.status == 200 and r.getheader("Connection") is None
+        start = time.monotonic()
+        status, _, _ = request(f"{server.url}/api/models/me/i")
+        waited = time.monotonic() - start
+        assert status == 200 and waited < 2, waited
+        for conn in idle:  # the same sockets, still open
+            conn.request("GET", "/api/models/me/i")
+            r = conn.getresponse()
+            r.read()
+            assert r.status == 200
+    finally:
+        [conn.close() for conn in idle]
+        server.stop()
+
+
+def test_open_connections_are_capped_by_evicting_the_longest_idle(tmp_path):
+    """With a descriptor limit of 100, serve keeps at most 32 connections open (the rest of the limit is for
+    its workers' files): 40 idle keep-alive connections do not keep a new client out, the ones idle the longest
+    are closed to make room, and the most recent ones still work."""
+    import resource
+
+    def limit_descriptors():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))
+
+    server = Server(tmp_path / "root", "--threads", "2", preexec_fn=limit_descriptors)
+    idle = []
+    try:
+        for _ in range(40):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+            conn.request("GET", "/api/whoami-v2")
+            r = conn.getresponse()
+            r.read()
+            assert r.status == 401
+            idle.append(conn)
+        start = time.monotonic()
+        assert request(f"{server.url}/api/whoami-v2")[0] == 401
+        assert time.monotonic() - start < 2
+        time.sleep(0.3)
+        readable = select.select([conn.sock for conn in idle], [], [], 0)[0]  # closed by serve (end of stream)
+        assert all(sock.recv(1) == b"" for sock in readable)
+        closed = [i for i, conn in enumerate(idle) if conn.sock in readable]
+        assert len(closed) >= 9 and closed == list(range(len(closed))), closed  # 41 opened, 32 kept: the oldest go
+        idle[-1].request("GET", "/api/whoami-v2")
+        assert idle[-1].getresponse().status == 401
+    finally:
+        [conn.close() for conn in idle]
+        server.stop()
+
+
+def test_clients_that_stop_reading_hold_no_worker(tmp_path):
+    """Twice as many clients as workers ask for a streamed file 20 times each and read nothing: a well-behaved
+    client is answered at once meanwhile (the answers the sockets cannot take wait in serve's event thread,
+    not in a worker), and serve closes each stalled connection after its 10 s send deadline."""
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "2")
+    data = os.urandom(300_000)  # over the 64 KB answered from memory: streamed from disk
+    try:
+        assert create_repo(server.url, "me/s") == 200
+        oid = lfs_upload(server.url, "me/s", data)
+        status, out = commit_lines(server.url, "me/s", [
+            {"key": "lfsFile", "value": {"path": "w.safetensors", "algo": "sha256", "oid": oid, "size": len(data)}}])
+        assert status == 200, out
+        get = b"GET /me/s/resolve/main/w.safetensors HTTP/1.1\r\nHost: x\r\n\r\n"
+        stalled = []
+        for _ in range(4):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            sock.sendall(get * 20)
+            stalled.append(sock)
+        start = time.monotonic()
+        time.sleep(1)
+        for _ in range(3):
+            asked = time.monotonic()
+            status, body, _ = request(f"{server.url}/me/s/resolve/main/w.safetensors")
+            assert status == 200 and body == data and time.monotonic() - asked < 2
+        time.sleep(max(0.0, start + 13 - time.monotonic()))  # past the send deadline
+        for sock in stalled:
+            received = 0
+            while chunk := sock.recv(1 << 20):  # what serve sent before it gave up, then the end
+                received += len(chunk)
+            assert received < 20 * len(data)
+            sock.close()
+    finally:
+        server.stop()
 
 
 def test_range_requests_follow_rfc_9110(tmp_path):

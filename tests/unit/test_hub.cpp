@@ -372,7 +372,8 @@ TEST(HubOfflineServer, AnswersRequestsAndBoundsChunkedBodies) {
         std::to_string(create.size()) + "\r\n\r\n" + create +
         "GET /api/models/me/r HTTP/1.1\r\nHost: h\r\n\r\n");
     EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answer;
-    EXPECT_NE(answer.find("\"modelId\": \"me/r\""), std::string::npos) << answer;  // the second request's answer
+    EXPECT_NE(answer.find("\"modelId\": \"me/r\""), std::string::npos)
+        << answer;  // the second request's answer
     const std::string chunk(40, 'x');
     const std::string chunked = server.answer(
         "POST /api/models/me/r/commit/main HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer t\r\n"

@@ -29,7 +29,9 @@ Subcommand add_serve_command(CLI::App& app) {
                    "Largest file clients upload inline in the commit rather than by LFS or Xet (0: only "
                    "what the Hub itself takes inline)")
       ->capture_default_str();
-  serve->add_option("--threads", options->threads, "Worker threads (one per open connection)")
+  serve
+      ->add_option("--threads", options->threads,
+                   "Worker threads (each answers one complete request at a time)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   serve->add_option("--seed", options->seed, "Seed of on-demand forged weights")->capture_default_str();

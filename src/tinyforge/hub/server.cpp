@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <httplib.h>
+#include <netdb.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -20,6 +22,7 @@
 #include "tinyforge/hub/cache.h"
 #include "tinyforge/hub/card.h"
 #include "tinyforge/hub/commit_body.h"
+#include "tinyforge/hub/connections.h"
 #include "tinyforge/hub/names.h"
 #include "tinyforge/hub/store.h"
 #include "tinyforge/hub/xet.h"
@@ -28,13 +31,6 @@
 namespace tinyforge::hub {
 
 namespace {
-
-// Requests one keep-alive connection is served before it closes and its worker takes the next connection.
-constexpr size_t kKeepAliveRequests = 32;
-
-// How long a request body may arrive slowly before it must average the rate below (bytes per second).
-constexpr int kBodyGraceSeconds = 10;
-constexpr int kMinBodyBytesPerSecond = 64 * 1024;
 
 // Files up to this size are answered from memory; larger ones stream from disk.
 constexpr uint64_t kInMemoryBytes = 64 * 1024;
@@ -699,57 +695,59 @@ void remove_dead_temp_files(const fs::path& root) {
   for (const auto& dir : dirs) remove_stale_staging(dir);
 }
 
+// httplib's request handling, without its connection loop (hub/connections reads the requests).
+struct RequestServer : httplib::Server {
+  // httplib streams a content provider's answer only while its own listening socket is valid (else it takes
+  // the server for shutting down and sends headers without the body); it has none here, so a stand-in that
+  // is never a descriptor (stop() is never called).
+  RequestServer() { svr_sock_ = std::numeric_limits<int>::max(); }
+  using httplib::Server::process_request;  // protected: httplib's own fuzzer reaches it the same way
+};
+
+// Only GET/HEAD (no body) and POST/PUT (bodies read below) are served. A body is refused before any of it is
+// read when the request cannot be authorised or says it is too large; the connection then closes, so the
+// unread body is never taken for the next request. True when `res` is that answer.
+bool answered_from_head(HubServer& hub, size_t limit, const httplib::Request& req, httplib::Response& res) {
+  const std::string& m = req.method;
+  if (m == "GET" || m == "HEAD") return false;
+  if (m != "POST" && m != "PUT") {
+    send_error(res, 405, "", "method " + m + " is not served by tinyforge");
+  } else if (hub.admit_body(req, res)) {
+    const std::string length = req.get_header_value("Content-Length");
+    if (length.empty() || std::strtoull(length.c_str(), nullptr, 10) <= limit) return false;
+    send_error(res, 413, "", body_too_large_message(limit));
+  }
+  res.set_header("Connection", "close");
+  return true;
+}
+
 // Every request of `server` goes to `hub`, bodies bounded by `limit` bytes whatever their encoding.
 void install_handlers(httplib::Server& server, HubServer& hub, size_t limit) {
   server.set_payload_max_length(limit);
   using Handled = httplib::Server::HandlerResponse;
-  auto too_large = [limit](httplib::Response& res) {
-    send_error(res, 413, "",
-               "the request body is larger than --max_body_bytes (" + std::to_string(limit) +
-                   " bytes); send less per request or start serve with a larger --max_body_bytes");
-  };
-  // Only GET/HEAD (no body) and POST/PUT (bodies read below) are served. A body is refused before any of it
-  // is read when the request cannot be authorised or says it is too large; the connection then closes, so
-  // the unread body is never taken for the next request.
-  server.set_pre_routing_handler(
-      [&hub, limit, too_large](const httplib::Request& req, httplib::Response& res) {
-        const std::string& m = req.method;
-        if (m == "GET" || m == "HEAD") return Handled::Unhandled;
-        if (m != "POST" && m != "PUT") {
-          send_error(res, 405, "", "method " + m + " is not served by tinyforge");
-        } else if (hub.admit_body(req, res)) {
-          const std::string length = req.get_header_value("Content-Length");
-          if (length.empty() || std::strtoull(length.c_str(), nullptr, 10) <= limit)
-            return Handled::Unhandled;
-          too_large(res);
-        }
-        res.set_header("Connection", "close");
-        return Handled::Handled;
-      });
+  server.set_pre_routing_handler([&hub, limit](const httplib::Request& req, httplib::Response& res) {
+    return answered_from_head(hub, limit, req, res) ? Handled::Handled : Handled::Unhandled;
+  });
   // Bodies of any encoding (Content-Length, chunked, or until the connection closes) end at
-  // --max_body_bytes: a larger one gets 413. A body must also keep coming: after kBodyGraceSeconds it has
-  // to average kMinBodyBytesPerSecond, else 408, so a client trickling it holds a worker for seconds, not
-  // hours (to hold it longer it must send that much for every second). Either way the connection closes.
-  auto with_body = [&hub, limit, too_large](const httplib::Request& req, httplib::Response& res,
-                                            const httplib::ContentReader& read) {
+  // --max_body_bytes: a larger one gets 413. A body must also keep coming (behind_minimum_rate), else 408.
+  // Either way the connection closes. Under `serve` the connection layer applies both rules while it reads
+  // the body; here they bound what OfflineServer reads.
+  auto with_body = [&hub, limit](const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& read) {
     httplib::Request full = req;
     bool over = false, slow = false;
     const auto start = std::chrono::steady_clock::now();
     const bool complete = read([&](const char* data, size_t length) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       over = length > limit - full.body.size();
-      slow = seconds > kBodyGraceSeconds &&
-             static_cast<double>(full.body.size() + length) < kMinBodyBytesPerSecond * seconds;
+      slow = behind_minimum_rate(seconds, full.body.size() + length);
       if (!over && !slow) full.body.append(data, length);
       return !over && !slow;
     });
     if (!complete) {
       res.set_header("Connection", "close");
-      if (over) return too_large(res);
-      if (slow)
-        return send_error(res, 408, "",
-                          "the request body came slower than " + std::to_string(kMinBodyBytesPerSecond) +
-                              " bytes/s after " + std::to_string(kBodyGraceSeconds) + " s; send it faster");
+      if (over) return send_error(res, 413, "", body_too_large_message(limit));
+      if (slow) return send_error(res, 408, "", body_too_slow_message());
       return send_error(res, 400, "", "the request body is malformed or incomplete");
     }
     hub.handle(full, res);
@@ -770,6 +768,51 @@ void install_handlers(httplib::Server& server, HubServer& hub, size_t limit) {
       }));
 }
 
+// A listening socket on host:port (port 0: a free one); -1 when none can be bound. `port` gets the bound one.
+int listen_on(const std::string& host, int& port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return -1;
+  int fd = -1;
+  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(found);
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  if (fd >= 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) == 0)
+    port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  return fd;
+}
+
+// "a=1&b=%2F" → params, as httplib parses a target's query.
+void parse_query(const std::string& target, httplib::Params& params) {
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return;
+  const std::string query = target.substr(q + 1);
+  for (size_t start = 0; start <= query.size();) {
+    size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    const std::string pair = query.substr(start, end - start);
+    const size_t eq = pair.find('=');
+    if (!pair.empty())
+      params.emplace(percent_decode(pair.substr(0, eq)),
+                     eq == std::string::npos ? "" : percent_decode(pair.substr(eq + 1)));
+    start = end + 1;
+  }
+}
+
 }  // namespace
 
 int run_server(const ServeOptions& options) {
@@ -781,18 +824,33 @@ int run_server(const ServeOptions& options) {
   lock_root(options.root);
   remove_dead_temp_files(options.root);
   HubServer hub(options);
-  httplib::Server server;
-  // A keep-alive connection holds a worker until it closes (httplib's thread per connection): size the pool
-  // for many concurrent clients, and have a connection yield its worker after kKeepAliveRequests requests
-  // (the last answer says "Connection: close"), so connections waiting for a worker get their turn instead
-  // of timing out behind busy ones (measured on loopback: 256 clients, 32 workers, no time-out of 5 s; with
-  // 1000 requests per connection, the clients beyond the workers timed out). Idle connections are closed
-  // after httplib's keep-alive time-out (5 s), and each read waits at most its read time-out (5 s).
-  const size_t threads = static_cast<size_t>(std::max(1, options.threads));
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server.set_keep_alive_max_count(kKeepAliveRequests);
-  server.set_tcp_nodelay(true);  // small responses: without it delayed ACKs add ~40 ms per keep-alive request
+  RequestServer server;
+  server.set_keep_alive_max_count(kKeepAliveRequests);  // what the Keep-Alive header announces
+  server.set_keep_alive_timeout(kIdleSeconds);
   install_handlers(server, hub, options.max_body_bytes);
+
+  // --port 0 binds a free port; the startup line names the bound one (what tinyforge.serve() in Python
+  // reads).
+  int port = options.port;
+  const int listen_fd = listen_on(options.host, port);
+  if (listen_fd < 0)
+    throw UserError("cannot listen on " + options.host + ":" + std::to_string(options.port) +
+                    " (in use or not allowed); choose another --port");
+  ConnectionHandling handling;
+  handling.threads = std::max(1, options.threads);
+  handling.max_body_bytes = options.max_body_bytes;
+  handling.wants_body = [&hub, &options](const httplib::Request& head) {
+    httplib::Request req = head;
+    parse_query(req.target, req.params);
+    httplib::Response ignored;
+    return !answered_from_head(hub, options.max_body_bytes, req, ignored);
+  };
+  handling.process = [&server](httplib::Stream& strm, bool close_connection, bool& connection_closed) {
+    return server.process_request(strm, close_connection, connection_closed, nullptr);
+  };
+  handling.error = [](httplib::Response& res, int status, const std::string& message) {
+    send_error(res, status, "", message);
+  };
 
   // SIGINT/SIGTERM stop the server cleanly from a waiting thread (not from a signal handler).
   sigset_t signals;
@@ -800,33 +858,25 @@ int run_server(const ServeOptions& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // SIGPIPE too: a client gone mid-answer is a failed write (MSG_NOSIGNAL), also for the files' descriptors.
+  ::signal(SIGPIPE, SIG_IGN);
+  ConnectionLoop loop(listen_fd, std::move(handling));
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    server.stop();
+    loop.stop();
   });
   stopper.detach();
 
-  // --port 0 binds a free port; the startup line names the bound one (what tinyforge.serve() in Python
-  // reads).
-  const int port = options.port == 0
-                       ? server.bind_to_any_port(options.host.c_str())
-                       : (server.bind_to_port(options.host.c_str(), options.port) ? options.port : -1);
-  if (port < 0)
-    throw UserError("cannot listen on " + options.host + ":" + std::to_string(options.port) +
-                    " (in use or not allowed); choose another --port");
   std::cerr << "tinyforge serve: http://" << options.host << ":" << port << " root " << options.root.string()
             << (options.token.empty() ? " (read-only)" : "") << (options.on_demand ? " (on_demand)" : "")
             << std::endl;
-  server.listen_after_bind();
+  loop.run();
+  ::close(listen_fd);
   return 0;
 }
 
 struct OfflineServer::Impl {
-  // process_request is protected: httplib's own fuzzer reaches it the same way.
-  struct Server : httplib::Server {
-    using httplib::Server::process_request;
-  };
   // One connection's bytes, read as a socket would deliver them; what the server writes is kept.
   struct Connection : httplib::Stream {
     std::string_view in;
@@ -857,7 +907,7 @@ struct OfflineServer::Impl {
     install_handlers(server, hub, options.max_body_bytes);
   }
   HubServer hub;
-  Server server;
+  RequestServer server;
 };
 
 OfflineServer::OfflineServer(const ServeOptions& options) : impl_(std::make_unique<Impl>(options)) {}

@@ -23,7 +23,7 @@ struct ServeOptions {
   // Files up to this size are uploaded inline ("regular") even where the Hub would use LFS or Xet
   // (preupload).
   uint64_t max_inline_bytes = 10u * 1024 * 1024;
-  int threads = 32;  // worker threads; each open keep-alive connection occupies one
+  int threads = 32;  // worker threads; each answers one complete request at a time (hub/connections.h)
 };
 
 // Blocks until SIGINT/SIGTERM. Throws UserError when the port cannot be bound or another serve holds --root.
