@@ -85,7 +85,12 @@ def _tag_elementwise(name, args, out):
     """A table built elementwise in Python (`torch.tensor([i / hidden_size for i in range(hidden_size)])`) keeps
     its elements' expressions through views that add unit dims, and a float power or offset applied to it with
     a Sym (RWKV's `torch.pow(time_weight, ratio) + 0.3 * ratio`) is remembered with its operand."""
-    src = args[0] if args and isinstance(args[0], torch.Tensor) else None
+    data = args[0] if args else None
+    if name == "tensor" and isinstance(data, (list, tuple)) and any(is_sym(x) for x in data) and \
+            all(isinstance(x, (int, float)) for x in data):
+        out._tf_elements = [expr_of(x) for x in data]
+        return
+    src = data if isinstance(data, torch.Tensor) else None
     if src is None:
         return
     if name == "__getitem__" and hasattr(src, "_tf_elements"):
@@ -116,7 +121,19 @@ def _reshaped(dims, sizes, args, out_sizes):
         whole = " * ".join(f"({d})" for d in dims) or "1"
         given = " * ".join(f"({expr_of(m)})" for m in shape if plain(m) != -1) or "1"
         out.append(" * ".join(f"({d})" for d in suffix) if suffix else f"{whole} // ({given})")
-    return [e[1:-1] if re.fullmatch(r"\([^()]*\)", e) else e for e in out]
+    return [_unwrapped_parens(e) for e in out]
+
+
+def _unwrapped_parens(e):
+    """`e` without parentheses around the whole of it."""
+    while e.startswith("(") and e.endswith(")"):
+        depth = 0
+        for k, ch in enumerate(e):
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if depth == 0 and k < len(e) - 1:
+                return e
+        e = e[1:-1]
+    return e
 
 
 def _hashable(f):
@@ -195,16 +212,6 @@ class Recorder:
 
             patch(torch, fname, factory)
 
-        original_tensor = torch.tensor
-
-        def tensor_factory(data, *args, **kwargs):
-            t = original_tensor(data, *args, **kwargs)
-            if isinstance(data, (list, tuple)) and any(is_sym(x) for x in data) and \
-                    all(isinstance(x, (int, float)) for x in data):
-                t._tf_elements = [expr_of(x) for x in data]
-            return t
-
-        patch(torch, "tensor", tensor_factory)
         original_param_new = torch.nn.Parameter.__new__
 
         def param_new(cls, data=None, requires_grad=True):
