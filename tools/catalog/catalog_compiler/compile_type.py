@@ -459,7 +459,8 @@ class TypeCompiler:
         """An initialiser whose parameters follow from an order comparison of sizes (RWKV's orthogonal gain,
         sqrt(rows / cols) where a weight has more rows than columns, else 1) gets each parameter that differs at
         a probe where the comparison comes out the other way as `(here) if (comparison) else (there)`; the
-        probe joins the verification. A comparison no probe of its fields' values flips stays as it is."""
+        probe joins the verification. A comparison no probe of its fields' values flips, or whose other branch is
+        another kind of initialiser, stays as it is."""
         self.flip_probes = []
         by_name = {}
         for e in entries:
@@ -481,11 +482,21 @@ class TypeCompiler:
                 values, t2 = flipped
                 theirs = t2.get(tpl, {}).get(idx)
                 if theirs is None or theirs["init"] is None or theirs["init"]["kind"] != entry["init"]["kind"]:
-                    raise LayoutError(f"{name}: its initialiser where {cond} is false is not one kind")
+                    continue  # another kind of initialiser there (HY-V4's hc_base at hc_mult 1): not expressed
                 there = _generalise_init(theirs["init"], idx, loop_vars)
+                before = dict(entry["init"])
+                changed = False
                 for k, v in list(entry["init"].items()):
                     if isinstance(v, str) and k not in ("kind", "name") and there.get(k) != v:
                         entry["init"][k] = f"({v}) if ({cond}) else ({there[k]})"
+                        changed = True
+                if not changed:
+                    continue
+                try:  # the layout must hold there too (HY-V4: log(hc_mult - 1) has no value at hc_mult 1)
+                    expand(entries, self.env_for(values), self.rules.properties)
+                except Exception:  # noqa: BLE001 - not expressed: the tiny side of the comparison only
+                    entry["init"] = before
+                    continue
                 if values not in self.flip_probes:
                     self.flip_probes.append(values)
 
