@@ -38,6 +38,8 @@ LAYER_PATTERNS = {
     "qwen3_next": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
     "kimi_linear": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
     "bailing_hybrid": {"layer_types": ["linear_attention", "full_attention", "linear_attention"]},
+    # ZambaModel ties every hybrid layer's shared transformer to the first one's and refuses a config with one.
+    "zamba": {"layers_block_type": ["linear_attention", "hybrid", "hybrid"]},
 }
 
 

@@ -96,3 +96,27 @@ TEST(Materialize, ConstantsPaddingRowsAndIntegers) {
   EXPECT_EQ(i.size(), 8u);
   EXPECT_EQ(numel({}), 1);
 }
+
+// torch's orthogonal_: the matrix's rows (wide) or columns (tall) are orthonormal, times the gain.
+TEST(Materialize, OrthogonalRowsOrColumnsAreOrthonormal) {
+  for (const Shape& shape : {Shape{5, 12}, Shape{12, 5}, Shape{6, 2, 3}}) {
+    TensorSpec spec{"w", shape, DType::F64, orthogonal(0.5)};
+    const auto bytes = materialize(spec, hash_name("orthogonal"));
+    std::vector<double> m(bytes.size() / 8);
+    std::memcpy(m.data(), bytes.data(), bytes.size());
+    const int64_t rows = shape[0], cols = numel(shape) / rows;
+    const bool wide = rows < cols;
+    const int64_t count = wide ? rows : cols, len = wide ? cols : rows;
+    auto at = [&](int64_t v, int64_t k) {
+      return m[static_cast<size_t>(wide ? v * cols + k : k * cols + v)];
+    };
+    for (int64_t a = 0; a < count; ++a)
+      for (int64_t b = 0; b < count; ++b) {
+        double dot = 0;
+        for (int64_t k = 0; k < len; ++k) dot += at(a, k) * at(b, k);
+        EXPECT_NEAR(dot, a == b ? 0.25 : 0.0, 1e-12)
+            << "shape " << rows << "x" << cols << " vectors " << a << ", " << b;
+      }
+    EXPECT_EQ(bytes, materialize(spec, hash_name("orthogonal")));  // deterministic
+  }
+}

@@ -1,5 +1,6 @@
 #include "tinyforge/layout/layout.h"
 
+#include <cmath>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -96,6 +97,31 @@ DType dtype_of(const std::string& name) {
   throw UserError("catalog: unknown dtype '" + name + "'");
 }
 
+// A table transformers builds in Python, one expression per flat element `element` (a double, rounded to
+// float32), then optionally raised to `power` (the float32 operands, the result rounded once: torch's pow is
+// within 1 ULP of it) and offset by `offset` in float32 (tools/catalog/FORMAT.md, "Inits").
+Init elementwise_init(const Json& init, const Scope& s, const std::string& tensor, const Shape& shape) {
+  const int64_t n = numel(shape);
+  Scope element = s;
+  const std::string value = init.at("value").get<std::string>();
+  std::vector<float> table(static_cast<size_t>(n));
+  for (int64_t k = 0; k < n; ++k) {
+    element.bind("element", k);
+    table[static_cast<size_t>(k)] = static_cast<float>(element.eval_float(value, tensor));
+  }
+  if (init.contains("power")) {
+    const auto p =
+        static_cast<double>(static_cast<float>(s.eval_float(init["power"].get<std::string>(), tensor)));
+    for (float& x : table) x = static_cast<float>(std::pow(static_cast<double>(x), p));
+  }
+  if (init.contains("offset")) {
+    const auto o = static_cast<float>(s.eval_float(init["offset"].get<std::string>(), tensor));
+    for (float& x : table) x += o;
+  }
+  return from_function(
+      [table = std::move(table)](int64_t k) { return static_cast<double>(table[static_cast<size_t>(k)]); });
+}
+
 Init init_of(const Json& init, const Scope& s, const std::string& tensor, const Shape& shape) {
   const std::string kind = init.at("kind").get<std::string>();
   auto f = [&](const char* key) { return s.eval_float(init.at(key).get<std::string>(), tensor); };
@@ -111,6 +137,13 @@ Init init_of(const Json& init, const Scope& s, const std::string& tensor, const 
   if (kind == "log_uniform_power_minus_one") return log_uniform_power_minus_one(f("lo"), f("hi"), f("power"));
   if (kind == "inverse_softplus_log_uniform")
     return inverse_softplus_log_uniform(f("min"), f("max"), f("floor"));
+  if (kind == "orthogonal") {
+    if (shape.size() < 2)
+      throw ConfigError("tensor '" + tensor + "': an orthogonal init needs 2 or more dimensions, not " +
+                        std::to_string(shape.size()));
+    return orthogonal(f("gain"));
+  }
+  if (kind == "elementwise") return elementwise_init(init, s, tensor, shape);
   if (kind == "generator") {
     std::map<std::string, double> args;
     const Json& a = init.value("args", Json::object());

@@ -1,6 +1,7 @@
 #include "tinyforge/tensor/tensor.h"
 
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -51,6 +52,50 @@ Init from_function(std::function<double(int64_t)> fn) {
   return i;
 }
 
+Init orthogonal(double gain) {
+  Init i;
+  i.kind = Init::Kind::Orthogonal;
+  i.b = gain;
+  return i;
+}
+
+namespace {
+
+// The [rows, cols] matrix of torch's orthogonal_ (row-major), drawn from `rng`: a normal matrix whose longer
+// side is taken as the vectors' length, orthonormalised by modified Gram-Schmidt (run twice per vector, for
+// the orthogonality a Householder QR gives), times `gain`.
+std::vector<double> orthogonal_matrix(int64_t rows, int64_t cols, double gain, const CounterRng& rng) {
+  const bool wide = rows < cols;  // orthonormal rows; else orthonormal columns
+  const auto len = static_cast<size_t>(wide ? cols : rows), count = static_cast<size_t>(wide ? rows : cols);
+  std::vector<double> q(len * count);  // vector v is q[v * len, (v + 1) * len)
+  for (size_t r = 0; r < static_cast<size_t>(rows); ++r)
+    for (size_t c = 0; c < static_cast<size_t>(cols); ++c) {
+      const double x = rng.normal(static_cast<uint64_t>(r * static_cast<size_t>(cols) + c));
+      q[wide ? r * len + c : c * len + r] = x;
+    }
+  for (size_t v = 0; v < count; ++v) {
+    double* x = q.data() + v * len;
+    for (int pass = 0; pass < 2; ++pass)
+      for (size_t u = 0; u < v; ++u) {
+        const double* y = q.data() + u * len;
+        double dot = 0.0;
+        for (size_t k = 0; k < len; ++k) dot += x[k] * y[k];
+        for (size_t k = 0; k < len; ++k) x[k] -= dot * y[k];
+      }
+    double norm = 0.0;
+    for (size_t k = 0; k < len; ++k) norm += x[k] * x[k];
+    norm = std::sqrt(norm);
+    for (size_t k = 0; k < len; ++k) x[k] = norm > 0.0 ? x[k] / norm : 0.0;
+  }
+  std::vector<double> out(static_cast<size_t>(rows * cols));
+  for (size_t r = 0; r < static_cast<size_t>(rows); ++r)
+    for (size_t c = 0; c < static_cast<size_t>(cols); ++c)
+      out[r * static_cast<size_t>(cols) + c] = gain * (wide ? q[r * len + c] : q[c * len + r]);
+  return out;
+}
+
+}  // namespace
+
 void store_value(DType dtype, double value, uint8_t* out) {
   switch (dtype) {
     case DType::F32: {
@@ -99,6 +144,11 @@ std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key) {
   std::vector<uint8_t> bytes(static_cast<size_t>(n) * width);
   const Init& init = spec.init;
   CounterRng rng(key);
+  std::vector<double> matrix;
+  if (init.kind == Init::Kind::Orthogonal) {
+    const int64_t rows = spec.shape[0];
+    matrix = orthogonal_matrix(rows, rows ? n / rows : 0, init.b, rng);
+  }
   for (int64_t i = 0; i < n; ++i) {
     double v = 0.0;
     switch (init.kind) {
@@ -120,6 +170,9 @@ std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key) {
         break;
       case Init::Kind::Function:
         v = init.fn(i);
+        break;
+      case Init::Kind::Orthogonal:
+        v = matrix[static_cast<size_t>(i)];
         break;
     }
     store_value(spec.dtype, v, bytes.data() + static_cast<size_t>(i) * width);

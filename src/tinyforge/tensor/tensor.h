@@ -16,10 +16,10 @@ int64_t numel(const Shape& shape);
 // How transformers' _init_weights fills a tensor. Every random kind draws from a stream keyed by
 // (seed, repository, tensor name), so values are the same whatever else is forged.
 struct Init {
-  enum class Kind { Constant, Normal, TruncatedNormal, Uniform, Function };
+  enum class Kind { Constant, Normal, TruncatedNormal, Uniform, Function, Orthogonal };
   Kind kind = Kind::Constant;
   double a = 0.0;              // Constant: value; Normal/TruncatedNormal: mean; Uniform: low
-  double b = 0.0;              // Normal/TruncatedNormal: std; Uniform: high
+  double b = 0.0;              // Normal/TruncatedNormal: std; Uniform: high; Orthogonal: gain
   double lo = -2.0, hi = 2.0;  // TruncatedNormal: absolute bounds (torch's trunc_normal_ a, b)
   // Rows (along dim 0) set to a value afterwards: an embedding's padding_idx (0), Zaya's last balancing bias
   // (-1).
@@ -35,6 +35,10 @@ Init normal(double std, double mean = 0.0);
 Init truncated_normal(double std, double lo = -2.0, double hi = 2.0);
 Init uniform(double lo, double hi);
 Init from_function(std::function<double(int64_t)> fn);
+// torch's orthogonal_: the tensor as a [dim 0, rest] matrix with orthonormal rows (or columns, whichever are
+// fewer) times `gain`, from a seeded normal matrix (Gram-Schmidt, so the factor R has a positive diagonal as
+// torch's sign correction makes it). Costs rows * cols * min(rows, cols).
+Init orthogonal(double gain);
 
 // What a saved tensor is to the module that owns it; `inspect` counts parameters the way
 // PreTrainedModel.num_parameters does from these.

@@ -19,7 +19,7 @@ from transformers import initialization as hf_init
 from transformers.core_model_loading import revert_weight_conversion
 from transformers.modeling_utils import remove_tied_weights_from_state_dict
 
-from . import generators
+from . import generators, sym
 from .sym import apply, expr_of, is_sym, literal, make, plain
 
 _FACTORIES = ["empty", "zeros", "ones", "randn", "rand", "full", "normal", "empty_like", "zeros_like", "ones_like",
@@ -67,6 +67,8 @@ def _derived_shape(name, args, kwargs, out):
         sizes = list(args[1]) if len(args) == 2 and isinstance(args[1], (tuple, list, torch.Size)) else list(args[1:])
         lead = len(sizes) - len(dims)
         return [dims[i - lead] if plain(n) == -1 else expr_of(n) for i, n in enumerate(sizes)]
+    if name in ("reshape", "view"):
+        return _reshaped(dims, _plain_shape(src), args[1:], _plain_shape(out))
     if name == "__getitem__":
         key = args[1] if isinstance(args[1], tuple) else (args[1],)
         if not all(k is None or k == slice(None) for k in key):
@@ -77,6 +79,61 @@ def _derived_shape(name, args, kwargs, out):
     if _plain_shape(out) == _plain_shape(src):  # elementwise, contiguous, a copy
         return dims
     return None
+
+
+def _tag_elementwise(name, args, out):
+    """A table built elementwise in Python (`torch.tensor([i / hidden_size for i in range(hidden_size)])`) keeps
+    its elements' expressions through views that add unit dims, and a float power or offset applied to it with
+    a Sym (RWKV's `torch.pow(time_weight, ratio) + 0.3 * ratio`) is remembered with its operand."""
+    data = args[0] if args else None
+    if name == "tensor" and isinstance(data, (list, tuple)) and any(is_sym(x) for x in data) and \
+            all(isinstance(x, (int, float)) for x in data):
+        out._tf_elements = [expr_of(x) for x in data]
+        return
+    src = data if isinstance(data, torch.Tensor) else None
+    if src is None:
+        return
+    if name == "__getitem__" and hasattr(src, "_tf_elements"):
+        key = args[1] if isinstance(args[1], tuple) else (args[1],)
+        if all(k is None or k == slice(None) for k in key):
+            out._tf_elements = src._tf_elements
+    elif name == "pow" and len(args) == 2 and is_sym(args[1]) and hasattr(src, "_tf_elements"):
+        out._tf_pow = (src, args[1])
+    elif name in ("add", "__add__", "__radd__") and len(args) == 2 and is_sym(args[1]) and \
+            (hasattr(src, "_tf_elements") or hasattr(src, "_tf_pow")):
+        out._tf_offset = (src, args[1])
+
+
+def _reshaped(dims, sizes, args, out_sizes):
+    """The expressions of `reshape(*args)` of a tensor whose dims are `dims` (Zamba's A_log: [intermediate,
+    state] to [heads, head_dim, -1]): each given size's own, and -1 the product of the source's trailing dims of
+    its value, else the source's product over the given ones."""
+    shape = list(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list, torch.Size)) else list(args)
+    if len(shape) != len(out_sizes):
+        return None
+    out = []
+    for n, size in zip(shape, out_sizes):
+        if plain(n) != -1:
+            out.append(expr_of(n))
+            continue
+        suffix = next((dims[j:] for j in range(len(dims))
+                       if math.prod(sizes[j:]) == size), None)
+        whole = " * ".join(f"({d})" for d in dims) or "1"
+        given = " * ".join(f"({expr_of(m)})" for m in shape if plain(m) != -1) or "1"
+        out.append(" * ".join(f"({d})" for d in suffix) if suffix else f"{whole} // ({given})")
+    return [_unwrapped_parens(e) for e in out]
+
+
+def _unwrapped_parens(e):
+    """`e` without parentheses around the whole of it."""
+    while e.startswith("(") and e.endswith(")"):
+        depth = 0
+        for k, ch in enumerate(e):
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if depth == 0 and k < len(e) - 1:
+                return e
+        e = e[1:-1]
+    return e
 
 
 def _hashable(f):
@@ -103,6 +160,7 @@ class _ShapeMode(torch.overrides.TorchFunctionMode):
             exprs = _derived_shape(getattr(func, "__name__", ""), args, kwargs, out)
             if exprs is not None and len(exprs) == out.dim() and any(not e.isdigit() for e in exprs):
                 out._tf_shape = exprs
+            _tag_elementwise(getattr(func, "__name__", ""), args, out)
         return out
 
 
@@ -110,6 +168,13 @@ class Recorder:
     def __init__(self):
         self.inits = []  # (tensor, function name, {arg: value})
         self.values = generators.Values()  # draws, clamps and math results, for computed initial values
+
+    @staticmethod
+    def note_comparisons(tensor):
+        """The order comparisons of Syms made by the module's _init_weights so far, kept on the tensor its last
+        initialiser call wrote (that call's parameters may follow from them)."""
+        if sym.COMPARISONS is not None and isinstance(tensor, torch.Tensor):
+            tensor._tf_comparisons = list(sym.COMPARISONS)
 
     @contextlib.contextmanager
     def active(self):
@@ -173,6 +238,7 @@ class Recorder:
 
             def init_fn(tensor, *args, __name=name, __original=original, **kwargs):
                 recorder.inits.append((tensor, __name, args, kwargs))
+                recorder.note_comparisons(tensor)
                 if __name == "uniform_" and tensor.device.type != "meta":
                     # A real tensor gets its draw: a computed value may be derived from it (log of it).
                     with torch.no_grad():  # as torch.nn.init does: parameters are leaves
@@ -189,6 +255,7 @@ class Recorder:
         def copy_fn(tensor, other):
             if not getattr(tensor, "_is_hf_initialized", False):
                 recorder.inits.append((tensor, "copy_", (other,), {}))
+                recorder.note_comparisons(tensor)
             return tensor
 
         patch(hf_init, "copy_", copy_fn)
@@ -237,6 +304,18 @@ class Recorder:
             return n if n is None else make(n, "len(id2label)")
 
         patch(transformers.PreTrainedConfig, "num_labels", property(num_labels, labels.fset))
+        # Each module's _init_weights (run by the constructor's post_init, or by initialize_weights) starts a new
+        # list of comparisons.
+        original_init = transformers.PreTrainedModel._initialize_weights
+
+        def initialize_weights(model, module, *args, **kwargs):
+            sym.COMPARISONS = []
+            try:
+                return original_init(model, module, *args, **kwargs)
+            finally:
+                sym.COMPARISONS = None
+
+        patch(transformers.PreTrainedModel, "_initialize_weights", initialize_weights)
         generators.install(patch, self.values)
         try:
             patched = {getattr(owner, name): value for (owner, name), value in saved.items() if owner != "fns"}

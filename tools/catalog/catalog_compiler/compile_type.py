@@ -12,8 +12,8 @@ from transformers import CONFIG_MAPPING
 from transformers.models.auto import modeling_auto
 
 from .config_facts import apply_rules, evaluate, get_field, read_rules
-from .layout import (_LOOP_VARS, Capture, LayoutError, _concrete, build_entries, expand, init_values, loop_prefix,
-                     template_of)
+from .layout import (_LOOP_VARS, Capture, LayoutError, _concrete, _generalise_init, build_entries, expand,
+                     init_values, loop_prefix, template_of, tensor_template)
 from .shrink import shrink
 from .sym import SymFloat, SymInt, make, plain
 
@@ -276,7 +276,7 @@ class TypeCompiler:
         """Catalog tensor entries of `arch`, found at the tiny config and confirmed on probes."""
         self.config_set = {}
         base = self.capture(arch, tiny)
-        self._arch, self._probes = arch, {}
+        self._arch, self._probes, self.flip_probes = arch, {}, []
         # What the model's __init__ changes on the config it is given (BartForQuestionAnswering sets two labels)
         # is saved with it: the forge sets the same values, so every expression of this architecture sees them.
         before = _json(self.make_config(tiny).to_dict())
@@ -452,7 +452,74 @@ class TypeCompiler:
                 if cond:
                     conditions[tpl] = _and(conditions.get(tpl), cond)
         entries = build_entries(base, env, range_exprs, conditions, extra)
+        self.branch_inits(entries, base, tiny)
         return entries
+
+    def branch_inits(self, entries, base, tiny):
+        """An initialiser whose parameters follow from an order comparison of sizes (RWKV's orthogonal gain,
+        sqrt(rows / cols) where a weight has more rows than columns, else 1) gets each parameter that differs at
+        a probe where the comparison comes out the other way as `(here) if (comparison) else (there)`; the
+        probe joins the verification. A comparison no probe of its fields' values flips, or whose other branch is
+        another kind of initialiser, stays as it is."""
+        self.flip_probes = []
+        by_name = {}
+        for e in entries:
+            by_name.setdefault(e["name"], []).append(e)
+        for tpl, per in base.templates().items():
+            idx = sorted(per)[0]
+            comparisons = per[idx].get("comparisons") or []
+            loop_vars = _LOOP_VARS[:tpl.count("{}")]
+            name = tensor_template(tpl)
+            for var in loop_vars:
+                name = name.replace("{}", "{" + var + "}", 1)
+            if not comparisons or len(by_name.get(name, [])) != 1:
+                continue
+            entry = by_name[name][0]
+            for cond in comparisons:
+                flipped = self.flip_probe(cond, tiny)
+                if flipped is None:
+                    continue
+                values, t2 = flipped
+                theirs = t2.get(tpl, {}).get(idx)
+                if theirs is None or theirs["init"] is None or theirs["init"]["kind"] != entry["init"]["kind"]:
+                    continue  # another kind of initialiser there (HY-V4's hc_base at hc_mult 1): not expressed
+                there = _generalise_init(theirs["init"], idx, loop_vars)
+                before = dict(entry["init"])
+                changed = False
+                for k, v in list(entry["init"].items()):
+                    if isinstance(v, str) and k not in ("kind", "name") and there.get(k) != v:
+                        entry["init"][k] = f"({v}) if ({cond}) else ({there[k]})"
+                        changed = True
+                if not changed:
+                    continue
+                try:  # the layout must hold there too (HY-V4: log(hc_mult - 1) has no value at hc_mult 1)
+                    expand(entries, self.env_for(values), self.rules.properties)
+                except Exception:  # noqa: BLE001 - not expressed: the tiny side of the comparison only
+                    entry["init"] = before
+                    continue
+                if values not in self.flip_probes:
+                    self.flip_probes.append(values)
+
+    def flip_probe(self, cond, tiny):
+        """(values, templates) of a probe where `cond` (true at the tiny config) is false: one of its fields
+        halved or doubled, or quartered or quadrupled; None if no such config builds."""
+        env = self.env_for(tiny)
+        for field in sorted(_names_or_none(cond)):
+            # its value as the model sees it (a derived default: RWKV's attention_hidden_size)
+            v = env.get(field) if field in tiny or field in self.field_defaults else None
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                continue
+            for n in (v // 2, 2 * v, v // 4, 4 * v):
+                values = {**tiny, field: n}
+                try:
+                    if n <= 0 or evaluate(cond, self.env_for(values), self.rules.properties):
+                        continue
+                except Exception:  # noqa: BLE001 - a comparison the probe's config cannot evaluate
+                    continue
+                t2 = self.probe_capture(values)
+                if t2 is not None:
+                    return values, t2
+        return None
 
     def name_literal_dims(self, tiny, env, base):
         """A dim no shape factory saw (a table built from aranges by broadcasting: MiniMax's decays over the heads
@@ -672,7 +739,8 @@ class TypeCompiler:
             entry = {"name": arch, "generative": bool(cls.can_generate())}
             try:
                 tensors = self.layout(arch, tiny, env)
-                problems = self.verify_layout(arch, tensors, [scaled_probe(tiny), bumped_layers(tiny)])
+                problems = self.verify_layout(arch, tensors,
+                                              [scaled_probe(tiny), bumped_layers(tiny)] + self.flip_probes)
                 if problems:
                     raise LayoutError(problems)
                 entry["tensors"] = tensors

@@ -126,6 +126,9 @@ def identify(other, shape, config, values, indices=()):
     n = v.numel()
     if n == 0 or not bool(torch.isfinite(v).all()):
         return None
+    found = _elementwise(other, v, config)
+    if found:
+        return found
     length = shape[-1] if shape else 1
     k = torch.arange(n, dtype=torch.float64)
     # log(arange(1, L + 1)) along the last dimension.
@@ -264,3 +267,90 @@ def _name_bound(log_value, config, values):
         if s.expr.startswith("log(") and s.expr.endswith(")") and abs(float(plain(s)) - log_value) <= 1e-4:
             return s.expr[4:-1]
     return _name_number(math.exp(log_value), config, values, 1e-4)
+
+
+# An integer literal of an expression (not part of a name, a float or a float's exponent).
+_INT_LITERAL = re.compile(r"(?<![\w.])(?<!e[+-])\d+(?![\w.])")
+# Beyond this many occurrences of an index's value in one expression, the variants are not tried.
+_MAX_LITERALS = 8
+
+
+def _variants(text, value, var):
+    """`text` with every subset of its integer literals equal to `value` written as `var` instead, and how many
+    were replaced."""
+    spots = [m.span() for m in _INT_LITERAL.finditer(text) if m.group() == str(value)]
+    if len(spots) > _MAX_LITERALS:
+        return {text: 0}
+    out = {}
+    for mask in range(1 << len(spots)):
+        parts, at = [], 0
+        for b, (lo, hi) in enumerate(spots):
+            if mask >> b & 1:
+                parts += [text[at:lo], var]
+                at = hi
+        out["".join(parts) + text[at:]] = bin(mask).count("1")
+    return out
+
+
+def common_form(texts, var):
+    """The one expression of `var` that `texts` ({index value: expression with that index written as a
+    literal}) all are: each text's integer literals equal to its index tried as `var`; of the forms common to
+    every index the one that replaces fewest literals (the others agree with it on every index seen), or None.
+    An index of a table's elements, or of a layer (RWKV's `i / (num_hidden_layers - 1)`)."""
+    common = None
+    for value, text in texts.items():
+        forms = _variants(text, value, var)
+        common = forms if common is None else {f: n for f, n in common.items() if f in forms}
+        if not common:
+            return None
+    return min(common, key=lambda f: (common[f], f)) if common else None
+
+
+# The flat element index an elementwise table's expression reads (no loop variable, no config field).
+ELEMENT = "element"
+
+
+def _elementwise(other, v, config):
+    """A table transformers builds in Python, one expression per element (`torch.tensor([...])`, RWKV's decay
+    speeds), optionally raised to a power and offset by numbers in float32 (RWKV's time-mix ramps): its
+    elements' expression with the element index as `element`, checked against the values copied."""
+    t, power, offset = other, None, None
+    if hasattr(t, "_tf_offset"):
+        t, offset = t._tf_offset
+    if hasattr(t, "_tf_pow"):
+        t, power = t._tf_pow
+    exprs = getattr(t, "_tf_elements", None)
+    if exprs is None or len(exprs) != v.numel():
+        return None
+    value = common_form(dict(enumerate(exprs)), ELEMENT)
+    if value is None:
+        return None
+    init = {"kind": "elementwise", "value": value}
+    if power is not None:
+        init["power"] = expr_of(power)
+    if offset is not None:
+        init["offset"] = expr_of(offset)
+    env = {k: plain(x) for k, x in vars(config).items() if isinstance(plain(x), (int, float))}
+    expect = elementwise_values(init, v.numel(), env)
+    if expect is None or not _close(v, expect, 1e-6):
+        return None
+    return init
+
+
+def elementwise_values(init, n, env, properties=None):
+    """The float32 values of an `elementwise` init over n elements (FORMAT.md), or None where its expressions
+    do not evaluate: each element's value rounded to float32, raised to the power (float32 operands, the
+    result rounded once), plus the offset in float32."""
+    from .config_facts import evaluate
+
+    try:
+        base = torch.tensor([float(evaluate(init["value"], {**env, ELEMENT: e}, properties)) for e in range(n)],
+                            dtype=torch.float32)
+        if "power" in init:
+            power = torch.tensor(float(evaluate(init["power"], env, properties)), dtype=torch.float32)
+            base = torch.pow(base.double(), power.double()).float()
+        if "offset" in init:
+            base = base + torch.tensor(float(evaluate(init["offset"], env, properties)), dtype=torch.float32)
+    except Exception:  # noqa: BLE001 - an expression that does not evaluate (a division by zero) is no match
+        return None
+    return base.double()

@@ -104,6 +104,8 @@ def init_entry(record, shape_exprs, tensor, context=None):
             return {"kind": "normal", "mean": "0.0", "std": std}
         bound = f"sqrt(3.0) * ({std})"
         return {"kind": "uniform", "lo": f"-({bound})", "hi": bound}
+    if name == "orthogonal_":
+        return {"kind": "orthogonal", "gain": _num(arg(0, "gain", 1.0))}
     if name == "copy_":
         other = args[0]
         if not isinstance(other, torch.Tensor) or other.device.type == "meta":
@@ -190,6 +192,9 @@ class Capture:
                 "role": "buffer" if src in buffers else "parameter", "embedding": embedding,
                 "init": init, "init_error": error, "zero_rows": zero_rows,
                 "set_rows": [[expr_of(k) if is_sym(k) else str(k), repr(float(v))] for k, v in set_rows],
+                # the order comparisons the init's parameters may follow from, each as it holds here
+                "comparisons": sorted({e if r else f"not ({e})"
+                                       for e, r in getattr(live, "_tf_comparisons", []) if init is not None}),
             }
 
     def templates(self):
@@ -299,7 +304,10 @@ def build_entries(base, values, range_exprs, conditions, extra):
             raise LayoutError(f"{name}: its shape differs between layers in a way not expressed ({sorted(shapes)})")
         if info["init"] is None:
             raise LayoutError(f"{name}: {info['init_error']}")
+        layer_init = _layer_form(per_idx, loop_vars)
         inits = {repr(sorted(_generalise_init(inf["init"], idx, loop_vars).items())) for idx, inf in per_idx.items()}
+        if layer_init is not None:
+            inits = {repr(sorted(layer_init.items()))}
         if len(inits) != 1:
             raise LayoutError(f"{name}: its initialiser differs between layers ({inits})")
         entry = {"name": name}
@@ -318,7 +326,7 @@ def build_entries(base, values, range_exprs, conditions, extra):
         entry["dtype"] = info["dtype"]
         entry["role"] = info["role"]
         entry["embedding"] = info["embedding"]
-        entry["init"] = _generalise_init(info["init"], first_idx, loop_vars)
+        entry["init"] = layer_init or _generalise_init(info["init"], first_idx, loop_vars)
         if info["zero_rows"]:
             entry["zero_rows"] = info["zero_rows"]
         if info.get("set_rows"):
@@ -326,6 +334,25 @@ def build_entries(base, values, range_exprs, conditions, extra):
         entries.append(entry)
     entries.sort(key=lambda e: (e["name"], e.get("if", "")))
     return entries
+
+
+def _layer_form(per_idx, loop_vars):
+    """An elementwise table that differs between layers by the layer's index written in its expressions
+    (RWKV's `i / (num_hidden_layers - 1)`): the init with that index as `i`, the same for every layer; else
+    None. The probes then check it at other depths."""
+    inits = [inf["init"] for inf in per_idx.values()]
+    if not loop_vars or not all(i and i["kind"] == "elementwise" and i.keys() == inits[0].keys() for i in inits):
+        return None
+    if len({repr(sorted(i.items())) for i in inits}) == 1:
+        return None
+    out = {"kind": "elementwise"}
+    for key in inits[0]:
+        if key != "kind":
+            out[key] = generators.common_form({idx[0]: inf["init"][key] for idx, inf in per_idx.items()},
+                                              loop_vars[0])
+            if out[key] is None:
+                return None
+    return out
 
 
 def _generalise_init(init, idx, loop_vars):
@@ -347,6 +374,10 @@ def init_values(init, env, properties, strict=True):
         if k in ("kind", "name"):
             out[k] = v
             continue
+        if init["kind"] == "elementwise" and k == "value":
+            # a table's first elements (its expression reads the element index)
+            out[k] = tuple(_concrete_number(v, {**env, generators.ELEMENT: e}, properties) for e in range(_ELEMENTS))
+            continue
         items = [(f"{k}.{a}", e) for a, e in sorted(v.items())] if isinstance(v, dict) else [(k, v)]
         for key, e in items:
             try:
@@ -356,6 +387,17 @@ def init_values(init, env, properties, strict=True):
                     raise
                 out[key] = None
     return out
+
+
+# How many elements of an elementwise table a probe compares.
+_ELEMENTS = 8
+
+
+def _concrete_number(e, env, properties):
+    try:
+        return round(float(evaluate(e, env, properties)), 12)
+    except Exception:  # noqa: BLE001 - a division by zero past a small table's end: no value
+        return None
 
 
 def expand(entries, values, properties):

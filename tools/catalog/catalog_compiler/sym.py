@@ -108,6 +108,9 @@ def _ops(base):
         f, rf = binop(op, fn)
         table[f"__{name}__"] = f
         table[f"__r{name}__"] = rf
+    for name, op, fn in [("lt", "<", lambda a, b: a < b), ("le", "<=", lambda a, b: a <= b),
+                         ("gt", ">", lambda a, b: a > b), ("ge", ">=", lambda a, b: a >= b)]:
+        table[f"__{name}__"] = _comparison(op, fn)
     table["__neg__"] = lambda self: apply(self, -_plain(self), "-" + _wrap(self, _PREC["neg"]), _PREC["neg"])
     table["__pos__"] = lambda self: self
     table["__abs__"] = lambda self: apply(self, abs(_plain(self)), f"abs({self.expr})")
@@ -127,6 +130,24 @@ def _ops(base):
     table["__copy__"] = lambda self: self
     table["__deepcopy__"] = lambda self, memo: self
     return table
+
+
+# While not None, the order comparisons made with a Sym operand, as (expression, result): an initialiser chosen by
+# one (RWKV's gain where a weight has more rows than columns) holds only where the comparison comes out the same.
+COMPARISONS = None
+
+
+def _comparison(op, fn):
+    def f(self, other):
+        if not isinstance(other, (int, float)) or isinstance(other, (bool, complex)):
+            return NotImplemented
+        result = fn(_plain(self), _plain(other))
+        if COMPARISONS is not None and not (_constant(self) and _constant(other)):
+            prec = _PREC["cmp"]
+            COMPARISONS.append((_wrap(self, prec + 1) + f" {op} " + _wrap(other, prec + 1), result))
+        return result
+
+    return f
 
 
 def _plain(v):
