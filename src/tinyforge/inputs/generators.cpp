@@ -100,27 +100,42 @@ DummyTensor random_float_tensor(const std::string& name, Shape shape, double min
   const int64_t n = numel(t.shape);
   const size_t width = dtype_size(dtype);
   t.data.resize(static_cast<size_t>(n) * width);
-  CounterRng rng(stream_key(name, seed));
-  // Two 24-bit uniforms per 64-bit draw (torch's float resolution), in [0, 1).
-  const double scale = (max_value - min_value) / 16777216.0;
-  uint8_t* out = t.data.data();
-  auto fill = [&](auto store) {
-    for (int64_t i = 0; i < n; i += 2) {
-      const uint64_t bits = rng.bits(static_cast<uint64_t>(i) >> 1);
-      store(i, min_value + scale * static_cast<double>(bits >> 40));
-      if (i + 1 < n) store(i + 1, min_value + scale * static_cast<double>((bits >> 8) & 0xFFFFFF));
-    }
+  // Output j of the SplitMix64 stream keyed by (seed, name) gives values 2j and 2j+1: its bits 40..63 and
+  // 16..39 as 24-bit uniforms k / 2^24 in [0, 1) (torch's float resolution), scaled as lo + span * u in float
+  // arithmetic. Integer and element-wise IEEE float operations only, so the bytes do not depend on the
+  // vector width the compiler picks, and for optimum's ranges ([0, 1), [-1, 1): power-of-two spans) every
+  // step is exact. A value rounding up to max_value becomes the largest float below it.
+  const uint64_t key = stream_key(name, seed);
+  const float lo = static_cast<float>(min_value), span = static_cast<float>(max_value - min_value);
+  const float hi = static_cast<float>(max_value);
+  const float below = std::nextafter(hi, -std::numeric_limits<float>::infinity());
+  auto pair = [&](int64_t j, float* v) {
+    const uint64_t bits = splitmix64(key + static_cast<uint64_t>(j) * kSplitMixGamma);
+    v[0] = lo + span * (static_cast<float>(static_cast<int32_t>(bits >> 40)) * 0x1p-24f);
+    v[1] = lo + span * (static_cast<float>(static_cast<int32_t>((bits >> 16) & 0xFFFFFF)) * 0x1p-24f);
+    v[0] = v[0] < hi ? v[0] : below;
+    v[1] = v[1] < hi ? v[1] : below;
   };
+  uint8_t* out = t.data.data();
+  const int64_t pairs = n / 2;
   if (dtype == DType::F32) {
-    const float below =
-        std::nextafter(static_cast<float>(max_value), -std::numeric_limits<float>::infinity());
-    fill([&](int64_t i, double v) {
-      float f = static_cast<float>(v);
-      if (f >= max_value) f = below;
-      std::memcpy(out + i * 4, &f, 4);
-    });
+    for (int64_t j = 0; j < pairs; ++j) {  // vectorised by the compiler
+      float v[2];
+      pair(j, v);
+      std::memcpy(out + 8 * j, v, 8);
+    }
   } else {
-    fill([&](int64_t i, double v) { store_float_below(dtype, v, max_value, out + i * width); });
+    for (int64_t j = 0; j < pairs; ++j) {
+      float v[2];
+      pair(j, v);
+      store_float_below(dtype, v[0], max_value, out + 2 * j * width);
+      store_float_below(dtype, v[1], max_value, out + (2 * j + 1) * width);
+    }
+  }
+  if (n % 2) {  // odd count: the first value of one more pair
+    float v[2];
+    pair(pairs, v);
+    store_float_below(dtype, v[0], max_value, out + (n - 1) * width);
   }
   return t;
 }
