@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -126,33 +127,31 @@ DummyTensor random_float_tensor(const std::string& name, Shape shape, double min
   const float lo = static_cast<float>(min_value), span = static_cast<float>(max_value - min_value);
   const float hi = static_cast<float>(max_value);
   const float below = std::nextafter(hi, -std::numeric_limits<float>::infinity());
-  auto pair = [&](int64_t j, float* v) {
-    const uint64_t bits = splitmix64(key + static_cast<uint64_t>(j) * kSplitMixGamma);
-    v[0] = lo + span * (static_cast<float>(static_cast<int32_t>(bits >> 40)) * 0x1p-24f);
-    v[1] = lo + span * (static_cast<float>(static_cast<int32_t>((bits >> 16) & 0xFFFFFF)) * 0x1p-24f);
-    v[0] = v[0] < hi ? v[0] : below;
-    v[1] = v[1] < hi ? v[1] : below;
+  // Values [2 * first, 2 * first + 2 * count) into v: a plain float loop the compiler vectorises.
+  auto pairs_into = [key, lo, span, hi, below](int64_t first, int64_t count, float* v) {
+    for (int64_t k = 0; k < count; ++k) {
+      const uint64_t bits = splitmix64(key + static_cast<uint64_t>(first + k) * kSplitMixGamma);
+      const float a = lo + span * (static_cast<float>(static_cast<int32_t>(bits >> 40)) * 0x1p-24f);
+      const float b =
+          lo + span * (static_cast<float>(static_cast<int32_t>((bits >> 16) & 0xFFFFFF)) * 0x1p-24f);
+      v[2 * k] = a < hi ? a : below;
+      v[2 * k + 1] = b < hi ? b : below;
+    }
   };
   uint8_t* out = t.data.data();
-  const int64_t pairs = n / 2;
-  if (dtype == DType::F32) {
-    for (int64_t j = 0; j < pairs; ++j) {  // vectorised by the compiler
-      float v[2];
-      pair(j, v);
-      std::memcpy(out + 8 * j, v, 8);
+  const int64_t pairs = (n + 1) / 2;  // an odd count uses the first value of the last pair
+  constexpr int64_t kBlock = 512;     // pairs per block
+  float block[2 * kBlock];
+  for (int64_t first = 0; first < pairs; first += kBlock) {
+    const int64_t count = std::min(kBlock, pairs - first);
+    pairs_into(first, count, block);
+    const int64_t values = std::min(2 * count, n - 2 * first);
+    if (dtype == DType::F32) {
+      std::memcpy(out + 2 * first * 4, block, static_cast<size_t>(values) * 4);
+    } else {
+      for (int64_t k = 0; k < values; ++k)
+        store_float_below(dtype, block[k], max_value, out + (2 * first + k) * width);
     }
-  } else {
-    for (int64_t j = 0; j < pairs; ++j) {
-      float v[2];
-      pair(j, v);
-      store_float_below(dtype, v[0], max_value, out + 2 * j * width);
-      store_float_below(dtype, v[1], max_value, out + (2 * j + 1) * width);
-    }
-  }
-  if (n % 2) {  // odd count: the first value of one more pair
-    float v[2];
-    pair(pairs, v);
-    store_float_below(dtype, v[0], max_value, out + (n - 1) * width);
   }
   return t;
 }
