@@ -79,18 +79,36 @@ def _build_dir(config_settings):
     return build
 
 
-def _shared_libraries(binary):
-    """{soname: path} of every library the binary loads (transitively) that glibc does not provide."""
-    out = _run(["ldd", binary], capture_output=True).stdout
+# Libraries the binary opens at run time (dlopen), which ldd does not list: libcurl, for --upload only (linking
+# it cost every command milliseconds of start-up). Found as the dynamic loader would (ldconfig's cache).
+RUNTIME_OPENED = ("libcurl.so.4",)
+
+
+def _ldd(path):
+    """{soname: path} of every library `path` loads (transitively) that glibc does not provide."""
+    out = _run(["ldd", path], capture_output=True).stdout
     libraries = {}
     for line in out.splitlines():
         line = line.strip()
         if "not found" in line:
-            raise BuildError(f"ldd {binary}: {line}")
+            raise BuildError(f"ldd {path}: {line}")
         name, arrow, rest = line.partition(" => ")
         if not arrow or GLIBC_LIBRARY.match(name):
             continue  # the vdso and the dynamic loader (no "=>"), and glibc's libraries
         libraries[name] = Path(rest.split(" (")[0])
+    return libraries
+
+
+def _shared_libraries(binary):
+    """{soname: path} of every library the binary loads or opens (transitively) that glibc does not provide."""
+    libraries = _ldd(binary)
+    cache = _run(["ldconfig", "-p"], capture_output=True).stdout
+    for soname in RUNTIME_OPENED:
+        found = re.search(rf"^\s*{re.escape(soname)} \(libc6,x86-64\) => (\S+)$", cache, re.M)
+        if not found:
+            raise BuildError(f"{soname} (opened by tinyforge at run time) is not installed")
+        libraries[soname] = Path(found.group(1))
+        libraries.update(_ldd(found.group(1)))
     return libraries
 
 

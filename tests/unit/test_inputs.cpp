@@ -1,11 +1,17 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <set>
 
 #include "tinyforge/catalog/catalog.h"
 #include "tinyforge/formats/safetensors.h"
 #include "tinyforge/inputs/dummy_inputs.h"
 #include "tinyforge/inputs/tasks.h"
+
+namespace tinyforge::embedded_inputs {
+const std::vector<std::pair<std::string_view, std::string_view>>& files();
+}
 
 using namespace tinyforge;
 using namespace tinyforge::inputs;
@@ -99,6 +105,26 @@ TEST(Generators, FloatUpperBoundStaysExclusiveAfterRounding) {
     EXPECT_LT(hi, 1.0f);
     EXPECT_GT(hi, 0.9f);
   }
+}
+
+TEST(Generators, FloatValuesAreAFunctionOfSeedNameAndIndex) {
+  // Counter-based: a shorter tensor (odd length too) is a prefix of a longer one with the same name and seed;
+  // another seed or name gives other values; every value is a multiple of 2^-23 in [-1, 1) (24-bit draws).
+  DummyTensor full = random_float_tensor("input_features", {1001}, -1, 1, DType::F32, 3);
+  for (int64_t n : {1, 2, 7, 1000}) {
+    DummyTensor part = random_float_tensor("input_features", {n}, -1, 1, DType::F32, 3);
+    ASSERT_EQ(part.data.size(), static_cast<size_t>(n) * 4);
+    EXPECT_EQ(std::memcmp(part.data.data(), full.data.data(), part.data.size()), 0) << n;
+  }
+  EXPECT_NE(random_float_tensor("input_features", {1001}, -1, 1, DType::F32, 4).data, full.data);
+  EXPECT_NE(random_float_tensor("input_values", {1001}, -1, 1, DType::F32, 3).data, full.data);
+  std::set<float> distinct;
+  for (size_t i = 0; i < 1001; ++i) {
+    const float v = float_at(full, i);
+    EXPECT_EQ(v * 8388608.0f, std::floor(v * 8388608.0f)) << v;
+    distinct.insert(v);
+  }
+  EXPECT_GT(distinct.size(), 990u);
 }
 
 TEST(Generators, PaddingAppendsOnesAndWidensNarrowInts) {
@@ -214,6 +240,33 @@ TEST(Tasks, CompiledFactsNameOnlyImplementedGenerators) {
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("DummyDecisionTransformerInputGenerator"), std::string::npos);
   }
+}
+
+TEST(Tasks, LazyFactsMatchTheWholeFile) {
+  // find_inputs_spec scans the embedded facts and parses one model type's entry on demand: the model types
+  // and each one's tasks, aliases and generators equal a parse of the whole file.
+  const Json facts = [] {
+    for (const auto& [name, text] : tinyforge::embedded_inputs::files())
+      if (name == "optimum_inputs.json") return parse_json(std::string(text), "optimum_inputs.json");
+    return Json();
+  }();
+  std::vector<std::string> types;
+  for (const auto& [model_type, entry] : facts.at("model_types").items()) types.push_back(model_type);
+  ASSERT_EQ(inputs_model_types(), types);
+  for (const auto& [model_type, entry] : facts.at("model_types").items()) {
+    const ModelInputsSpec* spec = find_inputs_spec(model_type);
+    ASSERT_NE(spec, nullptr) << model_type;
+    EXPECT_EQ(spec, find_inputs_spec(model_type));  // parsed once
+    EXPECT_EQ(spec->onnx_config, entry.at("onnx_config").get<std::string>());
+    EXPECT_EQ(spec->aliases, (entry.at("aliases").get<std::map<std::string, std::string>>()));
+    ASSERT_EQ(spec->tasks.size(), entry.at("tasks").size());
+    for (size_t i = 0; i < spec->tasks.size(); ++i) {
+      EXPECT_EQ(spec->tasks[i].task, entry["tasks"][i].at("task").get<std::string>());
+      EXPECT_EQ(spec->tasks[i].monolith.generators,
+                entry["tasks"][i].at("generators").get<std::vector<std::string>>());
+    }
+  }
+  EXPECT_EQ(find_inputs_spec("no_such_type"), nullptr);
 }
 
 TEST(DummyInputs, ConditionsFallBackToTheClassDefault) {

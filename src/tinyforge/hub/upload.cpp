@@ -1,6 +1,7 @@
 #include "tinyforge/hub/upload.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <chrono>
@@ -26,6 +27,48 @@ size_t collect(char* data, size_t size, size_t n, void* out) {
 // URLs in messages lose their query: an LFS upload href may carry a signature.
 std::string without_query(const std::string& url) { return url.substr(0, url.find('?')); }
 
+// libcurl is opened when the first request is made, not linked: with its ~25 dependent libraries (TLS,
+// Kerberos, LDAP, ...) it added milliseconds of dynamic loading to the start of every command, and only
+// uploads use it.
+struct Curl {
+  decltype(&curl_global_init) global_init;
+  decltype(&curl_easy_init) easy_init;
+  decltype(&curl_easy_setopt) easy_setopt;
+  decltype(&curl_easy_perform) easy_perform;
+  decltype(&curl_easy_getinfo) easy_getinfo;
+  decltype(&curl_easy_cleanup) easy_cleanup;
+  decltype(&curl_easy_strerror) easy_strerror;
+  decltype(&curl_slist_append) slist_append;
+  decltype(&curl_slist_free_all) slist_free_all;
+};
+
+const Curl& curl_api() {
+  static const Curl api = [] {
+    void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib)
+      throw std::runtime_error(std::string("uploading needs libcurl: ") + ::dlerror() +
+                               " (Debian: apt-get install libcurl4)");
+    auto sym = [lib](const char* name) {
+      void* f = ::dlsym(lib, name);
+      if (!f) throw std::runtime_error(std::string("libcurl.so.4 lacks ") + name + "; install libcurl4");
+      return f;
+    };
+    Curl c;
+    c.global_init = reinterpret_cast<decltype(c.global_init)>(sym("curl_global_init"));
+    c.easy_init = reinterpret_cast<decltype(c.easy_init)>(sym("curl_easy_init"));
+    c.easy_setopt = reinterpret_cast<decltype(c.easy_setopt)>(sym("curl_easy_setopt"));
+    c.easy_perform = reinterpret_cast<decltype(c.easy_perform)>(sym("curl_easy_perform"));
+    c.easy_getinfo = reinterpret_cast<decltype(c.easy_getinfo)>(sym("curl_easy_getinfo"));
+    c.easy_cleanup = reinterpret_cast<decltype(c.easy_cleanup)>(sym("curl_easy_cleanup"));
+    c.easy_strerror = reinterpret_cast<decltype(c.easy_strerror)>(sym("curl_easy_strerror"));
+    c.slist_append = reinterpret_cast<decltype(c.slist_append)>(sym("curl_slist_append"));
+    c.slist_free_all = reinterpret_cast<decltype(c.slist_free_all)>(sym("curl_slist_free_all"));
+    c.global_init(CURL_GLOBAL_DEFAULT);
+    return c;
+  }();
+  return api;
+}
+
 struct Response {
   long status = 0;
   std::string body;
@@ -34,32 +77,31 @@ struct Response {
 // One request, retried with exponential backoff on 429, 5xx and connection errors.
 Response http(const std::string& method, const std::string& url, const std::string& body,
               const std::string& type, const std::string& token) {
-  static const bool init = (curl_global_init(CURL_GLOBAL_DEFAULT), true);
-  (void)init;
+  const Curl& api = curl_api();
   std::string last_error;
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
-    CURL* curl = curl_easy_init();
+    CURL* curl = api.easy_init();
     Response r;
     struct curl_slist* headers = nullptr;
-    if (!type.empty()) headers = curl_slist_append(headers, ("Content-Type: " + type).c_str());
-    if (!token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (!type.empty()) headers = api.slist_append(headers, ("Content-Type: " + type).c_str());
+    if (!token.empty()) headers = api.slist_append(headers, ("Authorization: Bearer " + token).c_str());
+    api.easy_setopt(curl, CURLOPT_URL, url.c_str());
+    api.easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
     if (method != "GET") {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+      api.easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+      api.easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
-    CURLcode rc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    api.easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+    api.easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+    CURLcode rc = api.easy_perform(curl);
+    api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
+    api.slist_free_all(headers);
+    api.easy_cleanup(curl);
     if (rc != CURLE_OK) {
-      last_error = curl_easy_strerror(rc);
+      last_error = api.easy_strerror(rc);
       continue;
     }
     if (r.status == 429 || r.status >= 500) {

@@ -1,5 +1,9 @@
 #include "tinyforge/inputs/tasks.h"
 
+#include <array>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 
@@ -56,14 +60,81 @@ ModelInputsSpec read_spec(const std::string& model_type, const Json& j) {
   return s;
 }
 
-const std::map<std::string, ModelInputsSpec>& specs() {
-  static const std::map<std::string, ModelInputsSpec> all = [] {
-    std::map<std::string, ModelInputsSpec> out;
+// The embedded facts are ~190 kB of JSON and one `tinyforge inputs` call needs one model type: parsing all
+// of it cost more than the rest of the call, so a scan (no parse) finds each model type's entry, and an entry
+// is parsed the first time it is asked for.
+size_t skip_space(std::string_view s, size_t i) {
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
+  return i;
+}
+
+size_t skip_string(std::string_view s, size_t i) {  // s[i] is the opening quote
+  for (;;) {
+    const size_t quote = s.find('"', i + 1);
+    if (quote == std::string_view::npos)
+      throw std::logic_error(std::string(kFactsFile) + ": unterminated string");
+    size_t backslashes = 0;
+    while (s[quote - 1 - backslashes] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return quote + 1;
+    i = quote;  // an escaped quote
+  }
+}
+
+// The end of the value starting at s[i]: past its closing bracket, or at the ',' / '}' / ']' after a scalar.
+size_t skip_value(std::string_view s, size_t i) {
+  static constexpr auto structural = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view("\"{}[],")) t[c] = true;
+    return t;
+  }();
+  int depth = 0;
+  for (; i < s.size(); ++i) {
+    while (i < s.size() && !structural[static_cast<unsigned char>(s[i])]) ++i;
+    if (i == s.size()) break;
+    const char c = s[i];
+    if (c == '"') {
+      i = skip_string(s, i) - 1;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return i;
+      if (--depth == 0) return i + 1;
+    } else if (depth == 0) {  // ','
+      return i;
+    }
+  }
+  return i;
+}
+
+// Each member of the JSON object at s[i] ('{'): its key and its value's text.
+std::vector<std::pair<std::string, std::string_view>> object_members(std::string_view s, size_t i) {
+  std::vector<std::pair<std::string, std::string_view>> out;
+  i = skip_space(s, i);
+  if (i >= s.size() || s[i] != '{') throw std::logic_error(std::string(kFactsFile) + ": object expected");
+  i = skip_space(s, i + 1);
+  while (i < s.size() && s[i] != '}') {
+    const size_t key_end = skip_string(s, i);
+    std::string key =
+        parse_json(std::string(s.substr(i, key_end - i)), std::string(kFactsFile)).get<std::string>();
+    const size_t colon = skip_space(s, key_end);
+    const size_t start = skip_space(s, colon + 1);
+    const size_t end = skip_value(s, start);
+    out.emplace_back(std::move(key), s.substr(start, end - start));
+    i = skip_space(s, end);
+    if (i < s.size() && s[i] == ',') i = skip_space(s, i + 1);
+  }
+  return out;
+}
+
+// model type → its entry's unparsed text.
+const std::map<std::string, std::string_view>& entries() {
+  static const std::map<std::string, std::string_view> all = [] {
+    std::map<std::string, std::string_view> out;
     for (const auto& [name, text] : embedded_inputs::files()) {
       if (name != kFactsFile) continue;
-      const Json facts = parse_json(std::string(text), std::string(name));
-      for (const auto& [model_type, entry] : facts.at("model_types").items())
-        out.emplace(model_type, read_spec(model_type, entry));
+      for (const auto& [key, value] : object_members(text, 0))
+        if (key == "model_types")
+          for (const auto& [model_type, entry] : object_members(value, 0)) out.emplace(model_type, entry);
     }
     return out;
   }();
@@ -88,13 +159,22 @@ const TaskInputs* ModelInputsSpec::find_task(const std::string& task) const {
 }
 
 const ModelInputsSpec* find_inputs_spec(const std::string& model_type) {
-  auto it = specs().find(model_type);
-  return it == specs().end() ? nullptr : &it->second;
+  auto entry = entries().find(model_type);
+  if (entry == entries().end()) return nullptr;
+  // Parsed once per model type; `create` asks from several workers.
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<const ModelInputsSpec>> parsed;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& spec = parsed[model_type];
+  if (!spec)
+    spec = std::make_unique<const ModelInputsSpec>(
+        read_spec(model_type, parse_json(std::string(entry->second), std::string(kFactsFile))));
+  return spec.get();
 }
 
 std::vector<std::string> inputs_model_types() {
   std::vector<std::string> out;
-  for (const auto& [model_type, spec] : specs()) out.push_back(model_type);
+  for (const auto& [model_type, text] : entries()) out.push_back(model_type);
   return out;  // std::map: sorted
 }
 

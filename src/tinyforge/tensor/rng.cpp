@@ -6,13 +6,6 @@
 
 namespace tinyforge {
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 uint64_t hash_name(std::string_view s, uint64_t seed) {
   uint64_t h = 0xcbf29ce484222325ULL ^ splitmix64(seed);
   for (unsigned char c : s) {

@@ -6,7 +6,15 @@
 
 namespace tinyforge {
 
-uint64_t splitmix64(uint64_t x);
+// SplitMix64's output function on x + its increment: splitmix64(key + i * kSplitMixGamma) is output i of the
+// SplitMix64 stream seeded with key. Inline so that loops over it vectorise.
+inline constexpr uint64_t kSplitMixGamma = 0x9E3779B97F4A7C15ULL;
+inline uint64_t splitmix64(uint64_t x) {
+  x += kSplitMixGamma;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
 // FNV-1a 64 of the bytes, then mixed: a stable key for a name.
 uint64_t hash_name(std::string_view s, uint64_t seed = 0);
 
