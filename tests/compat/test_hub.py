@@ -993,26 +993,21 @@ print(json.dumps({"snap": snapshot_download("tf/tiny-random-BertModel"),
         server.stop()
 
 
-class ConcurrentChangeProxy:
-    """Forwards every request to `upstream`; before the first preupload it commits `concurrent.txt` to that
-    repository itself, the way another writer racing the upload would."""
+class Proxy:
+    """Forwards every request to `upstream`; `before(path)` runs before a request is forwarded and
+    `reply(path, data)` may replace what upstream answered (a server that misbehaves in one way)."""
 
-    def __init__(self, upstream):
-        proxy = self
-        self.injected_into = None
-
+    def __init__(self, upstream, before=lambda path: None, reply=lambda path, data: data):
         class Handler(http.server.BaseHTTPRequestHandler):
             def forward(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if self.command not in ("GET", "HEAD") else None
-                parts = self.path.split("/")
-                if "preupload" in parts and proxy.injected_into is None:
-                    proxy.injected_into = f"{parts[3]}/{parts[4]}"
-                    assert commit_lines(upstream, proxy.injected_into, [inline_file("concurrent.txt", b"x")])[0] == 200
+                before(self.path)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-                status, data, reply = request(upstream + self.path, self.command, body, headers)
+                status, data, answer = request(upstream + self.path, self.command, body, headers)
+                data = reply(self.path, data)
                 self.send_response(status)
-                for k, v in reply.items():
+                for k, v in answer.items():
                     if k.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
@@ -1033,6 +1028,22 @@ class ConcurrentChangeProxy:
         self.httpd.server_close()
 
 
+class ConcurrentChangeProxy(Proxy):
+    """Before the first preupload it commits `concurrent.txt` to that repository itself, the way another writer
+    racing the upload would."""
+
+    def __init__(self, upstream):
+        self.injected_into = None
+
+        def before(path):
+            parts = path.split("/")
+            if "preupload" in parts and self.injected_into is None:
+                self.injected_into = f"{parts[3]}/{parts[4]}"
+                assert commit_lines(upstream, self.injected_into, [inline_file("concurrent.txt", b"x")])[0] == 200
+
+        super().__init__(upstream, before=before)
+
+
 def test_upload_with_stale_parent_commit_fails_clearly(tmp_path):
     server = Server(tmp_path / "root", "--token", TOKEN)
     proxy = ConcurrentChangeProxy(server.url)
@@ -1051,6 +1062,33 @@ def test_upload_with_stale_parent_commit_fails_clearly(tmp_path):
     assert "412" in failed[arch]["error"] and "main moved" in failed[arch]["error"]
     assert f"tf/tiny-random-{arch}" in proc.stderr and "run the upload again" in proc.stderr
     assert files == ["concurrent.txt"]  # the concurrent change survives, nothing half-committed on top
+
+
+def test_upload_follows_only_http_addresses(tmp_path):
+    """A server whose LFS batch answer sends the upload to a file:// address: the upload of that repository fails
+    naming the scheme, and neither follows the address nor prints it."""
+    def to_file(path, data):
+        if not path.endswith("/info/lfs/objects/batch"):
+            return data
+        batch = json.loads(data)
+        for obj in batch.get("objects", []):
+            if "upload" in obj.get("actions", {}):
+                obj["actions"]["upload"]["href"] = "file:///etc/hostname"
+        return json.dumps(batch).encode()
+
+    server = Server(tmp_path / "root", "--token", TOKEN)
+    proxy = Proxy(server.url, reply=to_file)
+    try:
+        proc = run_tinyforge("create", tmp_path / "out", "--model_types", "gpt2", "--upload", "--organization", "tf",
+                             "--token", TOKEN, check=False, env={**os.environ, "HF_ENDPOINT": proxy.url})
+    finally:
+        proxy.close()
+        server.stop()
+    failed = json.loads((tmp_path / "out" / "reports" / "failed_uploads.json").read_text())
+    assert proc.returncode != 0 and failed
+    for entry in failed.values():
+        assert "scheme 'file'" in entry["error"] and "/etc/hostname" not in entry["error"]
+    assert "/etc/hostname" not in proc.stdout + proc.stderr
 
 
 # ---- 6. Hub metadata: model cards and model info ------------------------------------------------------

@@ -77,6 +77,13 @@ struct Response {
 // One request, retried with exponential backoff on 429, 5xx and connection errors.
 Response http(const std::string& method, const std::string& url, const std::string& body,
               const std::string& type, const std::string& token) {
+  // Addresses come from the server (LFS upload and verify hrefs): only http(s) is followed, and the message
+  // names the scheme, not the address (a file:// href would print a local path).
+  const std::string scheme = url.substr(0, url.find(':'));
+  if (scheme != "http" && scheme != "https")
+    throw std::runtime_error(
+        "the server handed an address with scheme '" + scheme.substr(0, 16) +
+        "'; only http:// and https:// addresses are followed (check HF_ENDPOINT and the server)");
   const Curl& api = curl_api();
   std::string last_error;
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -95,13 +102,21 @@ Response http(const std::string& method, const std::string& url, const std::stri
     api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     api.easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+    api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    api.easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     api.easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+    // A server that accepts and then says nothing is dropped after 30 s, not after the full time-out.
+    api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+    api.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    api.easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 30L);
     CURLcode rc = api.easy_perform(curl);
     api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
     api.slist_free_all(headers);
     api.easy_cleanup(curl);
     if (rc != CURLE_OK) {
       last_error = api.easy_strerror(rc);
+      if (rc == CURLE_OPERATION_TIMEDOUT)
+        break;  // a silent server is not retried: at most one stall per request
       continue;
     }
     if (r.status == 429 || r.status >= 500) {
@@ -110,7 +125,7 @@ Response http(const std::string& method, const std::string& url, const std::stri
     }
     return r;
   }
-  throw std::runtime_error(method + " " + without_query(url) + " failed after retries: " + last_error);
+  throw std::runtime_error(method + " " + without_query(url) + " failed: " + last_error);
 }
 
 void check(const Response& r, const std::string& what) {
