@@ -49,7 +49,8 @@ def main():
         m = PER_TYPE.search(r["nodeid"])
         if m:
             col = "tokenizer" if m["file"] == "test_forged_tokenizers" else "inputs"
-            ty = m["type"].split("-")[0]
+            # A case id is the model type (openai-gpt), or the type and a variant (falcon-new-arch).
+            ty = m["type"] if (DATA / f"{m['type']}.json").exists() else m["type"].split("-")[0]
             per_type[ty][col].append((r["outcome"], r["message"]))
     grp = groups()
     rows, totals = [], defaultdict(lambda: [0, 0])
