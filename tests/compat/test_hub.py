@@ -1097,6 +1097,41 @@ def test_upload_follows_only_http_addresses(tmp_path):
     assert "/etc/hostname" not in proc.stdout + proc.stderr
 
 
+def test_upload_to_a_server_that_never_answers_is_bounded(tmp_path):
+    """A server that accepts connections, reads the requests and never answers: each repository's upload fails at
+    its --upload_timeout, naming it, instead of waiting on every request (it was 5 x 120 s per request)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held = []
+
+    def swallow():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)  # kept open, never answered
+
+    threading.Thread(target=swallow, daemon=True).start()
+    env = {**os.environ, "HF_ENDPOINT": f"http://127.0.0.1:{listener.getsockname()[1]}"}
+    started = time.monotonic()
+    try:
+        proc = run_tinyforge("create", tmp_path / "out", "--model_types", "gpt2", "--upload", "--organization", "tf",
+                             "--token", TOKEN, "--upload_timeout", "1", check=False, env=env)
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+    elapsed = time.monotonic() - started
+    failed = json.loads((tmp_path / "out" / "reports" / "failed_uploads.json").read_text())
+    assert proc.returncode != 0 and len(failed) >= 5, proc.stderr  # gpt2's architectures and tiny-random-gpt2
+    for entry in failed.values():
+        assert "--upload_timeout" in entry["error"], entry
+    # One second per repository, not the 30 s a silent server costs each request without the bound.
+    assert elapsed < 30 * len(failed) / 2, elapsed
+
+
 # ---- 6. Hub metadata: model cards and model info ------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -105,6 +105,11 @@ Subcommand add_create_command(CLI::App& app) {
                    "Upload ORG/tiny-random-{Arch} to HF_ENDPOINT (repo exists: a PR)");
   create->add_option("--token", options.token,
                      "Hub token for --upload (default: HF_TOKEN or the HF token file)");
+  create
+      ->add_option("--upload_timeout,--upload-timeout", options.upload_timeout,
+                   "Seconds one repository's upload may take in all, retries included")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   return {create, [args] { return run_create_command(*args); }};
 }
 

@@ -25,8 +25,9 @@ struct CreateOptions {
   // Delivery (hub/deliver.h) as ORG/tiny-random-{Arch}: an empty path means the default HF cache.
   std::optional<fs::path> hf_cache;
   std::string organization;
-  bool upload = false;  // to HF_ENDPOINT
-  std::string token;    // else HF_TOKEN / the token file; never printed
+  bool upload = false;       // to HF_ENDPOINT
+  std::string token;         // else HF_TOKEN / the token file; never printed
+  int upload_timeout = 300;  // seconds for all requests of one repository's upload
 };
 
 struct ArchitectureOutcome {

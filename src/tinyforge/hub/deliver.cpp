@@ -48,7 +48,8 @@ std::vector<Delivery> deliveries(const CreateOptions& options, const CreateResul
 // Uploads every delivery; failures go to reports/failed_uploads.json, commit shas into
 // tiny_model_summary.json (`sha` as create_dummy_models.py records it; `variant_shas` per fixture kind).
 size_t upload_all(const CreateOptions& options, const std::vector<Delivery>& list) {
-  const UploadTarget target = resolve_upload_target(options.token);
+  UploadTarget target = resolve_upload_target(options.token);
+  target.repository_timeout = std::chrono::seconds(options.upload_timeout);
   if (target.token.empty())
     throw UserError("--upload needs a token: pass --token, set HF_TOKEN or log in (HF token file)");
   const fs::path summary_path = options.output / "reports" / "tiny_model_summary.json";

@@ -74,9 +74,12 @@ struct Response {
   std::string body;
 };
 
-// One request, retried with exponential backoff on 429, 5xx and connection errors.
+using Clock = std::chrono::steady_clock;
+
+// One request, retried with exponential backoff on 429, 5xx and connection errors, all before `deadline`
+// (the repository's --upload_timeout).
 Response http(const std::string& method, const std::string& url, const std::string& body,
-              const std::string& type, const std::string& token) {
+              const std::string& type, const std::string& token, Clock::time_point deadline) {
   // Addresses come from the server (LFS upload and verify hrefs): only http(s) is followed, and the message
   // names the scheme, not the address (a file:// href would print a local path).
   const std::string scheme = url.substr(0, url.find(':'));
@@ -86,8 +89,13 @@ Response http(const std::string& method, const std::string& url, const std::stri
         "'; only http:// and https:// addresses are followed (check HF_ENDPOINT and the server)");
   const Curl& api = curl_api();
   std::string last_error;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+  auto left = [deadline] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  };
+  for (int attempt = 0; attempt < 5 && left() > 0; ++attempt) {
+    if (attempt)
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(200 << attempt, left())));
+    if (left() <= 0) break;
     CURL* curl = api.easy_init();
     Response r;
     struct curl_slist* headers = nullptr;
@@ -104,7 +112,7 @@ Response http(const std::string& method, const std::string& url, const std::stri
     api.easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
     api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     api.easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    api.easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+    api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(std::min<int64_t>(120000, left())));
     // A server that accepts and then says nothing is dropped after 30 s, not after the full time-out.
     api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
     api.easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -125,6 +133,11 @@ Response http(const std::string& method, const std::string& url, const std::stri
     }
     return r;
   }
+  if (left() <= 0)
+    throw std::runtime_error(method + " " + without_query(url) +
+                             ": the repository's upload ran past --upload_timeout" +
+                             (last_error.empty() ? "" : " (" + last_error + ")") +
+                             "; check the server, or raise --upload_timeout");
   throw std::runtime_error(method + " " + without_query(url) + " failed: " + last_error);
 }
 
@@ -146,7 +159,7 @@ struct UploadPlan {
 // Asks the Hub, 256 files at a time as huggingface_hub does, how to send each file (inline or LFS), which
 // to ignore, and which are unchanged (the remote oid equals ours).
 std::vector<UploadPlan> plan_upload(const std::string& url, const std::map<std::string, std::string>& files,
-                                    const std::string& token) {
+                                    const std::string& token, Clock::time_point deadline) {
   std::vector<UploadPlan> plans;
   for (const auto& [path, bytes] : files) plans.push_back({path, &bytes, sha256_hex(bytes)});
   for (size_t start = 0; start < plans.size(); start += 256) {
@@ -156,7 +169,7 @@ std::vector<UploadPlan> plan_upload(const std::string& url, const std::map<std::
       request["files"].push_back({{"path", plans[i].path},
                                   {"size", plans[i].bytes->size()},
                                   {"sample", base64_encode(plans[i].bytes->substr(0, 512))}});
-    Response r = http("POST", url, request.dump(), "application/json", token);
+    Response r = http("POST", url, request.dump(), "application/json", token, deadline);
     check(r, "preupload");
     const Json answer = parse_json(r.body, "preupload response");
     std::map<std::string, const Json*> by_path;
@@ -181,7 +194,8 @@ std::vector<UploadPlan> plan_upload(const std::string& url, const std::map<std::
 
 // LFS batch (basic transfer), a PUT per object the server does not have yet, and the verify step if asked.
 void upload_lfs_objects(const std::string& endpoint, const std::string& repo_id,
-                        const std::vector<UploadPlan>& plans, const std::string& token) {
+                        const std::vector<UploadPlan>& plans, const std::string& token,
+                        Clock::time_point deadline) {
   Json objects = Json::array();
   std::map<std::string, const std::string*> bytes_by_oid;
   for (const auto& p : plans)
@@ -191,7 +205,7 @@ void upload_lfs_objects(const std::string& endpoint, const std::string& repo_id,
   Json batch = {
       {"operation", "upload"}, {"transfers", {"basic"}}, {"objects", objects}, {"hash_algo", "sha256"}};
   Response r = http("POST", endpoint + "/" + repo_id + ".git/info/lfs/objects/batch", batch.dump(),
-                    "application/vnd.git-lfs+json", token);
+                    "application/vnd.git-lfs+json", token, deadline);
   check(r, "LFS batch for " + repo_id);
   const Json response = parse_json(r.body, "LFS batch response");
   if (!response.contains("objects") || !response["objects"].is_array())
@@ -204,12 +218,13 @@ void upload_lfs_objects(const std::string& endpoint, const std::string& repo_id,
     const Json& actions = o["actions"];
     const std::string href = actions["upload"].value("href", "");
     // Like a presigned URL: the upload href needs no token (and must not get it: it may be another host).
-    check(http("PUT", href, *bytes_by_oid.at(oid), "application/octet-stream", ""),
+    check(http("PUT", href, *bytes_by_oid.at(oid), "application/octet-stream", "", deadline),
           "uploading LFS object " + oid + " to " + without_query(href));
     if (actions.contains("verify")) {
       const std::string verify = actions["verify"].value("href", "");
       Json body = {{"oid", oid}, {"size", bytes_by_oid.at(oid)->size()}};
-      check(http("POST", verify, body.dump(), "application/json", token), "verifying LFS object " + oid);
+      check(http("POST", verify, body.dump(), "application/json", token, deadline),
+            "verifying LFS object " + oid);
     }
   }
 }
@@ -237,29 +252,32 @@ UploadTarget resolve_upload_target(const std::string& token_flag) {
 UploadOutcome upload_repository(const UploadTarget& target, const std::string& repo_id,
                                 const std::map<std::string, std::string>& files) {
   const std::string ep = target.endpoint;
+  const Clock::time_point deadline = Clock::now() + target.repository_timeout;
   const auto slash = repo_id.find('/');
   Json create = {
       {"name", repo_id.substr(slash + 1)}, {"organization", repo_id.substr(0, slash)}, {"private", false}};
-  Response created = http("POST", ep + "/api/repos/create", create.dump(), "application/json", target.token);
+  Response created =
+      http("POST", ep + "/api/repos/create", create.dump(), "application/json", target.token, deadline);
   const bool exists = created.status == 409;  // as create_dummy_models.py does: then open a PR
   if (!exists) check(created, "creating " + repo_id);
 
   // The head the commit builds on: sent as parentCommit, so a concurrent change fails the commit (412)
   // instead of being overwritten; a PR is opened from it.
-  Response info = http("GET", ep + "/api/models/" + repo_id + "/revision/main", "", "", target.token);
+  Response info =
+      http("GET", ep + "/api/models/" + repo_id + "/revision/main", "", "", target.token, deadline);
   check(info, "reading the head of " + repo_id);
   const std::string head = parse_json(info.body, "repository info").value("sha", "");
   if (head.empty()) throw std::runtime_error("the repository info of " + repo_id + " has no \"sha\"");
 
   const std::string query = exists ? "?create_pr=1" : "";
   const std::vector<UploadPlan> plans =
-      plan_upload(ep + "/api/models/" + repo_id + "/preupload/main" + query, files, target.token);
+      plan_upload(ep + "/api/models/" + repo_id + "/preupload/main" + query, files, target.token, deadline);
   UploadOutcome out;
   if (std::all_of(plans.begin(), plans.end(), [](const UploadPlan& p) { return p.skip; })) {
     out.commit = head;  // nothing changed: no empty commit, no PR (as huggingface_hub)
     return out;
   }
-  upload_lfs_objects(ep, repo_id, plans, target.token);
+  upload_lfs_objects(ep, repo_id, plans, target.token, deadline);
 
   Json header = {
       {"key", "header"},
@@ -278,7 +296,7 @@ UploadOutcome upload_repository(const UploadTarget& target, const std::string& r
     ndjson += line.dump() + "\n";
   }
   Response c = http("POST", ep + "/api/models/" + repo_id + "/commit/main" + query, ndjson,
-                    "application/x-ndjson", target.token);
+                    "application/x-ndjson", target.token, deadline);
   if (c.status == 412)
     throw std::runtime_error("commit to " + repo_id + " rejected: main moved from " + head +
                              " while uploading (HTTP 412: " + c.body.substr(0, 300) +

@@ -3,14 +3,16 @@
 // PUT
 // (+ verify) for LFS files, one NDJSON commit on top of the head read at the start (parentCommit).
 #pragma once
+#include <chrono>
 #include <map>
 #include <string>
 
 namespace tinyforge::hub {
 
 struct UploadTarget {
-  std::string endpoint;  // e.g. https://huggingface.co
-  std::string token;     // never printed
+  std::string endpoint;                          // e.g. https://huggingface.co
+  std::string token;                             // never printed
+  std::chrono::seconds repository_timeout{300};  // bound on all requests of one repository's upload
 };
 
 // --token, else HF_TOKEN, else the token file ($HF_TOKEN_PATH or $HF_HOME/token); endpoint from HF_ENDPOINT.
