@@ -28,6 +28,13 @@
 
 namespace tinyforge::hub {
 
+ssize_t InMemoryRequestStream::read(char* ptr, size_t size) {
+  const size_t n = std::min(size, in_.size());
+  std::memcpy(ptr, in_.data(), n);
+  in_.remove_prefix(n);
+  return static_cast<ssize_t>(n);
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -113,18 +120,10 @@ constexpr uint64_t kMaxPendingTotal = 128u << 20;
 // or not at all holds no worker for an answer of up to kMaxPendingPerConnection beyond the socket's buffer.
 // Beyond that the worker waits, at most kSendStallSeconds without progress and keeping the minimum rate after
 // the grace, so it is held for seconds at most.
-class WorkerStream : public httplib::Stream {
+class WorkerStream : public InMemoryRequestStream {
  public:
   WorkerStream(int fd, std::string_view request, std::string& pending, std::atomic<uint64_t>& pending_total)
-      : fd_(fd), in_(request), pending_(pending), pending_total_(pending_total) {}
-  bool is_readable() const override { return true; }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    const size_t n = std::min(size, in_.size());
-    std::memcpy(ptr, in_.data(), n);
-    in_.remove_prefix(n);
-    return static_cast<ssize_t>(n);
-  }
+      : InMemoryRequestStream(request), fd_(fd), pending_(pending), pending_total_(pending_total) {}
   ssize_t write(const char* ptr, size_t size) override {
     std::string_view data(ptr, size);
     if (pending_.empty() && !send_some(data, false)) return -1;
@@ -171,7 +170,6 @@ class WorkerStream : public httplib::Stream {
   }
 
   int fd_;
-  std::string_view in_;
   std::string& pending_;
   std::atomic<uint64_t>& pending_total_;
   uint64_t sent_ = 0;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace tinyforge::hub {
 
@@ -26,6 +27,21 @@ inline bool behind_minimum_rate(double seconds, uint64_t bytes) {
 
 std::string body_too_large_message(uint64_t limit);  // 413
 std::string body_too_slow_message();                 // 408
+
+// An httplib stream whose request bytes are already in memory (a request the event loop read whole, or a
+// fuzzer's input): the reading half both the workers and OfflineServer use; subclasses decide where answers
+// go.
+class InMemoryRequestStream : public httplib::Stream {
+ public:
+  explicit InMemoryRequestStream(std::string_view request) : in_(request) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override;
+  bool exhausted() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
 
 struct ConnectionHandling {
   int threads = 1;

@@ -878,17 +878,9 @@ int run_server(const ServeOptions& options) {
 
 struct OfflineServer::Impl {
   // One connection's bytes, read as a socket would deliver them; what the server writes is kept.
-  struct Connection : httplib::Stream {
-    std::string_view in;
+  struct Connection : InMemoryRequestStream {
+    using InMemoryRequestStream::InMemoryRequestStream;
     std::string out;
-    bool is_readable() const override { return true; }
-    bool is_writable() const override { return true; }
-    ssize_t read(char* ptr, size_t size) override {
-      const size_t n = std::min(size, in.size());
-      std::memcpy(ptr, in.data(), n);
-      in.remove_prefix(n);
-      return static_cast<ssize_t>(n);
-    }
     ssize_t write(const char* ptr, size_t size) override {
       out.append(ptr, size);
       return static_cast<ssize_t>(size);
@@ -914,11 +906,10 @@ OfflineServer::OfflineServer(const ServeOptions& options) : impl_(std::make_uniq
 OfflineServer::~OfflineServer() = default;
 
 std::string OfflineServer::answer(std::string_view request) {
-  Impl::Connection connection;
-  connection.in = request;
+  Impl::Connection connection(request);
   // As httplib's connection loop: requests until one fails or closes, at most kKeepAliveRequests.
   bool closed = false;
-  for (size_t n = 0; n < kKeepAliveRequests && !closed && !connection.in.empty(); ++n)
+  for (size_t n = 0; n < kKeepAliveRequests && !closed && !connection.exhausted(); ++n)
     if (!impl_->server.process_request(connection, /*close_connection=*/false, closed, nullptr)) break;
   return connection.out;
 }
