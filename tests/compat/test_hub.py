@@ -797,9 +797,10 @@ def test_idle_keep_alive_connections_hold_no_worker(tmp_path):
 
 
 def test_open_connections_are_capped_by_evicting_the_longest_idle(tmp_path):
-    """With a descriptor limit of 100, serve keeps at most 32 connections open (the rest of the limit is for
-    its workers' files): 40 idle keep-alive connections do not keep a new client out, the ones idle the longest
-    are closed to make room, and the most recent ones still work."""
+    """With a descriptor limit of 100, serve keeps at most 16 connections open (the rest of the limit is for
+    its workers' files and the file each connection's answer may stream): 40 idle keep-alive connections do
+    not keep a new client out, the ones idle the longest are closed to make room, and the most recent ones
+    still work."""
     import resource
 
     def limit_descriptors():
@@ -822,7 +823,7 @@ def test_open_connections_are_capped_by_evicting_the_longest_idle(tmp_path):
         readable = select.select([conn.sock for conn in idle], [], [], 0)[0]  # closed by serve (end of stream)
         assert all(sock.recv(1) == b"" for sock in readable)
         closed = [i for i, conn in enumerate(idle) if conn.sock in readable]
-        assert len(closed) >= 9 and closed == list(range(len(closed))), closed  # 41 opened, 32 kept: the oldest go
+        assert len(closed) >= 25 and closed == list(range(len(closed))), closed  # 41 opened, 16 kept: the oldest go
         idle[-1].request("GET", "/api/whoami-v2")
         assert idle[-1].getresponse().status == 401
     finally:
@@ -863,6 +864,178 @@ def test_clients_that_stop_reading_hold_no_worker(tmp_path):
             assert received < 20 * len(data)
             sock.close()
     finally:
+        server.stop()
+
+
+def store_big_file(server, repo_id, size):
+    """A repository holding `size` random bytes as big.safetensors (streamed from disk); returns the bytes."""
+    data = os.urandom(size)
+    assert create_repo(server.url, repo_id) == 200
+    oid = lfs_upload(server.url, repo_id, data)
+    status, out = commit_lines(server.url, repo_id, [
+        {"key": "lfsFile", "value": {"path": "big.safetensors", "algo": "sha256", "oid": oid, "size": len(data)}},
+        inline_file("small.txt", b"small")])
+    assert status == 200, out
+    return data
+
+
+def open_blob_descriptors(server):
+    """How many of serve's descriptors are files of its store's blobs."""
+    fds = Path(f"/proc/{server.proc.pid}/fd")
+    count = 0
+    for fd in fds.iterdir():
+        try:
+            count += "/blobs/" in os.readlink(fd)
+        except OSError:  # closed meanwhile
+            pass
+    return count
+
+
+def wait_for(predicate, seconds):
+    end = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < end:
+        time.sleep(0.05)
+    return predicate()
+
+
+def test_stalled_downloads_of_large_files_hold_no_worker(tmp_path):
+    """Four times as many clients as workers ask for a 24 MiB file and read none of it: the event thread
+    streams file bodies from the file, so a well-behaved client is answered at once meanwhile, by plain
+    requests and by huggingface_hub (before, each stalled download held a worker until its 10 s send
+    deadline, and the others queued behind them). serve closes each stalled connection after that deadline,
+    and with it the file; a client gone mid-body frees its file at once; afterwards serve serves as before."""
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "2")
+    try:
+        data = store_big_file(server, "me/big", 24 << 20)
+        get = b"GET /me/big/resolve/main/big.safetensors HTTP/1.1\r\nHost: x\r\n\r\n"
+        stalled = []
+        for _ in range(8):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            sock.settimeout(30)
+            sock.connect(("127.0.0.1", server.port))
+            sock.sendall(get)
+            stalled.append(sock)
+        start = time.monotonic()
+        time.sleep(1)
+        for path, expected in [("/me/big/resolve/main/small.txt", b"small"), ("/api/models/me/big", None)]:
+            asked = time.monotonic()
+            status, body, _ = request(server.url + path)
+            assert status == 200 and time.monotonic() - asked < 2, (path, time.monotonic() - asked)
+            assert expected is None or body == expected
+        asked = time.monotonic()
+        status, body, _ = request(server.url + "/me/big/resolve/main/big.safetensors",
+                                  headers={"Range": "bytes=1000-1999"})
+        assert status == 206 and body == data[1000:2000] and time.monotonic() - asked < 2
+        result = run_py("""
+import json, time
+from huggingface_hub import hf_hub_download
+start = time.monotonic()
+path = hf_hub_download("me/big", "small.txt")
+print(json.dumps([open(path, "rb").read().decode(), time.monotonic() - start]))
+""", server.env(tmp_path / "dl"))
+        assert result[0] == "small" and result[1] < 3, result
+        assert open_blob_descriptors(server) == 8  # one open file per stalled answer
+        # A client that reads a little and leaves: its file is closed when the next send fails.
+        gone = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        gone.sendall(get)
+        assert gone.recv(65536)
+        gone.close()
+        assert wait_for(lambda: open_blob_descriptors(server) == 8, 3), open_blob_descriptors(server)
+        time.sleep(max(0.0, start + 13 - time.monotonic()))  # past the 10 s send deadline
+        for sock in stalled:
+            received = 0
+            while chunk := sock.recv(1 << 20):  # what serve sent before it gave up, then the end
+                received += len(chunk)
+            assert received < len(data)
+            sock.close()
+        assert wait_for(lambda: open_blob_descriptors(server) == 0, 2), open_blob_descriptors(server)
+        status, body, _ = request(server.url + "/me/big/resolve/main/big.safetensors")
+        assert status == 200 and hashlib.sha256(body).digest() == hashlib.sha256(data).digest()
+    finally:
+        server.stop()
+
+
+def test_streamed_file_bodies_are_exact_and_keep_the_connection(tmp_path):
+    """A file body the event thread streams arrives byte for byte, whole, as one range, as a suffix and as
+    several ranges; HEAD sends none of it; the same keep-alive connection serves the next request after
+    each; hf_hub_download gets the same bytes."""
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "2")
+    try:
+        data = store_big_file(server, "me/big", (9 << 20) + 12345)
+        size = len(data)
+        path = "/me/big/resolve/main/big.safetensors"
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.connect()
+        sock = conn.sock
+        middle = (size // 2 - 3_000_000, size // 2 + 2_999_999)
+
+        def get(method="GET", **headers):
+            conn.request(method, path, headers=headers)
+            r = conn.getresponse()
+            body = r.read()
+            assert r.getheader("Connection") is None and conn.sock is sock  # kept open
+            return r, body
+
+        r, body = get()
+        assert r.status == 200 and hashlib.sha256(body).hexdigest() == hashlib.sha256(data).hexdigest()
+        r, body = get(Range=f"bytes={middle[0]}-{middle[1]}")
+        assert r.status == 206 and body == data[middle[0]:middle[1] + 1]
+        assert r.getheader("Content-Range") == f"bytes {middle[0]}-{middle[1]}/{size}"
+        r, body = get(Range="bytes=-1000000")
+        assert r.status == 206 and body == data[-1000000:]
+        r, body = get("HEAD")
+        assert r.status == 200 and body == b"" and r.getheader("Content-Length") == str(size)
+        r, body = get(Range="bytes=10-19,5000000-5999999")
+        assert r.status == 206 and r.getheader("Content-Type").startswith("multipart/byteranges")
+        parts = body.split(b"\r\n\r\n", 1)[1], body.split(b"\r\n\r\n", 2)[2]
+        assert parts[0].startswith(data[10:20] + b"\r\n") and parts[1].startswith(data[5000000:6000000] + b"\r\n")
+        r, body = get()
+        assert r.status == 200 and body == data
+        conn.close()
+        result = run_py("""
+import hashlib, json
+from huggingface_hub import hf_hub_download
+print(json.dumps(hashlib.sha256(open(hf_hub_download("me/big", "big.safetensors"), "rb").read()).hexdigest()))
+""", server.env(tmp_path / "dl"))
+        assert result == hashlib.sha256(data).hexdigest()
+        assert wait_for(lambda: open_blob_descriptors(server) == 0, 2)
+    finally:
+        server.stop()
+
+
+def test_full_worker_queue_answers_503_with_retry_after(tmp_path):
+    """With its one worker busy forging a repository on demand, serve queues 512 complete requests; the ones
+    beyond get 503 with Retry-After at once, and the queued ones are answered when the worker is free."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 2000:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    server = Server(tmp_path / "root", "--token", TOKEN, "--threads", "1", "--on_demand")
+    flood = []
+    try:
+        assert create_repo(server.url, "me/q") == 200
+        for _ in range(600):
+            flood.append(socket.create_connection(("127.0.0.1", server.port), timeout=60))
+        forge = threading.Thread(target=lambda: request(f"{server.url}/api/models/tf/tiny-random-T5Model-sharded"))
+        forge.start()
+        time.sleep(0.1)  # the worker has it (the forge takes longer)
+        for sock in flood:
+            sock.sendall(b"GET /api/models/me/q HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        replies = []
+        for sock in flood:
+            reply = b""
+            while chunk := sock.recv(65536):
+                reply += chunk
+            replies.append(reply)
+        forge.join()
+        statuses = [int(reply.split(b" ", 2)[1]) for reply in replies]
+        assert set(statuses) == {200, 503} and statuses.count(200) >= 512, sorted(set(statuses))
+        busy = [reply for reply in replies if reply.startswith(b"HTTP/1.1 503")]
+        assert all(b"\r\nRetry-After: 1\r\n" in reply and b"requests are waiting" in reply for reply in busy)
+        assert request(f"{server.url}/api/models/me/q")[0] == 200
+    finally:
+        [sock.close() for sock in flood]
         server.stop()
 
 

@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,6 +36,13 @@ ssize_t InMemoryRequestStream::read(char* ptr, size_t size) {
   return static_cast<ssize_t>(n);
 }
 
+OpenFile::~OpenFile() { ::close(fd_); }
+
+std::shared_ptr<const OpenFile> OpenFile::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  return fd < 0 ? nullptr : std::make_shared<const OpenFile>(fd);
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -59,6 +67,8 @@ constexpr double kSendStallSeconds = 10;
 constexpr double kLingerSeconds = 2;
 constexpr size_t kLingerBytes = 1 << 20;
 constexpr int kTickMs = 200;
+// Sends of one connection's answer per event (each at most 1 MiB): then the other connections' turn.
+constexpr int kMaxSendsPerTurn = 16;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -111,34 +121,106 @@ void address(int fd, bool peer, std::string& ip, int& port) {
 }
 
 // Answer bytes the socket could not take at once are kept for the event thread to send, up to these
-// bounds; only beyond them does a worker wait for its client.
+// bounds; only beyond them does a worker wait for its client. File bodies cost no memory: they are sent
+// from the file.
 constexpr size_t kMaxPendingPerConnection = 1 << 20;
 constexpr uint64_t kMaxPendingTotal = 128u << 20;
 
+// The unsent rest of an answer, in order: bytes in memory (counted in `total`, shared by all connections)
+// and regions of open files.
+class Outgoing {
+ public:
+  explicit Outgoing(std::atomic<uint64_t>& total) : total_(total) {}
+  ~Outgoing() { clear(); }
+  Outgoing(const Outgoing&) = delete;
+  Outgoing& operator=(const Outgoing&) = delete;
+
+  bool empty() const { return pieces_.empty(); }
+
+  // Keeps a copy of `data` when this answer and all of them together stay within their bounds.
+  bool keep(std::string_view data) {
+    if (memory_ + data.size() > kMaxPendingPerConnection) return false;
+    if (total_.fetch_add(data.size()) + data.size() > kMaxPendingTotal) {
+      total_ -= data.size();
+      return false;
+    }
+    memory_ += data.size();
+    if (pieces_.empty() || pieces_.back().file) pieces_.emplace_back();
+    pieces_.back().bytes.append(data);
+    return true;
+  }
+
+  void add_file(std::shared_ptr<const OpenFile> file, uint64_t offset, uint64_t length) {
+    if (length > 0) pieces_.push_back({{}, 0, std::move(file), offset, length});
+  }
+
+  // One send(2) or sendfile(2) of the front piece: the bytes the socket took, or -1 (errno says why; 0 from
+  // sendfile: the file ended early, EIO).
+  ssize_t send_front(int fd) {
+    Piece& p = pieces_.front();
+    ssize_t n;
+    if (p.file) {
+      auto offset = static_cast<off_t>(p.offset);
+      n = ::sendfile(fd, p.file->fd(), &offset, static_cast<size_t>(std::min<uint64_t>(p.length, 1 << 20)));
+      if (n == 0) errno = EIO;
+      if (n <= 0) return -1;
+      p.offset += static_cast<uint64_t>(n);
+      p.length -= static_cast<uint64_t>(n);
+      if (p.length == 0) pieces_.pop_front();
+      return n;
+    }
+    n = ::send(fd, p.bytes.data() + p.sent, p.bytes.size() - p.sent, MSG_NOSIGNAL);
+    if (n <= 0) return -1;
+    p.sent += static_cast<size_t>(n);
+    memory_ -= static_cast<size_t>(n);
+    total_ -= static_cast<uint64_t>(n);
+    if (p.sent == p.bytes.size()) pieces_.pop_front();
+    return n;
+  }
+
+  // Drops what is left (closing files no one else holds).
+  void clear() {
+    total_ -= memory_;
+    memory_ = 0;
+    pieces_.clear();
+  }
+
+ private:
+  struct Piece {
+    std::string bytes;
+    size_t sent = 0;  // of `bytes`
+    std::shared_ptr<const OpenFile> file;
+    uint64_t offset = 0, length = 0;  // of `file`, still to send
+  };
+  std::atomic<uint64_t>& total_;
+  std::deque<Piece> pieces_;
+  size_t memory_ = 0;  // unsent bytes in `pieces_`
+};
+
 // What a worker answers on: the request from memory, the answer to the socket. What the socket does not take
-// at once goes to `pending` (sent by the event thread once the worker is done), so a client that reads slowly
-// or not at all holds no worker for an answer of up to kMaxPendingPerConnection beyond the socket's buffer.
-// Beyond that the worker waits, at most kSendStallSeconds without progress and keeping the minimum rate after
-// the grace, so it is held for seconds at most.
+// at once goes to `out` (sent by the event thread once the worker is done), so a client that reads slowly or
+// not at all holds no worker for an answer of up to kMaxPendingPerConnection beyond the socket's buffer, nor
+// for a file body of any size (write_file_part). Beyond that the worker waits, at most kSendStallSeconds
+// without progress and keeping the minimum rate after the grace, so it is held for seconds at most.
 class WorkerStream : public InMemoryRequestStream {
  public:
-  WorkerStream(int fd, std::string_view request, std::string& pending, std::atomic<uint64_t>& pending_total)
-      : InMemoryRequestStream(request), fd_(fd), pending_(pending), pending_total_(pending_total) {}
+  WorkerStream(int fd, std::string_view request, Outgoing& out)
+      : InMemoryRequestStream(request), fd_(fd), out_(out) {}
   ssize_t write(const char* ptr, size_t size) override {
-    std::string_view data(ptr, size);
-    if (pending_.empty() && !send_some(data, false)) return -1;
-    if (data.empty()) return static_cast<ssize_t>(size);
-    const bool fits = pending_.size() + data.size() <= kMaxPendingPerConnection;
-    if (fits && pending_total_.fetch_add(data.size()) + data.size() <= kMaxPendingTotal) {
-      pending_.append(data);
-      return static_cast<ssize_t>(size);
+    if (file_bytes_ > 0) {  // a file part's stand-in bytes (write_file_part): `out` holds the file region
+      const auto n = static_cast<size_t>(std::min<uint64_t>(size, file_bytes_));
+      file_bytes_ -= n;
+      return static_cast<ssize_t>(n);
     }
-    if (fits) pending_total_ -= data.size();  // over the total after all
-    std::string_view earlier = pending_;
-    const bool sent = send_some(earlier, true) && send_some(data, true);
-    pending_total_ -= pending_.size();
-    pending_.clear();
-    return sent ? static_cast<ssize_t>(size) : -1;
+    std::string_view data(ptr, size);
+    if (out_.empty() && !send_some(data, false)) return -1;
+    if (data.empty() || out_.keep(data)) return static_cast<ssize_t>(size);
+    return send_out() && send_some(data, true) ? static_cast<ssize_t>(size) : -1;
+  }
+  // The next `length` bytes written stand for this file region, which the event thread sends.
+  void add_file(const std::shared_ptr<const OpenFile>& file, uint64_t offset, uint64_t length) {
+    out_.add_file(file, offset, length);
+    file_bytes_ = length;
   }
   void get_remote_ip_and_port(std::string& ip, int& port) const override { address(fd_, true, ip, port); }
   void get_local_ip_and_port(std::string& ip, int& port) const override { address(fd_, false, ip, port); }
@@ -148,10 +230,21 @@ class WorkerStream : public InMemoryRequestStream {
  private:
   // Sends from the front of `data` what the socket takes; with `wait`, all of it, within the deadlines.
   bool send_some(std::string_view& data, bool wait) {
-    while (!data.empty()) {
-      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    return push([&] { return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL); },
+                [&](size_t n) { data.remove_prefix(n); }, [&] { return data.empty(); }, wait);
+  }
+  // Sends all of `out`, within the deadlines.
+  bool send_out() {
+    return push([&] { return out_.send_front(fd_); }, [](size_t) {}, [&] { return out_.empty(); }, true);
+  }
+  // Calls `step` (one send) until `done`, `took` told each time what the socket took; without `wait` it
+  // stops where the socket is full.
+  template <class Step, class Took, class Done>
+  bool push(Step step, Took took, Done done, bool wait) {
+    while (!done()) {
+      const ssize_t n = step();
       if (n > 0) {
-        data.remove_prefix(static_cast<size_t>(n));
+        took(static_cast<size_t>(n));
         sent_ += static_cast<uint64_t>(n);
         progress_ = Clock::now();
       } else if (n < 0 && errno == EINTR) {
@@ -170,23 +263,27 @@ class WorkerStream : public InMemoryRequestStream {
   }
 
   int fd_;
-  std::string& pending_;
-  std::atomic<uint64_t>& pending_total_;
+  Outgoing& out_;
+  uint64_t file_bytes_ = 0;
   uint64_t sent_ = 0;
   Clock::time_point start_ = Clock::now(), progress_ = start_;
 };
+
+// The stream the calling worker thread answers on, if it is one (write_file_part).
+thread_local WorkerStream* answering = nullptr;
 
 enum class Phase { Idle, Head, Body, Busy, Write, Linger };
 enum class Framing { Length, Chunked, UntilEof };
 enum class Chunk { Size, Data, DataEnd, Trailer };
 
 struct Connection {
-  int fd = -1;
+  explicit Connection(int socket, std::atomic<uint64_t>& pending_total) : fd(socket), out(pending_total) {}
+  int fd;
   Phase phase = Phase::Idle;
   Clock::time_point since = Clock::now();  // when the phase began
   std::string in;                          // received and not yet taken into a request
   std::string request;                     // the request being read: head (without Expect), raw body
-  std::string out;                         // the end of an answer the socket has not taken yet
+  Outgoing out;                            // the end of an answer the socket has not taken yet
   Clock::time_point out_progress;
   uint64_t out_sent = 0;
   Framing framing = Framing::Length;
@@ -211,7 +308,8 @@ struct Failure {
 struct ConnectionLoop::Impl {
   Impl(int listen, ConnectionHandling h) : listen_fd(listen), handling(std::move(h)) {
     body_budget = std::max<uint64_t>(kMinBodyBudget, handling.max_body_bytes);
-    // Each connection is a descriptor: leave room for the files workers stream and the rest of the process.
+    // Each connection is a descriptor, and one more while its answer streams a file: leave room for those, the
+    // files workers read and the rest of the process.
     rlimit limit{};
     ::getrlimit(RLIMIT_NOFILE, &limit);
     if (limit.rlim_cur < limit.rlim_max) {
@@ -221,7 +319,7 @@ struct ConnectionLoop::Impl {
     }
     const auto reserve = static_cast<rlim_t>(64 + 2 * handling.threads);
     max_connections =
-        limit.rlim_cur > reserve + 16 ? std::min<size_t>(kMaxConnections, limit.rlim_cur - reserve) : 16;
+        limit.rlim_cur > reserve + 32 ? std::min<size_t>(kMaxConnections, (limit.rlim_cur - reserve) / 2) : 16;
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     const int flags = ::fcntl(listen_fd, F_GETFL);
@@ -293,8 +391,7 @@ struct ConnectionLoop::Impl {
       // Small answers: without it delayed ACKs add ~40 ms per keep-alive request.
       const int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      auto c = std::make_unique<Connection>();
-      c->fd = fd;
+      auto c = std::make_unique<Connection>(fd, pending_total);
       connections.emplace(fd, std::move(c));
       watch(fd);
     }
@@ -576,10 +673,12 @@ struct ConnectionLoop::Impl {
         c = queue.front();
         queue.pop_front();
       }
-      WorkerStream stream(c->fd, c->request, c->out, pending_total);
+      WorkerStream stream(c->fd, c->request, c->out);
       bool closed = false;
       const bool close = c->close_after || c->served + 1 >= kKeepAliveRequests;
+      answering = &stream;
       c->keep = handling.process(stream, close, closed) && !closed && !close;
+      answering = nullptr;
       {
         std::lock_guard lock(mutex);
         done.push_back(c);
@@ -623,25 +722,24 @@ struct ConnectionLoop::Impl {
     if (auto f = advance(c)) fail(c, *f);  // a request sent before the answer came
   }
 
+  // Sends what the socket takes of the answer's rest; at most kMaxSendsPerTurn sends, so a fast reader of a
+  // large file does not keep the other connections waiting (the next EPOLLOUT goes on).
   void flush(Connection& c) {
-    while (!c.out.empty()) {
-      const ssize_t n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    for (int turn = 0; turn < kMaxSendsPerTurn && !c.out.empty(); ++turn) {
+      const ssize_t n = c.out.send_front(c.fd);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-      if (n <= 0) return drop(c);
-      c.out.erase(0, static_cast<size_t>(n));
-      pending_total -= static_cast<uint64_t>(n);
+      if (n < 0) return drop(c);
       c.out_sent += static_cast<uint64_t>(n);
       c.out_progress = Clock::now();
     }
-    std::string().swap(c.out);
+    if (!c.out.empty()) return;
     unwatch(c.fd);
     answered(c);
   }
 
-  // Closes a connection whose answer cannot be sent.
+  // Closes a connection whose answer cannot be sent (its files too, unless a response still holds them).
   void drop(Connection& c) {
-    pending_total -= c.out.size();
     c.out.clear();
     close_connection(c);
   }
@@ -676,9 +774,9 @@ struct ConnectionLoop::Impl {
   size_t max_connections = kMaxConnections;
   bool accepting = true;
   uint64_t body_budget = 0, body_buffered = 0;
+  std::atomic<uint64_t> pending_total{0};  // bytes in the connections' `out` (declared first: they use it)
   std::unordered_map<int, std::unique_ptr<Connection>> connections;
   std::atomic<bool> stop_requested{false};
-  std::atomic<uint64_t> pending_total{0};  // bytes in the connections' `out`
 
   std::mutex mutex;
   std::condition_variable ready;
@@ -687,6 +785,21 @@ struct ConnectionLoop::Impl {
   bool stopping = false;
   std::vector<std::thread> workers;
 };
+
+bool write_file_part(const std::shared_ptr<const OpenFile>& file, uint64_t offset, uint64_t length,
+                     httplib::DataSink& sink) {
+  if (answering) {
+    // httplib counts a body part as written by what passes through the sink: `length` stand-in bytes,
+    // which the worker's stream takes in place of the file's and never reads.
+    static const char stand_in = 0;
+    answering->add_file(file, offset, length);
+    return sink.write(&stand_in, static_cast<size_t>(length));
+  }
+  char buffer[1 << 16];
+  const ssize_t got =
+      ::pread(file->fd(), buffer, std::min<uint64_t>(length, sizeof buffer), static_cast<off_t>(offset));
+  return got > 0 && sink.write(buffer, static_cast<size_t>(got));
+}
 
 std::string body_too_large_message(uint64_t limit) {
   return "the request body is larger than --max_body_bytes (" + std::to_string(limit) +

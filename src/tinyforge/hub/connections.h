@@ -1,6 +1,7 @@
 // hub/connections: serve's connection layer. One event thread accepts connections and reads each request
 // (head, then body) under deadlines and limits; only a complete request goes to a worker, which answers it
-// from memory and writes the answer to the socket. Slow, idle or stalled clients hold a socket, not a worker.
+// from memory. What the socket does not take at once, and every file body, the event thread sends. Slow,
+// idle or stalled clients hold a socket, not a worker.
 #pragma once
 #include <httplib.h>
 
@@ -42,6 +43,29 @@ class InMemoryRequestStream : public httplib::Stream {
  private:
   std::string_view in_;
 };
+
+// An open file an answer's body is read from; closed when the last holder (a response, an answer on its way
+// out) lets go of it.
+class OpenFile {
+ public:
+  // nullptr when `path` cannot be opened.
+  static std::shared_ptr<const OpenFile> open(const std::string& path);
+  explicit OpenFile(int fd) : fd_(fd) {}
+  ~OpenFile();
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Writes `length` bytes of `file` from `offset` as (part of) a response body, from an httplib content
+// provider. On serve's workers the event thread sends them from the file once the worker is done (without
+// reading them into memory), so a slow reader holds no worker; elsewhere (OfflineServer) they are read and
+// written here, a piece at a time.
+bool write_file_part(const std::shared_ptr<const OpenFile>& file, uint64_t offset, uint64_t length,
+                     httplib::DataSink& sink);
 
 struct ConnectionHandling {
   int threads = 1;

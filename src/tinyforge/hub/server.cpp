@@ -366,18 +366,14 @@ class HubServer {
     }
     const fs::path blob = store_.blob_path(repo_id, f->sha256);
     if (f->size <= kInMemoryBytes) return res.set_content(read_file(blob), "application/octet-stream");
-    // Larger files stream from disk: httplib asks for the (ranged) bytes piece by piece.
-    const int fd = ::open(blob.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return send_error(res, 500, "", "cannot open the stored content of '" + path + "'");
-    res.set_content_provider(
-        f->size, "application/octet-stream",
-        [fd](size_t offset, size_t length, httplib::DataSink& sink) {
-          char buffer[1 << 16];
-          const ssize_t got =
-              ::pread(fd, buffer, std::min(length, sizeof buffer), static_cast<off_t>(offset));
-          return got > 0 && sink.write(buffer, static_cast<size_t>(got));
-        },
-        [fd](bool) { ::close(fd); });
+    // Larger files stream from disk: httplib asks for the (ranged) bytes; under serve the event thread
+    // sends them from the file.
+    std::shared_ptr<const OpenFile> file = OpenFile::open(blob);
+    if (!file) return send_error(res, 500, "", "cannot open the stored content of '" + path + "'");
+    res.set_content_provider(f->size, "application/octet-stream",
+                             [file](size_t offset, size_t length, httplib::DataSink& sink) {
+                               return write_file_part(file, offset, length, sink);
+                             });
   }
 
   // The request body as JSON; a body that is not JSON gets 400 and a discarded value back.
@@ -858,7 +854,7 @@ int run_server(const ServeOptions& options) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  // SIGPIPE too: a client gone mid-answer is a failed write (MSG_NOSIGNAL), also for the files' descriptors.
+  // SIGPIPE too: a client gone mid-answer is a failed write (send has MSG_NOSIGNAL, the files' sendfile not).
   ::signal(SIGPIPE, SIG_IGN);
   ConnectionLoop loop(listen_fd, std::move(handling));
   std::thread stopper([&] {
