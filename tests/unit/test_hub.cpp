@@ -9,6 +9,7 @@
 #include "tinyforge/hub/server.h"
 #include "tinyforge/hub/store.h"
 #include "tinyforge/hub/xet.h"
+#include "tinyforge/util/base64.h"
 
 using namespace tinyforge;
 using namespace tinyforge::hub;
@@ -380,6 +381,41 @@ TEST(HubOfflineServer, AnswersRequestsAndBoundsChunkedBodies) {
         "Transfer-Encoding: chunked\r\n\r\n28\r\n" +
         chunk + "\r\n28\r\n" + chunk + "\r\n0\r\n\r\n");
     EXPECT_EQ(chunked.rfind("HTTP/1.1 413 ", 0), 0u) << chunked;
+  }
+  fs::remove_all(root);
+}
+
+// Without serve's event loop (OfflineServer, the fuzzer) a file streamed from disk (over 64 KB) is read and
+// written by the request handling itself: whole, and as a range.
+TEST(HubOfflineServer, StreamsLargeFilesItself) {
+  const fs::path root = fs::temp_directory_path() / ("tinyforge-offline-big-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  ServeOptions options;
+  options.root = root;
+  options.token = "t";
+  std::string data(200000, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 7919) >> 3);
+  {
+    OfflineServer server(options);
+    const std::string create = "{\"name\":\"r\",\"organization\":\"me\"}";
+    const std::string commit =
+        "{\"key\":\"header\",\"value\":{\"summary\":\"s\"}}\n"
+        "{\"key\":\"file\",\"value\":{\"path\":\"big.bin\",\"encoding\":\"base64\","
+        "\"content\":\"" +
+        base64_encode(data) + "\"}}\n";
+    const std::string write = "Host: h\r\nAuthorization: Bearer t\r\nContent-Length: ";
+    const std::string stored =
+        server.answer("POST /api/repos/create HTTP/1.1\r\n" + write + std::to_string(create.size()) +
+                      "\r\n\r\n" + create + "POST /api/models/me/r/commit/main HTTP/1.1\r\n" + write +
+                      std::to_string(commit.size()) + "\r\n\r\n" + commit);
+    ASSERT_NE(stored.find("\"commitOid\""), std::string::npos) << stored;
+    const std::string whole = server.answer("GET /me/r/resolve/main/big.bin HTTP/1.1\r\nHost: h\r\n\r\n");
+    ASSERT_EQ(whole.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << whole.substr(0, 300);
+    EXPECT_EQ(whole.substr(whole.find("\r\n\r\n") + 4), data);
+    const std::string part = server.answer(
+        "GET /me/r/resolve/main/big.bin HTTP/1.1\r\nHost: h\r\nRange: bytes=70000-169999\r\n\r\n");
+    ASSERT_EQ(part.rfind("HTTP/1.1 206 Partial Content\r\n", 0), 0u) << part.substr(0, 300);
+    EXPECT_EQ(part.substr(part.find("\r\n\r\n") + 4), data.substr(70000, 100000));
   }
   fs::remove_all(root);
 }
