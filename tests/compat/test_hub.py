@@ -952,6 +952,13 @@ print(json.dumps([open(path, "rb").read().decode(), time.monotonic() - start]))
         assert wait_for(lambda: open_blob_descriptors(server) == 0, 2), open_blob_descriptors(server)
         status, body, _ = request(server.url + "/me/big/resolve/main/big.safetensors")
         assert status == 200 and hashlib.sha256(body).digest() == hashlib.sha256(data).digest()
+        # A download still on its way when serve stops: serve ends cleanly (under ASan: nothing leaked).
+        late = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        late.sendall(get)
+        assert late.recv(65536)
+        log = server.stop()
+        late.close()
+        assert server.proc.returncode == 0, log[-3000:]
     finally:
         server.stop()
 
