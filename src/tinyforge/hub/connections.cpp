@@ -308,8 +308,8 @@ struct Failure {
 struct ConnectionLoop::Impl {
   Impl(int listen, ConnectionHandling h) : listen_fd(listen), handling(std::move(h)) {
     body_budget = std::max<uint64_t>(kMinBodyBudget, handling.max_body_bytes);
-    // Each connection is a descriptor, and one more while its answer streams a file: leave room for those, the
-    // files workers read and the rest of the process.
+    // Each connection is a descriptor, and one more while its answer streams a file: leave room for those,
+    // the files workers read and the rest of the process.
     rlimit limit{};
     ::getrlimit(RLIMIT_NOFILE, &limit);
     if (limit.rlim_cur < limit.rlim_max) {
@@ -318,8 +318,9 @@ struct ConnectionLoop::Impl {
       ::getrlimit(RLIMIT_NOFILE, &limit);
     }
     const auto reserve = static_cast<rlim_t>(64 + 2 * handling.threads);
-    max_connections =
-        limit.rlim_cur > reserve + 32 ? std::min<size_t>(kMaxConnections, (limit.rlim_cur - reserve) / 2) : 16;
+    max_connections = limit.rlim_cur > reserve + 32
+                          ? std::min<size_t>(kMaxConnections, (limit.rlim_cur - reserve) / 2)
+                          : 16;
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     const int flags = ::fcntl(listen_fd, F_GETFL);
