@@ -357,13 +357,19 @@ TEST(HubCommitBody, OperationsInLineOrderAndErrorsNameTheLine) {
             "the commit needs a header with a non-empty summary");
 }
 
+// Options of an OfflineServer with write token "t" over an empty store in a fresh temp folder `name`.
+ServeOptions offline_options(const std::string& name) {
+  ServeOptions options;
+  options.root = fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()));
+  fs::remove_all(options.root);
+  options.token = "t";
+  return options;
+}
+
 // The request handling of `serve` on one connection's bytes (what the HTTP fuzzer drives).
 TEST(HubOfflineServer, AnswersRequestsAndBoundsChunkedBodies) {
-  const fs::path root = fs::temp_directory_path() / ("tinyforge-offline-" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  ServeOptions options;
-  options.root = root;
-  options.token = "t";
+  ServeOptions options = offline_options("tinyforge-offline");
+  const fs::path root = options.root;
   options.max_body_bytes = 64;
   {
     OfflineServer server(options);
@@ -388,11 +394,8 @@ TEST(HubOfflineServer, AnswersRequestsAndBoundsChunkedBodies) {
 // Without serve's event loop (OfflineServer, the fuzzer) a file streamed from disk (over 64 KB) is read and
 // written by the request handling itself: whole, and as a range.
 TEST(HubOfflineServer, StreamsLargeFilesItself) {
-  const fs::path root = fs::temp_directory_path() / ("tinyforge-offline-big-" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  ServeOptions options;
-  options.root = root;
-  options.token = "t";
+  const ServeOptions options = offline_options("tinyforge-offline-big");
+  const fs::path root = options.root;
   std::string data(200000, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 7919) >> 3);
   {
