@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -309,8 +310,9 @@ void write_stored(FileWriter& out, const SafetensorsTensorInfo& info, const Stor
   }
 }
 
-void write_one_file(const fs::path& path, const std::vector<const TensorSource*>& tensors,
-                    std::unique_ptr<ConvertBuffers>& buffers) {
+// Writes one weight file and starts its writeback; the caller finishes it.
+std::unique_ptr<FileWriter> write_one_file(const fs::path& path, const std::vector<const TensorSource*>& tensors,
+                                           std::unique_ptr<ConvertBuffers>& buffers) {
   std::vector<SafetensorsTensorInfo> infos;
   std::map<std::string, const TensorSource*> by_name;
   for (const auto* t : tensors) {
@@ -318,7 +320,8 @@ void write_one_file(const fs::path& path, const std::vector<const TensorSource*>
     by_name[t->info.name] = t;
   }
   const std::string header = safetensors_header_bytes(infos, {{"format", "pt"}});
-  FileWriter out(path);
+  auto writer = std::make_unique<FileWriter>(path);
+  FileWriter& out = *writer;
   out.write(header.data(), header.size());
   for (const auto& info : infos) {
     const TensorSource& source = *by_name.at(info.name);
@@ -339,7 +342,8 @@ void write_one_file(const fs::path& path, const std::vector<const TensorSource*>
     }
     if (source.release) source.release();
   }
-  out.finish();
+  out.start_writeback();
+  return writer;
 }
 
 }  // namespace
@@ -374,9 +378,11 @@ std::vector<std::string> write_safetensors_weights(const fs::path& dir,
   std::unique_ptr<ConvertBuffers> buffers;
   if (shards.size() == 1) {
     written.push_back(with_variant("model.safetensors", variant));
-    write_one_file(dir / written.back(), shards[0], buffers);
+    write_one_file(dir / written.back(), shards[0], buffers)->finish();
     return written;
   }
+  // A shard is fsynced two shards later, so the disk writes it back while the next ones are produced.
+  std::deque<std::unique_ptr<FileWriter>> unsynced;
   Json weight_map = Json::object();
   char suffix[32];
   for (size_t i = 0; i < shards.size(); ++i) {
@@ -385,10 +391,15 @@ std::vector<std::string> write_safetensors_weights(const fs::path& dir,
     // (model.fp16-00001-of-00002.safetensors).
     std::string name = with_variant("model.safetensors", variant);
     name.insert(name.size() - std::string_view(".safetensors").size(), suffix);
-    write_one_file(dir / name, shards[i], buffers);
+    unsynced.push_back(write_one_file(dir / name, shards[i], buffers));
+    if (unsynced.size() > 2) {
+      unsynced.front()->finish();
+      unsynced.pop_front();
+    }
     for (const auto* t : shards[i]) weight_map[t->info.name] = name;
     written.push_back(name);
   }
+  for (auto& file : unsynced) file->finish();
   Json index = {{"metadata", {{"total_parameters", total_parameters}, {"total_size", total}}},
                 {"weight_map", weight_map}};  // nlohmann sorts keys
   written.push_back(with_variant("model.safetensors.index.json", variant));

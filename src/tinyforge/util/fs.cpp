@@ -107,9 +107,13 @@ void FileWriter::write_through(const char* data, size_t size) {
 
 void FileWriter::wrote(uint64_t size) {
   size_ += size;
-  if (!g_durable || size_ - writeback_start_ < kWritebackBytes) return;
-  // Only starts the writeback (no wait), so the disk works while the next bytes are produced; fsync in
-  // finish() reports any error.
+  if (size_ - writeback_start_ >= kWritebackBytes) start_writeback();
+}
+
+void FileWriter::start_writeback() {
+  flush();
+  if (!g_durable || size_ == writeback_start_) return;
+  // No wait: the disk works while the next bytes are produced; finish()'s fsync reports any error.
   ::sync_file_range(fd_, static_cast<off_t>(writeback_start_), static_cast<off_t>(size_ - writeback_start_),
                     SYNC_FILE_RANGE_WRITE);
   writeback_start_ = size_;

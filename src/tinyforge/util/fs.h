@@ -34,6 +34,10 @@ class FileWriter {
   void write(const void* data, size_t size);
   // Appends `size` bytes of the open file `fd` from `offset`.
   void copy_from(int fd, uint64_t offset, uint64_t size);
+  // Writes what is buffered and, when durable, starts the writeback of the whole file without waiting. A
+  // writer of several files calls it as each is done and finish()es them later, so one file's writeback
+  // overlaps the next one's writes.
+  void start_writeback();
   // Writes what is buffered, fsyncs when durable, closes.
   void finish();
 
