@@ -48,8 +48,8 @@ void write_and_copy(const fs::path& source, const fs::path& target) {
     expected += big.substr(offset, size);
   };
   add("header");
-  copy(5, 100);  // after buffered bytes
-  add(pattern(70 << 10, 2));  // written through
+  copy(5, 100);                                                // after buffered bytes
+  add(pattern(70 << 10, 2));                                   // written through
   for (int i = 0; i < 40; ++i) add(pattern(40 << 10, 3 + i));  // fills and flushes the buffer
   copy(1 << 20, (2 << 20) - 3);
   add("x");

@@ -15,17 +15,57 @@
 
 namespace tinyforge {
 
+namespace {
+// A read-only map of bytes [offset, offset + size) of a file, unmapped when dropped.
+class MappedRange {
+ public:
+  MappedRange(int fd, uint64_t offset, uint64_t size, const std::string& what)
+      : begin_(offset / page() * page()), length_(static_cast<size_t>(offset + size - begin_)) {
+    if (length_ > 0) {
+      base_ = ::mmap(nullptr, length_, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(begin_));
+      if (base_ == MAP_FAILED) throw CheckpointError("cannot map " + what);
+      ::madvise(base_, length_, MADV_SEQUENTIAL);
+    }
+    data_ = static_cast<const char*>(base_) + (offset - begin_);
+  }
+  MappedRange(const MappedRange&) = delete;
+  MappedRange& operator=(const MappedRange&) = delete;
+  ~MappedRange() {
+    if (base_ != MAP_FAILED) ::munmap(base_, length_);
+  }
+  const char* data() const { return data_; }
+  // Lets the kernel drop the pages of bytes [from, to) (counted from `offset`), once used, so a pass over a
+  // large range keeps a small resident set; a page that reaches past `to` stays.
+  void drop(uint64_t from, uint64_t to) const {
+    const uint64_t start = static_cast<uint64_t>(data_ - static_cast<const char*>(base_));
+    const uint64_t first = (start + from) / page() * page(), last = (start + to) / page() * page();
+    if (base_ != MAP_FAILED && last > first)
+      ::madvise(static_cast<char*>(base_) + first, last - first, MADV_DONTNEED);
+  }
+
+ private:
+  static uint64_t page() {
+    static const auto size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    return size;
+  }
+  uint64_t begin_;
+  size_t length_;
+  void* base_ = MAP_FAILED;
+  const char* data_ = nullptr;
+};
+}  // namespace
+
 struct Checkpoint::Maps {
-  // A weight file, opened on first use and mapped on first view.
+  // A weight file, opened on first use and mapped whole on first view.
   struct File {
     int fd = -1;
-    size_t size = 0;
-    void* data = MAP_FAILED;
+    uint64_t size = 0;
+    std::unique_ptr<MappedRange> map;
     File() = default;
     File(const File&) = delete;
     File& operator=(const File&) = delete;
     ~File() {
-      if (data != MAP_FAILED) ::munmap(data, size);
+      map.reset();
       if (fd >= 0) ::close(fd);
     }
   };
@@ -161,7 +201,7 @@ Checkpoint::Maps::File& weight_file(const Checkpoint& checkpoint, const Checkpoi
     f->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st {};
     if (f->fd < 0 || ::fstat(f->fd, &st) != 0) throw CheckpointError("cannot open " + path.string());
-    f->size = static_cast<size_t>(st.st_size);
+    f->size = static_cast<uint64_t>(st.st_size);
     ::posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);  // a larger readahead for the streaming readers
     slot = std::move(f);
   }
@@ -174,12 +214,9 @@ Checkpoint::Maps::File& weight_file(const Checkpoint& checkpoint, const Checkpoi
 
 std::string_view tensor_view(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
   auto& file = weight_file(checkpoint, tensor);
-  if (file.size > 0 && file.data == MAP_FAILED) {
-    file.data = ::mmap(nullptr, file.size, PROT_READ, MAP_PRIVATE, file.fd, 0);
-    if (file.data == MAP_FAILED) throw CheckpointError("cannot map " + (checkpoint.dir / tensor.file).string());
-    ::madvise(file.data, file.size, MADV_SEQUENTIAL);
-  }
-  return {static_cast<const char*>(file.data) + tensor.info.file_offset, tensor.info.size};
+  if (!file.map)
+    file.map = std::make_unique<MappedRange>(file.fd, 0, file.size, (checkpoint.dir / tensor.file).string());
+  return {file.map->data() + tensor.info.file_offset, tensor.info.size};
 }
 
 StoredTensor stored_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
@@ -189,11 +226,8 @@ StoredTensor stored_tensor(const Checkpoint& checkpoint, const CheckpointTensor&
 void release_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
   if (!checkpoint.maps) return;
   auto it = checkpoint.maps->files.find(tensor.file);
-  if (it == checkpoint.maps->files.end() || !it->second || it->second->data == MAP_FAILED) return;
-  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-  const uint64_t begin = tensor.info.file_offset / page * page;
-  const uint64_t end = std::min<uint64_t>(it->second->size, tensor.info.file_offset + tensor.info.size);
-  if (end > begin) ::madvise(static_cast<char*>(it->second->data) + begin, end - begin, MADV_DONTNEED);
+  if (it == checkpoint.maps->files.end() || !it->second || !it->second->map) return;
+  it->second->map->drop(tensor.info.file_offset, tensor.info.file_offset + tensor.info.size);
 }
 
 std::vector<uint8_t> read_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
@@ -287,32 +321,31 @@ namespace {
 
 // Float values converted per chunk: large enough that syscalls cost nothing, small enough to stay in cache.
 constexpr size_t kConvertChunk = 1 << 18;
-
-// Buffers of one conversion chunk, reused across tensors and files.
-struct ConvertBuffers {
-  std::unique_ptr<uint8_t[]> in = std::make_unique_for_overwrite<uint8_t[]>(kConvertChunk * 4);
-  std::unique_ptr<uint8_t[]> out = std::make_unique_for_overwrite<uint8_t[]>(kConvertChunk * 4);
-};
+using ConvertBuffer = std::unique_ptr<uint8_t[]>;  // one converted chunk, reused across tensors and files
 
 void write_stored(FileWriter& out, const SafetensorsTensorInfo& info, const StoredTensor& stored,
-                  std::unique_ptr<ConvertBuffers>& buffers) {
+                  ConvertBuffer& buffer) {
   if (stored.dtype == info.dtype) return out.copy_from(stored.fd, stored.offset, info.size);
-  if (!buffers) buffers = std::make_unique<ConvertBuffers>();
+  if (!buffer) buffer = std::make_unique_for_overwrite<uint8_t[]>(kConvertChunk * 4);
   const size_t from = dtype_size(stored.dtype), to = dtype_size(info.dtype);
   const uint64_t n = static_cast<uint64_t>(numel(info.shape));
+  // Converted straight from a map of the tensor (no copy into a buffer first), each chunk's pages dropped
+  // once converted.
+  const MappedRange map(stored.fd, stored.offset, n * from, "tensor '" + info.name + "'");
+  const auto* data = reinterpret_cast<const uint8_t*>(map.data());
   for (uint64_t done = 0; done < n; done += kConvertChunk) {
     const size_t k = static_cast<size_t>(std::min<uint64_t>(kConvertChunk, n - done));
-    read_exact_at(stored.fd, buffers->in.get(), k * from, stored.offset + done * from,
-                  "tensor '" + info.name + "'");
-    convert_float_data({buffers->in.get(), k * from}, stored.dtype, {buffers->out.get(), k * to}, info.dtype,
+    convert_float_data({data + done * from, k * from}, stored.dtype, {buffer.get(), k * to}, info.dtype,
                        info.name);
-    out.write(buffers->out.get(), k * to);
+    out.write(buffer.get(), k * to);
+    map.drop(done * from, (done + k) * from);
   }
 }
 
 // Writes one weight file and starts its writeback; the caller finishes it.
-std::unique_ptr<FileWriter> write_one_file(const fs::path& path, const std::vector<const TensorSource*>& tensors,
-                                           std::unique_ptr<ConvertBuffers>& buffers) {
+std::unique_ptr<FileWriter> write_one_file(const fs::path& path,
+                                           const std::vector<const TensorSource*>& tensors,
+                                           ConvertBuffer& buffer) {
   std::vector<SafetensorsTensorInfo> infos;
   std::map<std::string, const TensorSource*> by_name;
   for (const auto* t : tensors) {
@@ -326,7 +359,7 @@ std::unique_ptr<FileWriter> write_one_file(const fs::path& path, const std::vect
   for (const auto& info : infos) {
     const TensorSource& source = *by_name.at(info.name);
     if (source.stored) {
-      write_stored(out, info, source.stored(), buffers);
+      write_stored(out, info, source.stored(), buffer);
     } else {
       std::vector<uint8_t> owned;
       std::string_view bytes;
@@ -375,10 +408,10 @@ std::vector<std::string> write_safetensors_weights(const fs::path& dir,
   if (!current.empty() || shards.empty()) shards.push_back(std::move(current));
 
   std::vector<std::string> written;
-  std::unique_ptr<ConvertBuffers> buffers;
+  ConvertBuffer buffer;
   if (shards.size() == 1) {
     written.push_back(with_variant("model.safetensors", variant));
-    write_one_file(dir / written.back(), shards[0], buffers)->finish();
+    write_one_file(dir / written.back(), shards[0], buffer)->finish();
     return written;
   }
   // A shard is fsynced two shards later, so the disk writes it back while the next ones are produced.
@@ -391,7 +424,7 @@ std::vector<std::string> write_safetensors_weights(const fs::path& dir,
     // (model.fp16-00001-of-00002.safetensors).
     std::string name = with_variant("model.safetensors", variant);
     name.insert(name.size() - std::string_view(".safetensors").size(), suffix);
-    unsynced.push_back(write_one_file(dir / name, shards[i], buffers));
+    unsynced.push_back(write_one_file(dir / name, shards[i], buffer));
     if (unsynced.size() > 2) {
       unsynced.front()->finish();
       unsynced.pop_front();

@@ -156,17 +156,20 @@ size_t convert_floats(const void* in, DType from, void* out, DType to, size_t n)
         in, out, n, [](uint32_t x) { return bf16_from_f32(x, kBf16NanFromF32); },
         [](uint32_t x) { return overflows_bf16(x); });
   if (from == DType::F32)
-    return convert_loop<uint32_t, uint16_t>(in, out, n, [](uint32_t x) { return f16_from_f32(x); },
-                                            f16_overflows);
+    return convert_loop<uint32_t, uint16_t>(
+        in, out, n, [](uint32_t x) { return f16_from_f32(x); }, f16_overflows);
   if (from == DType::F16 && to == DType::F32)
-    return convert_loop<uint16_t, uint32_t>(in, out, n, [](uint16_t h) { return f32_from_f16(h); }, never);
+    return convert_loop<uint16_t, uint32_t>(
+        in, out, n, [](uint16_t h) { return f32_from_f16(h); }, never);
   if (from == DType::F16)
     return convert_loop<uint16_t, uint16_t>(
         in, out, n, [](uint16_t h) { return bf16_from_f32(f32_from_f16(h), kBf16NanFromF16); }, never);
   if (to == DType::F32)
-    return convert_loop<uint16_t, uint32_t>(in, out, n, [](uint16_t h) { return f32_from_bf16(h); }, never);
-  return convert_loop<uint16_t, uint16_t>(in, out, n, [](uint16_t h) { return f16_from_f32(f32_from_bf16(h)); },
-                                          [](uint16_t h) { return overflows_f16(f32_from_bf16(h)); });
+    return convert_loop<uint16_t, uint32_t>(
+        in, out, n, [](uint16_t h) { return f32_from_bf16(h); }, never);
+  return convert_loop<uint16_t, uint16_t>(
+      in, out, n, [](uint16_t h) { return f16_from_f32(f32_from_bf16(h)); },
+      [](uint16_t h) { return overflows_f16(f32_from_bf16(h)); });
 }
 
 }  // namespace tinyforge

@@ -1,10 +1,10 @@
 #include "tinyforge/util/fs.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,9 +73,24 @@ fs::path user_cache_home() {
 }
 
 namespace {
-constexpr size_t kBufferBytes = 1 << 20;        // gathers pieces smaller than kWriteThroughBytes
+constexpr size_t kBufferBytes = 1 << 20;         // gathers pieces smaller than kWriteThroughBytes
 constexpr size_t kWriteThroughBytes = 64 << 10;  // pieces this large are written as they come
 constexpr uint64_t kWritebackBytes = 64 << 20;   // durable writes start writeback in ranges this large
+
+// Reads exactly `size` bytes of `fd` at `offset`; std::runtime_error naming `what` on an error or an early
+// end.
+void read_exact_at(int fd, void* data, size_t size, uint64_t offset, const std::string& what) {
+  auto* bytes = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::pread(fd, bytes, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error("cannot read " + what + ": " + std::strerror(errno));
+    if (n == 0) throw std::runtime_error("cannot read " + what + ": it ends early (truncated?)");
+    bytes += n;
+    size -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+}
 }  // namespace
 
 FileWriter::FileWriter(const fs::path& path) : path_(path) {
@@ -144,13 +159,15 @@ void FileWriter::copy_from(int fd, uint64_t offset, uint64_t size) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n == 0) throw std::runtime_error("cannot write " + path_.string() + ": its source ends early (truncated?)");
+    if (n == 0)
+      throw std::runtime_error("cannot write " + path_.string() + ": its source ends early (truncated?)");
     if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) fail(errno);
     // A pair of file systems the kernel cannot copy between: read and write.
     if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(kBufferBytes);
     while (size > 0) {
       const size_t piece = static_cast<size_t>(std::min<uint64_t>(size, kBufferBytes));
-      read_exact_at(fd, buffer_.get(), piece, static_cast<uint64_t>(in_offset), "the source of " + path_.string());
+      read_exact_at(fd, buffer_.get(), piece, static_cast<uint64_t>(in_offset),
+                    "the source of " + path_.string());
       write_through(buffer_.get(), piece);
       in_offset += static_cast<off_t>(piece);
       size -= piece;
@@ -168,19 +185,6 @@ void FileWriter::finish() {
     fail(error);
   }
   if (::close(fd) != 0) fail(errno);
-}
-
-void read_exact_at(int fd, void* data, size_t size, uint64_t offset, const std::string& what) {
-  auto* bytes = static_cast<char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::pread(fd, bytes, size, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::runtime_error("cannot read " + what + ": " + std::strerror(errno));
-    if (n == 0) throw std::runtime_error("cannot read " + what + ": it ends early (truncated?)");
-    bytes += n;
-    size -= static_cast<size_t>(n);
-    offset += static_cast<uint64_t>(n);
-  }
 }
 
 void write_new_file(const fs::path& path, const std::string& bytes) {

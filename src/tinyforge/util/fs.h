@@ -55,9 +55,6 @@ class FileWriter {
   uint64_t writeback_start_ = 0;  // where the next writeback range begins
 };
 
-// Reads exactly `size` bytes of `fd` at `offset`; std::runtime_error naming `what` on an error or an early end.
-void read_exact_at(int fd, void* data, size_t size, uint64_t offset, const std::string& what);
-
 // Writes one file (no rename: callers write into a staging folder).
 void write_new_file(const fs::path& path, const std::string& bytes);
 // Copies one file's bytes and permissions (no rename), durable as write_new_file.
