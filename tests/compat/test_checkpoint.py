@@ -276,6 +276,7 @@ def test_cast_matches_torch_bit_for_bit(tmp_path, dtype):
         "layers.0.steps": torch.arange(-5, 1000, dtype=torch.int64),
         "layers.1.mask": torch.tensor([True, False, True]),
         "double": torch.tensor([1.0 + 2**-40, float("nan")], dtype=torch.float64),
+        "empty": torch.zeros(0, 3, dtype=torch.float16 if dtype == "float32" else torch.float32),
     }
     folder = bare_repository(tmp_path / "repo", tensors)
     run_tinyforge("cast", folder, "--dtype", dtype)

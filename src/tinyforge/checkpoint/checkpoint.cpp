@@ -25,8 +25,8 @@ class MappedRange {
       base_ = ::mmap(nullptr, length_, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(begin_));
       if (base_ == MAP_FAILED) throw CheckpointError("cannot map " + what);
       ::madvise(base_, length_, MADV_SEQUENTIAL);
+      data_ = static_cast<const char*>(base_) + (offset - begin_);
     }
-    data_ = static_cast<const char*>(base_) + (offset - begin_);
   }
   MappedRange(const MappedRange&) = delete;
   MappedRange& operator=(const MappedRange&) = delete;
@@ -37,10 +37,10 @@ class MappedRange {
   // Lets the kernel drop the pages of bytes [from, to) (counted from `offset`), once used, so a pass over a
   // large range keeps a small resident set; a page that reaches past `to` stays.
   void drop(uint64_t from, uint64_t to) const {
+    if (base_ == MAP_FAILED) return;
     const uint64_t start = static_cast<uint64_t>(data_ - static_cast<const char*>(base_));
     const uint64_t first = (start + from) / page() * page(), last = (start + to) / page() * page();
-    if (base_ != MAP_FAILED && last > first)
-      ::madvise(static_cast<char*>(base_) + first, last - first, MADV_DONTNEED);
+    if (last > first) ::madvise(static_cast<char*>(base_) + first, last - first, MADV_DONTNEED);
   }
 
  private:
@@ -65,7 +65,6 @@ struct Checkpoint::Maps {
     File(const File&) = delete;
     File& operator=(const File&) = delete;
     ~File() {
-      map.reset();
       if (fd >= 0) ::close(fd);
     }
   };
@@ -226,8 +225,13 @@ StoredTensor stored_tensor(const Checkpoint& checkpoint, const CheckpointTensor&
 void release_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
   if (!checkpoint.maps) return;
   auto it = checkpoint.maps->files.find(tensor.file);
-  if (it == checkpoint.maps->files.end() || !it->second || !it->second->map) return;
-  it->second->map->drop(tensor.info.file_offset, tensor.info.file_offset + tensor.info.size);
+  if (it == checkpoint.maps->files.end() || !it->second) return;
+  if (it->second->map)
+    it->second->map->drop(tensor.info.file_offset, tensor.info.file_offset + tensor.info.size);
+  // The cached pages too: a rewrite deletes this file when it is done, and freeing them now (while the disk
+  // writes back what came before) is cheaper than all at once when the file goes.
+  ::posix_fadvise(it->second->fd, static_cast<off_t>(tensor.info.file_offset),
+                  static_cast<off_t>(tensor.info.size), POSIX_FADV_DONTNEED);
 }
 
 std::vector<uint8_t> read_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
