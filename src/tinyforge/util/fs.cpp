@@ -140,6 +140,7 @@ void FileWriter::flush() {
 }
 
 void FileWriter::write(const void* data, size_t size) {
+  if (size == 0) return;  // an empty tensor's data may be null, which memcpy must not see
   const auto* bytes = static_cast<const char*>(data);
   if (size >= kWriteThroughBytes || buffered_ + size > kBufferBytes) flush();
   if (size >= kWriteThroughBytes) return write_through(bytes, size);
