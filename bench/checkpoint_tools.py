@@ -1,7 +1,12 @@
 """Checkpoint tools benchmark: tinyforge inspect / reshard / cast vs the same operations in Python
-(safetensors + huggingface_hub's splitter + torch), side by side on one synthetic checkpoint, with peak RSS.
+(safetensors + huggingface_hub's splitter + torch), side by side on one synthetic checkpoint, with peak RSS,
+and vs copying the same checkpoint folder with `cp -r` on the same disk (what "disk speed" means here), also
+with `sync` of the copied files (tinyforge's rewrites are durable: they fsync what they write).
 
-    python bench/checkpoint_tools.py --bin build/release/tinyforge [--size large|small]
+    python bench/checkpoint_tools.py --bin build/release/tinyforge [--size large|small] [--repeat 3]
+
+Every timed run starts on a fresh copy with no dirty pages left (`sync` first); each time is the best of
+--repeat runs. The load average is printed with the results: the machine may be busy with other work.
 """
 import argparse
 import os
@@ -67,10 +72,16 @@ def timed(cmd, self_timed=False):
     return (float(out.strip().splitlines()[-1]) if self_timed else elapsed), usage.ru_maxrss / 1024
 
 
+def best(run, repeat):
+    """The fastest of `repeat` runs of run() -> (seconds, peak MB), with its peak MB."""
+    return min(run() for _ in range(repeat))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", default=str(Path(__file__).resolve().parents[1] / "build/release/tinyforge"))
     parser.add_argument("--size", choices=sorted(SIZES), default="large")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tinyforge-ckpt-bench-"))
     try:
@@ -82,29 +93,62 @@ def main():
         size_mb = (repo / "model.safetensors").stat().st_size / 1e6
         print(f"checkpoint: LlamaForCausalLM, {size_mb:.0f} MB of safetensors")
         rows = []
-        # Each operation on a fresh copy of the same checkpoint, ours then theirs.
+
+        def fresh(name):
+            """A fresh copy of the checkpoint, its writes flushed so they do not compete with the timed run."""
+            target = work / name
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(repo, target)
+            os.sync()
+            return target
+
+        def cp(with_sync):
+            shutil.rmtree(work / "cp", ignore_errors=True)
+            os.sync()
+            script = f'cp -r "{repo}" "{work}/cp"' + (f' && sync "{work}"/cp/*' if with_sync else "")
+            return timed(["sh", "-c", script])
+
+        t_cp, _ = best(lambda: cp(False), args.repeat)
+        t_cp_sync, _ = best(lambda: cp(True), args.repeat)
+        shutil.rmtree(work / "cp", ignore_errors=True)
         for op in ("inspect", "reshard", "cast"):
-            ours_dir, theirs_dir = work / f"ours-{op}", work / f"theirs-{op}"
-            shutil.copytree(repo, ours_dir)
-            theirs_dir.mkdir()
-            if op == "inspect":
-                ours = [args.bin, "inspect", ours_dir, "--json"]
-                theirs = [sys.executable, "-c", PY_INSPECT, repo]
-            elif op == "reshard":
-                ours = [args.bin, "reshard", ours_dir, "--max_shard_size", "200MB"]
-                theirs = [sys.executable, "-c", PY_RESHARD, repo, "200MB", theirs_dir]
-            else:
-                ours = [args.bin, "cast", ours_dir, "--dtype", "bfloat16"]
-                theirs = [sys.executable, "-c", PY_CAST, repo, theirs_dir]
-            t_ours, rss_ours = timed(list(map(str, ours)))
-            t_theirs, rss_theirs = timed(list(map(str, theirs)), self_timed=True)
+            def ours_run():
+                folder = fresh("ours")
+                if op == "inspect":
+                    cmd = [args.bin, "inspect", folder, "--json"]
+                elif op == "reshard":
+                    cmd = [args.bin, "reshard", folder, "--max_shard_size", "200MB"]
+                else:
+                    cmd = [args.bin, "cast", folder, "--dtype", "bfloat16"]
+                return timed(list(map(str, cmd)))
+
+            def theirs_run():
+                out = work / "theirs"
+                shutil.rmtree(out, ignore_errors=True)
+                out.mkdir()
+                os.sync()
+                if op == "inspect":
+                    cmd = [sys.executable, "-c", PY_INSPECT, repo]
+                elif op == "reshard":
+                    cmd = [sys.executable, "-c", PY_RESHARD, repo, "200MB", out]
+                else:
+                    cmd = [sys.executable, "-c", PY_CAST, repo, out]
+                return timed(list(map(str, cmd)), self_timed=True)
+
+            t_ours, rss_ours = best(ours_run, args.repeat)
+            t_theirs, rss_theirs = best(theirs_run, args.repeat)
             rows.append((op, t_ours, rss_ours, t_theirs, rss_theirs))
-            shutil.rmtree(ours_dir)
-            shutil.rmtree(theirs_dir)
-        print(f"{'op':8} {'tinyforge s':>12} {'peak MB':>8} {'python s':>10} {'peak MB':>8} {'ratio':>7}")
+        shutil.rmtree(work / "ours", ignore_errors=True)
+        shutil.rmtree(work / "theirs", ignore_errors=True)
+        print(f"cp -r of the folder: {t_cp:.3f} s; cp -r + sync of the copied files: {t_cp_sync:.3f} s")
+        print(f"{'op':8} {'tinyforge s':>12} {'peak MB':>8} {'python s':>10} {'peak MB':>8} {'vs python':>10} "
+              f"{'/ cp':>6} {'/ cp+sync':>10}")
         for op, t1, r1, t2, r2 in rows:
-            print(f"{op:8} {t1:12.3f} {r1:8.0f} {t2:10.3f} {r2:8.0f} {t2 / t1:6.1f}x")
-        print("(tinyforge: whole process; python: the operation after imports. Peak MB: each process's own peak RSS.)")
+            print(f"{op:8} {t1:12.3f} {r1:8.0f} {t2:10.3f} {r2:8.0f} {t2 / t1:9.1f}x {t1 / t_cp:5.2f}x "
+                  f"{t1 / t_cp_sync:9.2f}x")
+        print("(tinyforge: whole process; python: the operation after imports. Peak MB: each process's own peak "
+              f"RSS. Best of {args.repeat}. Load average at the end: "
+              + " ".join(f"{x:.1f}" for x in os.getloadavg()) + ")")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -8,6 +8,7 @@ import json
 import shutil
 import struct
 
+import numpy as np
 import pytest
 import torch
 import transformers
@@ -221,6 +222,122 @@ def test_bad_shard_size_and_dtype(forge_cache, tmp_path):
     assert proc.returncode == 2 and "10XB" in proc.stderr and "KB" in proc.stderr
     proc = run_tinyforge("cast", folder, "--dtype", "float8", check=False)
     assert proc.returncode == 2 and "float8" in proc.stderr and "bfloat16" in proc.stderr
+
+
+# cast against torch's own `.to()` on the values where conversions go wrong: signed zeros, float32 and float16
+# subnormals, infinities, NaNs with payloads (quiet and signalling), ties between two neighbours (to even, and
+# carrying into the exponent), the largest finite values and the values just below overflow. Bit patterns.
+F32_EDGES = [
+    0x00000000, 0x80000000, 0x00000001, 0x807FFFFF, 0x00800000, 0x7F800000, 0xFF800000,  # zeros, subnormals, inf
+    0x7FC00000, 0xFFC00000, 0x7F800001, 0xFFA00000, 0x7F812345, 0x7FFFFFFF, 0xFFFFE000,  # NaNs
+    0x3F808000, 0x3F818000, 0x3F808001, 0x3F807FFF, 0xBF808000, 0x3FFF8000, 0xC0FF8000,  # bfloat16 ties
+    0x3F801000, 0x3F803000, 0x3F801001, 0xBF803000, 0x3FFFF000,  # float16 ties
+    0x33800000, 0x33000000, 0x33000001, 0x33C00000, 0x38000000, 0xB87FFFFF, 0x387FE000, 0x2F800000,  # f16 subnormals
+    0x477FE000, 0x477FEFFF, 0xC77FEFFF, 0x3F800000, 0xC0200000, 0x3DCCCCCD, 0x322BCC77, 0x40490FD0,
+]
+F32_BF16_ONLY = [0x7F7F0000, 0x7F7F7FFF, 0xFF7F7FFF, 0x5F800000]  # finite in bfloat16, beyond float16
+
+
+def from_bits(words, dtype):
+    """A tensor of `dtype` holding the given bit patterns."""
+    if dtype == torch.float32:
+        return torch.tensor(np.array(words, dtype=np.uint32).view(np.int32)).view(torch.float32)
+    return torch.tensor(np.array(words, dtype=np.uint16).view(np.int16)).view(dtype)
+
+
+def fits(t, dtype):
+    """The values of t that torch's `.to(dtype)` does not turn from finite into inf (cast refuses those)."""
+    return t[~(torch.isfinite(t) & torch.isinf(t.to(dtype)))]
+
+
+def bare_repository(folder, tensors):
+    folder.mkdir()
+    save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    (folder / "config.json").write_text("{}\n")
+    return folder
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16", "float32"])
+def test_cast_matches_torch_bit_for_bit(tmp_path, dtype):
+    target = getattr(torch, dtype)
+    rng = np.random.default_rng(7)
+    # Past one conversion chunk (262144 values), with a tail that is no multiple of a vector.
+    random_bits = torch.tensor(rng.integers(-2**31, 2**31, 300_007, dtype=np.int64).astype(np.int32)).view(
+        torch.float32)
+    normal = torch.tensor(rng.normal(0, 0.02, 100_003).astype(np.float32))
+    every16 = list(range(65536))
+    edges = F32_EDGES + ([] if dtype == "float16" else F32_BF16_ONLY)
+    tensors = {
+        "edges": from_bits(edges, torch.float32),
+        "random_bits": fits(random_bits, target),
+        "normal.weight": normal,
+        "every_half": fits(from_bits(every16, torch.float16), target),
+        "every_bfloat16": fits(from_bits(every16, torch.bfloat16), target),
+        "layers.0.steps": torch.arange(-5, 1000, dtype=torch.int64),
+        "layers.1.mask": torch.tensor([True, False, True]),
+        "double": torch.tensor([1.0 + 2**-40, float("nan")], dtype=torch.float64),
+        "empty": torch.zeros(0, 3, dtype=torch.float16 if dtype == "float32" else torch.float32),
+    }
+    folder = bare_repository(tmp_path / "repo", tensors)
+    run_tinyforge("cast", folder, "--dtype", dtype)
+    ours = read_all(folder)
+    assert sorted(ours) == sorted(tensors)
+    for name, t in tensors.items():
+        # float64 and integer tensors stay as they are, as from_pretrained(dtype=...) leaves them.
+        expected = t.to(target) if t.dtype in (torch.float32, torch.float16, torch.bfloat16) else t
+        assert same_bytes(ours[name], expected), f"{name}: bytes differ from torch's .to({dtype})"
+    assert load_json(folder / "config.json")["dtype"] == dtype
+
+
+@pytest.mark.parametrize("source,word,dtype", [
+    (torch.float32, 0x477FF000, "float16"),   # 65520: halfway past 65504, rounds to inf
+    (torch.float32, 0xFF7FFFFF, "float16"),
+    (torch.float32, 0x7F7F8000, "bfloat16"),  # halfway past bfloat16's largest finite value
+    (torch.bfloat16, 0x4780, "float16"),      # 65536
+])
+def test_cast_refuses_what_torch_would_make_infinite(tmp_path, source, word, dtype):
+    values = from_bits([0x3F80 if source == torch.bfloat16 else 0x3F800000, word], source)
+    assert torch.isinf(values.to(getattr(torch, dtype))[1])  # torch's cast overflows there
+    folder = bare_repository(tmp_path / "repo", {"a": torch.ones(3), "lm_head.weight": values})
+    before = digest(folder)
+    proc = run_tinyforge("cast", folder, "--dtype", dtype, check=False)
+    assert proc.returncode == 2 and "lm_head.weight" in proc.stderr and dtype in proc.stderr, proc.stderr
+    assert digest(folder) == before
+
+
+def test_reshard_keeps_every_dtype_byte_for_byte(tmp_path):
+    g = torch.Generator().manual_seed(3)
+    tensors = {
+        f"model.layers.{i}.{kind}": t
+        for i in range(12)
+        for kind, t in (("weight", torch.randn(37, 29, generator=g)),
+                        ("half", torch.randn(301, generator=g).half()),
+                        ("brain", torch.randn(17, 5, generator=g).bfloat16()))
+    }
+    tensors.update({
+        "nan_payloads": from_bits([0x7FC00001, 0xFFA12345, 0x7F800001, 0x00000001], torch.float32),
+        "double": torch.randn(9, generator=g, dtype=torch.float64),
+        "ids": torch.arange(-70, 70, dtype=torch.int64),
+        "int32": torch.arange(11, dtype=torch.int32),
+        "int16": torch.arange(-3, 3, dtype=torch.int16),
+        "int8": torch.arange(-8, 8, dtype=torch.int8),
+        "uint8": torch.arange(250, 256, dtype=torch.uint8),
+        "mask": torch.tensor([[True, False], [False, True]]),
+        "scalar": torch.tensor(2.5),
+        "empty": torch.zeros(0, 4),
+    })
+    folder = bare_repository(tmp_path / "repo", tensors)
+    original = (folder / "model.safetensors").read_bytes()
+    run_tinyforge("reshard", folder, "--max_shard_size", "3000")
+    shards = sorted(folder.glob("model-*.safetensors"))
+    assert len(shards) > 5 and not (folder / "model.safetensors").exists()
+    ours = read_all(folder)
+    assert sorted(ours) == sorted(tensors)
+    assert all(same_bytes(ours[k], t) for k, t in tensors.items())
+    # Back into one file: the very bytes safetensors' save_file wrote.
+    run_tinyforge("reshard", folder, "--max_shard_size", "1GB")
+    assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors"]
+    assert (folder / "model.safetensors").read_bytes() == original
 
 
 VARIANTS = ["sharded", "bin", "safetensors", "fp16", "bf16", "subfolder", "variant"]

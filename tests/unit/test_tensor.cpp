@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "tinyforge/tensor/dtype.h"
 #include "tinyforge/tensor/rng.h"
@@ -73,6 +75,98 @@ TEST(Dtype, HalfAndBfloat16Rounding) {
   EXPECT_FLOAT_EQ(bf16_to_float(0x3F80), 1.0f);
   for (float f : {0.5f, -1.25f, 3.0e-5f, 1234.0f})
     EXPECT_NEAR(f16_to_float(float_to_f16(f)), f, std::fabs(f) * 1e-3);
+}
+
+namespace {
+uint32_t bits(float f) { return std::bit_cast<uint32_t>(f); }
+float from_bits(uint32_t b) { return std::bit_cast<float>(b); }
+}  // namespace
+
+TEST(Dtype, RoundingAtTiesSubnormalsAndSpecials) {
+  // Ties go to the even neighbour; just above a tie rounds up. 1 + 2^-8 lies halfway between the bfloat16
+  // values 1 and 1 + 2^-7; 1 + 3 * 2^-8 halfway between 1 + 2^-7 (odd) and 1 + 2^-6.
+  EXPECT_EQ(float_to_bf16(from_bits(0x3F808000)), 0x3F80);
+  EXPECT_EQ(float_to_bf16(from_bits(0x3F818000)), 0x3F82);
+  EXPECT_EQ(float_to_bf16(from_bits(0x3F808001)), 0x3F81);
+  EXPECT_EQ(float_to_bf16(from_bits(0xBF808000)), 0xBF80);
+  EXPECT_EQ(float_to_f16(from_bits(0x3F801000)), 0x3C00);  // 1 + 2^-11: tie, to 1
+  EXPECT_EQ(float_to_f16(from_bits(0x3F803000)), 0x3C02);  // 1 + 3 * 2^-11: tie, to 1 + 2^-9
+  // float16 subnormals are multiples of 2^-24: 2^-25 ties to 0, 3 * 2^-25 to 2 * 2^-24; the largest float
+  // below 2^-14 rounds up to the smallest normal.
+  EXPECT_EQ(float_to_f16(std::ldexp(1.0f, -25)), 0x0000);
+  EXPECT_EQ(float_to_f16(3 * std::ldexp(1.0f, -25)), 0x0002);
+  EXPECT_EQ(float_to_f16(-std::ldexp(1.0f, -15)), 0x8200);
+  EXPECT_EQ(float_to_f16(from_bits(0x387FFFFF)), 0x0400);
+  EXPECT_EQ(float_to_f16(from_bits(0x00000001)), 0x0000);  // float32 subnormal
+  EXPECT_EQ(bits(f16_to_float(0x0001)), bits(std::ldexp(1.0f, -24)));
+  EXPECT_EQ(bits(f16_to_float(0x83FF)), bits(-1023 * std::ldexp(1.0f, -24)));
+  // Signed zeros, infinities, the largest finite values and the first value past them.
+  EXPECT_EQ(float_to_f16(-0.0f), 0x8000);
+  EXPECT_EQ(float_to_bf16(-0.0f), 0x8000);
+  EXPECT_EQ(float_to_f16(-INFINITY), 0xFC00);
+  EXPECT_EQ(float_to_bf16(INFINITY), 0x7F80);
+  EXPECT_EQ(float_to_f16(from_bits(0x477FEFFF)), 0x7BFF);  // just below 65520: 65504
+  EXPECT_EQ(float_to_f16(65520.0f), 0x7C00);
+  EXPECT_EQ(float_to_bf16(from_bits(0x7F7F7FFF)), 0x7F7F);
+  EXPECT_EQ(float_to_bf16(from_bits(0x7F7F8000)), 0x7F80);
+  // NaNs stay NaNs (the exact bits are torch's, checked against torch in tests/compat/test_checkpoint.py).
+  for (uint32_t nan : {0x7FC00000u, 0xFF800001u, 0x7FFFFFFFu}) {
+    EXPECT_TRUE(std::isnan(f16_to_float(float_to_f16(from_bits(nan))))) << std::hex << nan;
+    EXPECT_TRUE(std::isnan(bf16_to_float(float_to_bf16(from_bits(nan))))) << std::hex << nan;
+  }
+}
+
+TEST(Dtype, BulkConversionEqualsTheElementFunctions) {
+  // convert_floats runs vectorised loops with a scalar tail: every length and start offset up to a few
+  // vectors, over all 65536 16-bit patterns and a sweep of the 32-bit ones, must give the scalar result.
+  std::vector<uint16_t> halves(65536);
+  for (uint32_t i = 0; i < 65536; ++i) halves[i] = static_cast<uint16_t>(i);
+  std::vector<uint32_t> words;
+  for (uint64_t b = 0; b < (1ull << 32); b += 65521) words.push_back(static_cast<uint32_t>(b));
+  for (uint32_t extra : {0x7F7FFFFFu, 0xFF7FFFFFu, 0x7F800000u, 0x477FF000u}) words.push_back(extra);
+
+  std::vector<uint32_t> out32(halves.size());
+  convert_floats(halves.data(), DType::F16, out32.data(), DType::F32, halves.size());
+  for (uint32_t i = 0; i < 65536; ++i) ASSERT_EQ(out32[i], bits(f16_to_float(halves[i]))) << i;
+  convert_floats(halves.data(), DType::BF16, out32.data(), DType::F32, halves.size());
+  for (uint32_t i = 0; i < 65536; ++i) ASSERT_EQ(out32[i], bits(bf16_to_float(halves[i]))) << i;
+
+  std::vector<uint16_t> out16(words.size());
+  convert_floats(words.data(), DType::F32, out16.data(), DType::BF16, words.size());
+  for (size_t i = 0; i < words.size(); ++i) ASSERT_EQ(out16[i], float_to_bf16(from_bits(words[i]))) << i;
+  convert_floats(words.data(), DType::F32, out16.data(), DType::F16, words.size());
+  for (size_t i = 0; i < words.size(); ++i) ASSERT_EQ(out16[i], float_to_f16(from_bits(words[i]))) << i;
+
+  // bfloat16 <-> float16 go through float32.
+  out16.resize(halves.size());
+  convert_floats(halves.data(), DType::BF16, out16.data(), DType::F16, halves.size());
+  for (uint32_t i = 0; i < 65536; ++i) ASSERT_EQ(out16[i], float_to_f16(bf16_to_float(halves[i]))) << i;
+  convert_floats(halves.data(), DType::F16, out16.data(), DType::BF16, halves.size());
+  for (uint32_t i = 0; i < 65536; ++i) {
+    const float f = f16_to_float(halves[i]);
+    ASSERT_EQ(out16[i], std::isnan(f) ? 0x7FC0 : float_to_bf16(f)) << i;  // torch's NaN for this pair
+  }
+
+  for (size_t offset = 0; offset < 9; ++offset)
+    for (size_t n = 0; n < 70; ++n) {
+      std::vector<uint16_t> part(n + 1, 0xABCD);  // one guard element past the end
+      convert_floats(words.data() + offset, DType::F32, part.data(), DType::F16, n);
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(part[i], float_to_f16(from_bits(words[offset + i])));
+      ASSERT_EQ(part[n], 0xABCD) << "wrote past " << n << " values";
+    }
+}
+
+TEST(Dtype, ConvertFloatsFindsTheFirstOverflow) {
+  const std::vector<float> values = {1.0f, -65519.0f, 3.0e38f, 65520.0f, INFINITY, -70000.0f};
+  std::vector<uint16_t> out(values.size());
+  // -65519 rounds to -65504; 3e38 is too large for float16, not for bfloat16; inf is not an overflow.
+  EXPECT_EQ(convert_floats(values.data(), DType::F32, out.data(), DType::F16, values.size()), 2u);
+  EXPECT_EQ(out[2], 0x7C00);
+  EXPECT_EQ(convert_floats(values.data(), DType::F32, out.data(), DType::BF16, values.size()), values.size());
+  EXPECT_EQ(convert_floats(values.data() + 4, DType::F32, out.data(), DType::F16, 1), 1u);
+  const uint16_t bf16_big = 0x4780;  // 65536: beyond float16
+  EXPECT_EQ(convert_floats(&bf16_big, DType::BF16, out.data(), DType::F16, 1), 0u);
+  EXPECT_THROW(convert_floats(values.data(), DType::F32, out.data(), DType::I16, 1), std::invalid_argument);
 }
 
 TEST(Materialize, ConstantsPaddingRowsAndIntegers) {

@@ -2,30 +2,73 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
+#include <deque>
 #include <map>
 #include <set>
 
 namespace tinyforge {
 
+namespace {
+// A read-only map of bytes [offset, offset + size) of a file, unmapped when dropped.
+class MappedRange {
+ public:
+  MappedRange(int fd, uint64_t offset, uint64_t size, const std::string& what)
+      : begin_(offset / page() * page()), length_(static_cast<size_t>(offset + size - begin_)) {
+    if (length_ > 0) {
+      base_ = ::mmap(nullptr, length_, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(begin_));
+      if (base_ == MAP_FAILED) throw CheckpointError("cannot map " + what);
+      ::madvise(base_, length_, MADV_SEQUENTIAL);
+      data_ = static_cast<const char*>(base_) + (offset - begin_);
+    }
+  }
+  MappedRange(const MappedRange&) = delete;
+  MappedRange& operator=(const MappedRange&) = delete;
+  ~MappedRange() {
+    if (base_ != MAP_FAILED) ::munmap(base_, length_);
+  }
+  const char* data() const { return data_; }
+  // Lets the kernel drop the pages of bytes [from, to) (counted from `offset`), once used, so a pass over a
+  // large range keeps a small resident set; a page that reaches past `to` stays.
+  void drop(uint64_t from, uint64_t to) const {
+    if (base_ == MAP_FAILED) return;
+    const uint64_t start = static_cast<uint64_t>(data_ - static_cast<const char*>(base_));
+    const uint64_t first = (start + from) / page() * page(), last = (start + to) / page() * page();
+    if (last > first) ::madvise(static_cast<char*>(base_) + first, last - first, MADV_DONTNEED);
+  }
+
+ private:
+  static uint64_t page() {
+    static const auto size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    return size;
+  }
+  uint64_t begin_;
+  size_t length_;
+  void* base_ = MAP_FAILED;
+  const char* data_ = nullptr;
+};
+}  // namespace
+
 struct Checkpoint::Maps {
-  struct Mapping {
-    void* data = MAP_FAILED;
-    size_t size = 0;
-    Mapping() = default;
-    Mapping(const Mapping&) = delete;
-    Mapping& operator=(const Mapping&) = delete;
-    ~Mapping() {
-      if (data != MAP_FAILED) ::munmap(data, size);
+  // A weight file, opened on first use and mapped whole on first view.
+  struct File {
+    int fd = -1;
+    uint64_t size = 0;
+    std::unique_ptr<MappedRange> map;
+    File() = default;
+    File(const File&) = delete;
+    File& operator=(const File&) = delete;
+    ~File() {
+      if (fd >= 0) ::close(fd);
     }
   };
-  std::map<std::string, std::unique_ptr<Mapping>> files;
+  std::map<std::string, std::unique_ptr<File>> files;
 };
 
 const CheckpointTensor* Checkpoint::find(const std::string& name) const {
@@ -146,40 +189,81 @@ Checkpoint open_checkpoint(const fs::path& dir, const std::string& variant) {
   return c;
 }
 
-std::string_view tensor_view(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
+namespace {
+// The open weight file holding `tensor`, which must lie inside it.
+Checkpoint::Maps::File& weight_file(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
   if (!checkpoint.maps) throw CheckpointError("checkpoint was not opened with open_checkpoint");
   auto& slot = checkpoint.maps->files[tensor.file];
   if (!slot) {
     const fs::path path = checkpoint.dir / tensor.file;
-    auto m = std::make_unique<Checkpoint::Maps::Mapping>();
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw CheckpointError("cannot open " + path.string());
-    m->size = static_cast<size_t>(fs::file_size(path));
-    if (m->size > 0) m->data = ::mmap(nullptr, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (m->size > 0 && m->data == MAP_FAILED) throw CheckpointError("cannot map " + path.string());
-    if (m->size > 0) ::madvise(m->data, m->size, MADV_SEQUENTIAL);
-    slot = std::move(m);
+    auto f = std::make_unique<Checkpoint::Maps::File>();
+    f->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (f->fd < 0 || ::fstat(f->fd, &st) != 0) throw CheckpointError("cannot open " + path.string());
+    f->size = static_cast<uint64_t>(st.st_size);
+    ::posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);  // a larger readahead for the streaming readers
+    slot = std::move(f);
   }
   if (tensor.info.file_offset + tensor.info.size > slot->size)
     throw CheckpointError(tensor.file + ": tensor '" + tensor.info.name +
                           "' runs past the end (file truncated?)");
-  return {static_cast<const char*>(slot->data) + tensor.info.file_offset, tensor.info.size};
+  return *slot;
+}
+}  // namespace
+
+std::string_view tensor_view(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
+  auto& file = weight_file(checkpoint, tensor);
+  if (!file.map)
+    file.map = std::make_unique<MappedRange>(file.fd, 0, file.size, (checkpoint.dir / tensor.file).string());
+  return {file.map->data() + tensor.info.file_offset, tensor.info.size};
+}
+
+StoredTensor stored_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
+  return {weight_file(checkpoint, tensor).fd, tensor.info.file_offset, tensor.info.dtype};
 }
 
 void release_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
   if (!checkpoint.maps) return;
   auto it = checkpoint.maps->files.find(tensor.file);
-  if (it == checkpoint.maps->files.end() || !it->second || it->second->data == MAP_FAILED) return;
-  const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-  const uint64_t begin = tensor.info.file_offset / page * page;
-  const uint64_t end = std::min<uint64_t>(it->second->size, tensor.info.file_offset + tensor.info.size);
-  if (end > begin) ::madvise(static_cast<char*>(it->second->data) + begin, end - begin, MADV_DONTNEED);
+  if (it == checkpoint.maps->files.end() || !it->second) return;
+  if (it->second->map)
+    it->second->map->drop(tensor.info.file_offset, tensor.info.file_offset + tensor.info.size);
+  // The cached pages too: a rewrite deletes this file when it is done, and freeing them now (while the disk
+  // writes back what came before) is cheaper than all at once when the file goes.
+  ::posix_fadvise(it->second->fd, static_cast<off_t>(tensor.info.file_offset),
+                  static_cast<off_t>(tensor.info.size), POSIX_FADV_DONTNEED);
 }
 
 std::vector<uint8_t> read_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor) {
   std::string_view v = tensor_view(checkpoint, tensor);
   return {v.begin(), v.end()};
+}
+
+void convert_float_data(std::span<const uint8_t> data, DType from, std::span<uint8_t> out, DType to,
+                        const std::string& tensor) {
+  // Element widths below are those of the three float dtypes; any other would be read or written out of
+  // bounds.
+  if (!is_convertible_float(from) || !is_convertible_float(to))
+    throw CheckpointError("tensor '" + tensor + "': cannot convert " + std::string(dtype_name(from)) +
+                          " to " + std::string(dtype_name(to)) +
+                          " (only float32, float16 and bfloat16 convert)");
+  const size_t n = data.size() / dtype_size(from);
+  if (out.size() != n * dtype_size(to))
+    throw CheckpointError("tensor '" + tensor + "': conversion buffer does not match the data");
+  const size_t bad = convert_floats(data.data(), from, out.data(), to, n);
+  if (bad == n) return;
+  float value = 0;
+  convert_floats(data.data() + bad * dtype_size(from), from, &value, DType::F32, 1);
+  throw CheckpointError("tensor '" + tensor + "' holds " + std::to_string(value) + ", beyond the range of " +
+                        std::string(dtype_torch_name(to)) + "; cast to " +
+                        (to == DType::F16 ? "bfloat16 or float32" : "float32") + " instead");
+}
+
+std::vector<uint8_t> convert_float_data(std::span<const uint8_t> data, DType from, DType to,
+                                        const std::string& tensor) {
+  std::vector<uint8_t> out(data.size() / dtype_size(from) * dtype_size(to));
+  convert_float_data(data, from, out, to, tensor);
+  return out;
 }
 
 KeyCheck check_keys(const Checkpoint& checkpoint, const std::vector<std::string>& expected, bool strict) {
@@ -239,42 +323,64 @@ uint64_t parse_shard_size(const std::string& text) {
 
 namespace {
 
-void write_one_file(const fs::path& path, const std::vector<const TensorSource*>& tensors) {
+// Float values converted per chunk: large enough that syscalls cost nothing, small enough to stay in cache.
+constexpr size_t kConvertChunk = 1 << 18;
+using ConvertBuffer = std::unique_ptr<uint8_t[]>;  // one converted chunk, reused across tensors and files
+
+void write_stored(FileWriter& out, const SafetensorsTensorInfo& info, const StoredTensor& stored,
+                  ConvertBuffer& buffer) {
+  if (stored.dtype == info.dtype) return out.copy_from(stored.fd, stored.offset, info.size);
+  if (!buffer) buffer = std::make_unique_for_overwrite<uint8_t[]>(kConvertChunk * 4);
+  const size_t from = dtype_size(stored.dtype), to = dtype_size(info.dtype);
+  const uint64_t n = static_cast<uint64_t>(numel(info.shape));
+  // Converted straight from a map of the tensor (no copy into a buffer first), each chunk's pages dropped
+  // once converted.
+  const MappedRange map(stored.fd, stored.offset, n * from, "tensor '" + info.name + "'");
+  const auto* data = reinterpret_cast<const uint8_t*>(map.data());
+  for (uint64_t done = 0; done < n; done += kConvertChunk) {
+    const size_t k = static_cast<size_t>(std::min<uint64_t>(kConvertChunk, n - done));
+    convert_float_data({data + done * from, k * from}, stored.dtype, {buffer.get(), k * to}, info.dtype,
+                       info.name);
+    out.write(buffer.get(), k * to);
+    map.drop(done * from, (done + k) * from);
+  }
+}
+
+// Writes one weight file and starts its writeback; the caller finishes it.
+std::unique_ptr<FileWriter> write_one_file(const fs::path& path,
+                                           const std::vector<const TensorSource*>& tensors,
+                                           ConvertBuffer& buffer) {
   std::vector<SafetensorsTensorInfo> infos;
   std::map<std::string, const TensorSource*> by_name;
   for (const auto* t : tensors) {
     infos.push_back(t->info);
     by_name[t->info.name] = t;
   }
-  std::string header = safetensors_header_bytes(infos, {{"format", "pt"}});
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  // Checked after each write, while errno still says why (ENOSPC: "No space left on device").
-  auto check = [&] {
-    if (!out)
-      throw CheckpointError("cannot write " + path.string() + ": " + std::strerror(errno) +
-                            (errno == ENOSPC ? "; free space on that disk and run the command again" : ""));
-  };
-  check();
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  check();
+  const std::string header = safetensors_header_bytes(infos, {{"format", "pt"}});
+  auto writer = std::make_unique<FileWriter>(path);
+  FileWriter& out = *writer;
+  out.write(header.data(), header.size());
   for (const auto& info : infos) {
     const TensorSource& source = *by_name.at(info.name);
-    std::vector<uint8_t> owned;
-    std::string_view bytes;
-    if (source.view) {
-      bytes = source.view();
+    if (source.stored) {
+      write_stored(out, info, source.stored(), buffer);
     } else {
-      owned = source.bytes();
-      bytes = {reinterpret_cast<const char*>(owned.data()), owned.size()};
+      std::vector<uint8_t> owned;
+      std::string_view bytes;
+      if (source.view) {
+        bytes = source.view();
+      } else {
+        owned = source.bytes();
+        bytes = {reinterpret_cast<const char*>(owned.data()), owned.size()};
+      }
+      if (bytes.size() != info.size)
+        throw CheckpointError("tensor '" + info.name + "': byte size does not match its dtype and shape");
+      out.write(bytes.data(), bytes.size());
     }
-    if (bytes.size() != info.size)
-      throw CheckpointError("tensor '" + info.name + "': byte size does not match its dtype and shape");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    check();
     if (source.release) source.release();
   }
-  out.flush();
-  check();
+  out.start_writeback();
+  return writer;
 }
 
 }  // namespace
@@ -306,11 +412,14 @@ std::vector<std::string> write_safetensors_weights(const fs::path& dir,
   if (!current.empty() || shards.empty()) shards.push_back(std::move(current));
 
   std::vector<std::string> written;
+  ConvertBuffer buffer;
   if (shards.size() == 1) {
     written.push_back(with_variant("model.safetensors", variant));
-    write_one_file(dir / written.back(), shards[0]);
+    write_one_file(dir / written.back(), shards[0], buffer)->finish();
     return written;
   }
+  // A shard is fsynced two shards later, so the disk writes it back while the next ones are produced.
+  std::deque<std::unique_ptr<FileWriter>> unsynced;
   Json weight_map = Json::object();
   char suffix[32];
   for (size_t i = 0; i < shards.size(); ++i) {
@@ -319,10 +428,15 @@ std::vector<std::string> write_safetensors_weights(const fs::path& dir,
     // (model.fp16-00001-of-00002.safetensors).
     std::string name = with_variant("model.safetensors", variant);
     name.insert(name.size() - std::string_view(".safetensors").size(), suffix);
-    write_one_file(dir / name, shards[i]);
+    unsynced.push_back(write_one_file(dir / name, shards[i], buffer));
+    if (unsynced.size() > 2) {
+      unsynced.front()->finish();
+      unsynced.pop_front();
+    }
     for (const auto* t : shards[i]) weight_map[t->info.name] = name;
     written.push_back(name);
   }
+  for (auto& file : unsynced) file->finish();
   Json index = {{"metadata", {{"total_parameters", total_parameters}, {"total_size", total}}},
                 {"weight_map", weight_map}};  // nlohmann sorts keys
   written.push_back(with_variant("model.safetensors.index.json", variant));
@@ -351,7 +465,7 @@ void rewrite_repository(const fs::path& dir, const std::vector<std::string>& dro
       if (entry.is_directory())
         fs::create_directories(staging / rel);
       else
-        fs::copy_file(entry.path(), staging / rel);
+        copy_new_file(entry.path(), staging / rel);
     }
     fill(staging);
     publish_directory(staging, target);

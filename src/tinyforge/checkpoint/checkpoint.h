@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,23 @@ std::vector<uint8_t> read_tensor(const Checkpoint& checkpoint, const CheckpointT
 // a small resident set.
 void release_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor);
 
+// Where a tensor's bytes are stored, for writers that copy or stream them (copy_file_range, pread) rather
+// than map them: its weight file open for reading (valid while the checkpoint lives), the offset of its first
+// byte there, and its dtype.
+struct StoredTensor {
+  int fd = -1;
+  uint64_t offset = 0;
+  DType dtype = DType::F32;
+};
+StoredTensor stored_tensor(const Checkpoint& checkpoint, const CheckpointTensor& tensor);
+
+// Converts little-endian float data between F32/F16/BF16 into `out` (sized for it), bit for bit as torch's
+// `.to()`; CheckpointError for any other dtype, or naming `tensor` when a finite value overflows the target.
+void convert_float_data(std::span<const uint8_t> data, DType from, std::span<uint8_t> out, DType to,
+                        const std::string& tensor);
+std::vector<uint8_t> convert_float_data(std::span<const uint8_t> data, DType from, DType to,
+                                        const std::string& tensor);
+
 // load_sharded_checkpoint's key check: names the model expects vs names the checkpoint holds.
 struct KeyCheck {
   std::vector<std::string> missing, unexpected;
@@ -80,6 +98,10 @@ struct TensorSource {
   std::function<std::vector<uint8_t>()> bytes;
   std::function<std::string_view()> view;
   std::function<void()> release;  // optional: called once the tensor is written (drops mapped pages)
+  // Optional, and preferred by write_safetensors_weights: the bytes as a checkpoint stores them. They are
+  // copied inside the kernel when the stored dtype is info.dtype, else read and converted (float dtypes) in
+  // chunks, so memory does not grow with the tensor. Whoever changes a tensor's values or shape clears it.
+  std::function<StoredTensor()> stored;
 };
 
 // Writes the weights of `tensors` (in state-dict order) into `dir` as save_pretrained shards them for

@@ -104,6 +104,7 @@ int64_t resize_token_embeddings(const fs::path& dir, const ResizeOptions& option
                             "(cast the repository to a float dtype first)");
     s.info.shape = spec.shape;
     s.view = nullptr;
+    s.stored = nullptr;
     s.bytes = [read = s.bytes, old_info, spec, key = tensor_stream_key(options.seed, repository, spec.name)] {
       std::vector<uint8_t> fresh = materialize(spec, key);
       if (old_info.dtype != spec.dtype)

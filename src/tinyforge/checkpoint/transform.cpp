@@ -1,8 +1,6 @@
 #include "tinyforge/checkpoint/transform.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstring>
 #include <map>
 #include <tuple>
 
@@ -13,16 +11,6 @@ namespace tinyforge {
 
 namespace {
 
-float load_float(const uint8_t* p, DType d) {
-  if (d == DType::F32) {
-    float f;
-    std::memcpy(&f, p, 4);
-    return f;
-  }
-  uint16_t h = static_cast<uint16_t>(p[0] | (p[1] << 8));
-  return d == DType::F16 ? f16_to_float(h) : bf16_to_float(h);
-}
-
 // Every weight file name a checkpoint (any variant) may use, so a rewrite drops the old ones.
 std::vector<std::string> weight_file_names(const Checkpoint& c) {
   std::vector<std::string> names = c.weight_files;
@@ -32,40 +20,11 @@ std::vector<std::string> weight_file_names(const Checkpoint& c) {
 
 }  // namespace
 
-bool is_convertible_float(DType d) { return d == DType::F32 || d == DType::F16 || d == DType::BF16; }
-
 DType float_dtype_from_torch_name(const std::string& name) {
   if (name == "float32" || name == "fp32") return DType::F32;
   if (name == "float16" || name == "fp16") return DType::F16;
   if (name == "bfloat16" || name == "bf16") return DType::BF16;
   throw CheckpointError("unsupported dtype '" + name + "': use float32, float16 or bfloat16");
-}
-
-std::vector<uint8_t> convert_float_data(std::span<const uint8_t> data, DType from, DType to,
-                                        const std::string& tensor) {
-  if (from == to) return {data.begin(), data.end()};
-  // Element widths below are those of the three float dtypes; any other would be read or written out of
-  // bounds.
-  if (!is_convertible_float(from) || !is_convertible_float(to))
-    throw CheckpointError("tensor '" + tensor + "': cannot convert " + std::string(dtype_name(from)) +
-                          " to " + std::string(dtype_name(to)) +
-                          " (only float32, float16 and bfloat16 convert)");
-  const size_t n = data.size() / dtype_size(from);
-  std::vector<uint8_t> out(n * dtype_size(to));
-  for (size_t i = 0; i < n; ++i) {
-    const float f = load_float(data.data() + i * dtype_size(from), from);
-    if (to == DType::F32) {
-      std::memcpy(out.data() + 4 * i, &f, 4);
-      continue;
-    }
-    const uint16_t h = to == DType::F16 ? float_to_f16(f) : float_to_bf16(f);
-    if (std::isfinite(f) && std::isinf(to == DType::F16 ? f16_to_float(h) : bf16_to_float(h)))
-      throw CheckpointError("tensor '" + tensor + "' holds " + std::to_string(f) + ", beyond the range of " +
-                            std::string(dtype_torch_name(to)) + "; cast to bfloat16 or float32 instead");
-    out[2 * i] = static_cast<uint8_t>(h & 0xFF);
-    out[2 * i + 1] = static_cast<uint8_t>(h >> 8);
-  }
-  return out;
 }
 
 namespace {
@@ -152,7 +111,8 @@ std::vector<TensorSource> checkpoint_sources(const Checkpoint& checkpoint) {
   for (const auto* t : order)
     out.push_back({t->info, [&checkpoint, t] { return read_tensor(checkpoint, *t); },
                    [&checkpoint, t] { return tensor_view(checkpoint, *t); },
-                   [&checkpoint, t] { release_tensor(checkpoint, *t); }});
+                   [&checkpoint, t] { release_tensor(checkpoint, *t); },
+                   [&checkpoint, t] { return stored_tensor(checkpoint, *t); }});
   return out;
 }
 
@@ -198,9 +158,9 @@ void cast_repository(const fs::path& dir, const std::string& dtype_name_text, co
       const std::string_view v = view();
       return convert_float_data({reinterpret_cast<const uint8_t*>(v.data()), v.size()}, from, to, name);
     };
-    s.view = nullptr;
+    s.view = nullptr;  // `stored` stays: the writer converts from the stored dtype as it reads
   }
-  // Tensors convert one at a time while the staging folder is written; an overflow there throws before the
+  // Tensors convert chunk by chunk while the staging folder is written; an overflow there throws before the
   // repository is touched.
   const Inspection inspection = inspect_checkpoint(checkpoint);
   Json config = checkpoint.config;

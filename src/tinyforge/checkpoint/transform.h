@@ -1,7 +1,6 @@
 // checkpoint/transform: rewrite a repository's weights in place (atomically: staging folder, then rename)
 // the way save_pretrained would have written them — resharded, or cast to another float dtype.
 #pragma once
-#include <span>
 #include <string>
 
 #include "tinyforge/checkpoint/checkpoint.h"
@@ -26,13 +25,5 @@ void cast_repository(const fs::path& dir, const std::string& dtype, const std::s
 
 // The target dtype of a torch dtype name ("float16", "bfloat16", "float32"); CheckpointError otherwise.
 DType float_dtype_from_torch_name(const std::string& name);
-
-// F32, F16 or BF16: the dtypes convert_float_data reads and writes.
-bool is_convertible_float(DType d);
-
-// Converts little-endian float data between F32/F16/BF16 (CheckpointError for any other dtype); throws
-// CheckpointError naming `tensor` when a finite value overflows the target.
-std::vector<uint8_t> convert_float_data(std::span<const uint8_t> data, DType from, DType to,
-                                        const std::string& tensor);
 
 }  // namespace tinyforge

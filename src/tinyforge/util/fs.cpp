@@ -4,8 +4,10 @@
 #include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -70,22 +72,146 @@ fs::path user_cache_home() {
   return {};
 }
 
-void write_new_file(const fs::path& path, const std::string& bytes) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+namespace {
+constexpr size_t kBufferBytes = 1 << 20;         // gathers pieces smaller than kWriteThroughBytes
+constexpr size_t kWriteThroughBytes = 64 << 10;  // pieces this large are written as they come
+constexpr uint64_t kWritebackBytes = 64 << 20;   // durable writes start writeback in ranges this large
+
+// Reads exactly `size` bytes of `fd` at `offset`; std::runtime_error naming `what` on an error or an early
+// end.
+void read_exact_at(int fd, void* data, size_t size, uint64_t offset, const std::string& what) {
+  auto* bytes = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::pread(fd, bytes, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error("cannot read " + what + ": " + std::strerror(errno));
+    if (n == 0) throw std::runtime_error("cannot read " + what + ": it ends early (truncated?)");
+    bytes += n;
+    size -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+}
+}  // namespace
+
+FileWriter::FileWriter(const fs::path& path) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail(errno);
+}
+
+FileWriter::~FileWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void FileWriter::fail(int error) const {
+  throw std::runtime_error("cannot write " + path_.string() + ": " + std::strerror(error) +
+                           (error == ENOSPC ? "; free space on that disk and run the command again" : ""));
+}
+
+void FileWriter::write_through(const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd_, data, size);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(err));
+      fail(errno);
     }
-    done += static_cast<size_t>(n);
+    data += n;
+    size -= static_cast<size_t>(n);
+    wrote(static_cast<uint64_t>(n));
   }
-  if ((g_durable && ::fsync(fd) != 0) || ::close(fd) != 0)
-    throw std::runtime_error("cannot flush " + path.string() + ": " + std::strerror(errno));
+}
+
+void FileWriter::wrote(uint64_t size) {
+  size_ += size;
+  if (size_ - writeback_start_ >= kWritebackBytes) start_writeback();
+}
+
+void FileWriter::start_writeback() {
+  flush();
+  if (!g_durable || size_ == writeback_start_) return;
+  // No wait: the disk works while the next bytes are produced; finish()'s fsync reports any error.
+  ::sync_file_range(fd_, static_cast<off_t>(writeback_start_), static_cast<off_t>(size_ - writeback_start_),
+                    SYNC_FILE_RANGE_WRITE);
+  writeback_start_ = size_;
+}
+
+void FileWriter::flush() {
+  write_through(buffer_.get(), buffered_);
+  buffered_ = 0;
+}
+
+void FileWriter::write(const void* data, size_t size) {
+  if (size == 0) return;  // an empty tensor's data may be null, which memcpy must not see
+  const auto* bytes = static_cast<const char*>(data);
+  if (size >= kWriteThroughBytes || buffered_ + size > kBufferBytes) flush();
+  if (size >= kWriteThroughBytes) return write_through(bytes, size);
+  if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(kBufferBytes);
+  std::memcpy(buffer_.get() + buffered_, bytes, size);
+  buffered_ += size;
+}
+
+void FileWriter::copy_from(int fd, uint64_t offset, uint64_t size) {
+  flush();
+  auto in_offset = static_cast<off_t>(offset);
+  while (size > 0) {
+    const ssize_t n = ::copy_file_range(fd, &in_offset, fd_, nullptr, size, 0);
+    if (n > 0) {
+      size -= static_cast<uint64_t>(n);
+      wrote(static_cast<uint64_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0)
+      throw std::runtime_error("cannot write " + path_.string() + ": its source ends early (truncated?)");
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) fail(errno);
+    // A pair of file systems the kernel cannot copy between: read and write.
+    if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(kBufferBytes);
+    while (size > 0) {
+      const size_t piece = static_cast<size_t>(std::min<uint64_t>(size, kBufferBytes));
+      read_exact_at(fd, buffer_.get(), piece, static_cast<uint64_t>(in_offset),
+                    "the source of " + path_.string());
+      write_through(buffer_.get(), piece);
+      in_offset += static_cast<off_t>(piece);
+      size -= piece;
+    }
+  }
+}
+
+void FileWriter::finish() {
+  flush();
+  const int fd = fd_;
+  fd_ = -1;
+  if (g_durable && ::fsync(fd) != 0) {
+    const int error = errno;
+    ::close(fd);
+    fail(error);
+  }
+  if (::close(fd) != 0) fail(errno);
+}
+
+void write_new_file(const fs::path& path, const std::string& bytes) {
+  FileWriter out(path);
+  out.write(bytes.data(), bytes.size());
+  out.finish();
+}
+
+void copy_new_file(const fs::path& from, const fs::path& to) {
+  const int fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    const int error = errno;
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot read " + from.string() + ": " + std::strerror(error));
+  }
+  try {
+    FileWriter out(to);
+    out.copy_from(fd, 0, static_cast<uint64_t>(st.st_size));
+    fs::permissions(to, static_cast<fs::perms>(st.st_mode & 07777));
+    out.finish();
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
 }
 
 static fs::path temporary_sibling(const fs::path& path) {
