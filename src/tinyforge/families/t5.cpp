@@ -38,8 +38,9 @@ void finalize(Json& c, const std::string& arch) {
     throw ConfigError(
         "config field 'feed_forward_proj' (\"" + proj +
         "\") must be of the form \"gated-{ACT_FN}\" or \"{ACT_FN}\", e.g. \"gated-gelu\" or \"relu\"");
-  if (c["dense_act_fn"].is_null()) c["dense_act_fn"] = proj == "gated-gelu" ? "gelu_new" : act.back();
-  if (c["is_gated_act"].is_null()) c["is_gated_act"] = act[0] == "gated";
+  // T5Config.__post_init__ derives both from it whatever the config says (a --set of either is overridden).
+  c["dense_act_fn"] = proj == "gated-gelu" ? "gelu_new" : act.back();
+  c["is_gated_act"] = act[0] == "gated";
 
   // A given tie_word_embeddings=false only turns off the decoder-output scaling; the embeddings stay tied.
   if (c["scale_decoder_outputs"].is_null())

@@ -448,20 +448,23 @@ class TypeCompiler:
         # probe moves the template's count with it. Else a rule on the positions: T5's block is a fixed-count
         # loop whose layer.0 is the self-attention and layer.1 the cross-attention or the feed-forward;
         # ResNet's first layer of each stage, where the width changes, has its own shape and a shortcut.
-        for tpl, per in templates.items():
+        # Templates seen only at a probe (T5's gated wi_0 / wi_1) are ruled among that probe's templates.
+        placed = [(tpl, per, templates) for tpl, per in templates.items()]
+        placed += [(tpl, extra[tpl], self.probe_capture(seen_at[tpl])) for tpl in seen_at]
+        for tpl, per, among in placed:
             for pos in range(1, tpl.count("{}")):
                 key = loop_prefix(tpl, pos)
                 if key not in range_exprs or tpl in by_kind:
                     continue
                 # the positions under the outer indices this template has (step 3 ruled on those)
                 outer = {idx[:pos] for idx in per}
-                nest = {idx[:pos + 1] for t, p in templates.items()
+                nest = {idx[:pos + 1] for t, p in among.items()
                         if t.count("{}") > pos and loop_prefix(t, pos) == key for idx in p if idx[:pos] in outer}
                 if {idx[:pos + 1] for idx in per} == nest:
                     continue
                 var = _LOOP_VARS[pos]
                 seen = sorted({idx[pos] for idx in per})
-                if seen == list(range(len(seen))) and not range_exprs[key].isdigit():
+                if among is templates and seen == list(range(len(seen))) and not range_exprs[key].isdigit():
                     for field in sorted(f for f, v in _int_fields(env).items()
                                         if v == len(seen) and (f in tiny or f in self.field_defaults)):
                         t2 = self.probe_capture(with_depth(tiny, field, len(seen) + 1))
