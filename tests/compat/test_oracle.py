@@ -33,7 +33,7 @@ SCALED = {
     "gemma": ["hidden_size=64", "num_hidden_layers=3", "num_attention_heads=4", "num_key_value_heads=2",
               "head_dim=8", "intermediate_size=50", "vocab_size=600"],
     "t5": ["d_model=48", "d_kv=12", "num_heads=4", "num_layers=3", "num_decoder_layers=2", "d_ff=50",
-           "vocab_size=600"],
+           "vocab_size=600", "feed_forward_proj=gated-gelu"],
     "bart": ["d_model=24", "encoder_layers=3", "decoder_layers=2", "encoder_attention_heads=6",
              "decoder_attention_heads=3", "encoder_ffn_dim=10", "decoder_ffn_dim=12", "vocab_size=600"],
     "vit": ["hidden_size=48", "num_hidden_layers=3", "num_attention_heads=6", "intermediate_size=50",

@@ -65,7 +65,8 @@ Catalog::Catalog() {
     e.unscalable = j.value("unscalable", Json::object());
     e.attribute_map = j.value("attribute_map", Json::object());
     // An architecture is forged from its compiled tensors, or else by the model type's hand-written family.
-    const bool has_family = find_family(e.model_type) != nullptr;
+    const Family* family = find_family(e.model_type);
+    const bool has_family = family && family->tensors;
     for (const auto& a : j.at("architectures")) {
       if (a.contains("tensors") || has_family) {
         e.architectures.push_back({a.at("name"), a.value("generative", false), a.value("tensors", Json()),

@@ -1,4 +1,5 @@
-// llama: modeling_llama.py (LlamaModel and its heads) and configuration_llama.py.
+// llama: configuration_llama.py. Its tensors are compiled (catalog/data/llama.json); this file keeps the
+// config derivations and invariants the catalog does not capture yet.
 #include "tinyforge/catalog/config.h"
 #include "tinyforge/families/llama_like.h"
 
@@ -16,18 +17,10 @@ void finalize(Json& c, const std::string&) {
   llama_like_validate(c, get_int(c, "head_dim"));
 }
 
-std::vector<TensorSpec> tensors(const Json& c, const std::string& arch) {
-  // LlamaAttention: bias on all four projections iff attention_bias; LlamaMLP: bias iff mlp_bias.
-  const bool attention_bias = get_bool(c, "attention_bias");
-  return llama_like_tensors(
-      c, arch,
-      {get_int(c, "head_dim"), attention_bias, attention_bias, get_bool(c, "mlp_bias"), "transformer"});
-}
-
 }  // namespace
 
 const Family& llama_family() {
-  static const Family f{"llama", finalize, tensors, nullptr};
+  static const Family f{"llama", finalize, nullptr, nullptr};
   return f;
 }
 

@@ -1,5 +1,5 @@
-// mistral: modeling_mistral.py (MistralModel and its heads) and configuration_mistral.py. The llama decoder
-// without biases; its sliding window only changes the attention mask.
+// mistral: configuration_mistral.py. Its tensors are compiled (catalog/data/mistral.json); this file keeps
+// the config derivations and invariants the catalog does not capture yet.
 #include "tinyforge/catalog/config.h"
 #include "tinyforge/families/llama_like.h"
 
@@ -18,15 +18,10 @@ void finalize(Json& c, const std::string&) {
                       c["sliding_window"].dump() + ")");
 }
 
-std::vector<TensorSpec> tensors(const Json& c, const std::string& arch) {
-  // MistralForQuestionAnswering keeps base_model_prefix "model".
-  return llama_like_tensors(c, arch, {get_int(c, "head_dim"), false, false, false, "model"});
-}
-
 }  // namespace
 
 const Family& mistral_family() {
-  static const Family f{"mistral", finalize, tensors, nullptr};
+  static const Family f{"mistral", finalize, nullptr, nullptr};
   return f;
 }
 

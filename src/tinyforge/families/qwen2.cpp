@@ -1,5 +1,5 @@
-// qwen2: modeling_qwen2.py (Qwen2Model and its heads) and configuration_qwen2.py. The llama decoder with
-// biased q/k/v projections; layer_types says which layers use the sliding window (mask only, no tensors).
+// qwen2: configuration_qwen2.py. Its tensors are compiled (catalog/data/qwen2.json); this file keeps the
+// config derivations and invariants the catalog does not capture yet.
 #include "tinyforge/catalog/config.h"
 #include "tinyforge/families/llama_like.h"
 
@@ -41,14 +41,10 @@ void finalize(Json& c, const std::string&) {
   llama_like_validate(c, head_dim(c));
 }
 
-std::vector<TensorSpec> tensors(const Json& c, const std::string& arch) {
-  return llama_like_tensors(c, arch, {head_dim(c), true, false, false, "transformer"});
-}
-
 }  // namespace
 
 const Family& qwen2_family() {
-  static const Family f{"qwen2", finalize, tensors, nullptr};
+  static const Family f{"qwen2", finalize, nullptr, nullptr};
   return f;
 }
 

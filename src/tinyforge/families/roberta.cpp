@@ -1,5 +1,6 @@
-// roberta: modeling_roberta.py (RobertaModel and its heads). The encoder is BERT's (bert_like.h); RoBERTa
-// differs in the position embeddings, which carry a padding row at pad_token_id, and in its heads.
+// roberta: configuration_roberta.py and RobertaEmbeddings' position rule. Its tensors are compiled
+// (catalog/data/roberta.json); this file keeps the config derivations and invariants the catalog does not
+// capture yet.
 #include "tinyforge/catalog/config.h"
 #include "tinyforge/families/bert_like.h"
 
@@ -27,42 +28,10 @@ void finalize(Json& c, const std::string&) {
     throw ConfigError("config field 'add_cross_attention' requires 'is_decoder' to be true");
 }
 
-// RobertaLMHead: dense -> gelu -> layer_norm -> decoder (tied to the word embeddings) + bias.
-void lm_head(TensorList& t, const std::string& p, const Json& c) {
-  const int64_t h = get_int(c, "hidden_size"), vocab = get_int(c, "vocab_size");
-  const double std = get_float(c, "initializer_range");
-  t.linear(p + "dense", h, h, std);
-  t.layer_norm(p + "layer_norm", h);
-  if (!get_bool(c, "tie_word_embeddings", true)) t.linear(p + "decoder", h, vocab, std);
-  t.add(p + "bias", {vocab}, zeros());
-}
-
-std::vector<TensorSpec> tensors(const Json& c, const std::string& arch) {
-  TensorList t;
-  const int64_t h = get_int(c, "hidden_size");
-  const double std = get_float(c, "initializer_range");
-  // Only RobertaModel itself and the multiple-choice head keep the pooler.
-  const bool pooled = arch == "RobertaModel" || arch == "RobertaForMultipleChoice";
-  const std::string base = arch == "RobertaModel" ? "" : "roberta.";
-  bert_like_embeddings(t, base + "embeddings.", c, pad_index(c));
-  bert_like_encoder(t, base + "encoder.", c);
-  if (pooled) t.linear(base + "pooler.dense", h, h, std);
-
-  if (arch == "RobertaForCausalLM" || arch == "RobertaForMaskedLM") lm_head(t, "lm_head.", c);
-  if (arch == "RobertaForSequenceClassification") {  // RobertaClassificationHead
-    t.linear("classifier.dense", h, h, std);
-    t.linear("classifier.out_proj", h, num_labels(c), std);
-  }
-  if (arch == "RobertaForTokenClassification") t.linear("classifier", h, num_labels(c), std);
-  if (arch == "RobertaForMultipleChoice") t.linear("classifier", h, 1, std);
-  if (arch == "RobertaForQuestionAnswering") t.linear("qa_outputs", h, num_labels(c), std);
-  return t.take();
-}
-
 }  // namespace
 
 const Family& roberta_family() {
-  static const Family f{"roberta", finalize, tensors, nullptr};
+  static const Family f{"roberta", finalize, nullptr, nullptr};
   return f;
 }
 

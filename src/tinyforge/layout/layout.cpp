@@ -258,9 +258,8 @@ void finalize_config(const ModelTypeEntry& entry, const std::string& arch, Json&
   // A hand-written family also checks the invariants its modules assert at construction (which the compiled
   // catalog does not capture yet), so it runs for compiled architectures of its type too.
   const Family* family = find_family(entry.model_type);
-  if (family && family->tensors) {
-    family->finalize_config(config, arch);
-  } else if (!compiled) {
+  if (family) family->finalize_config(config, arch);
+  if (!compiled && !(family && family->tensors)) {
     throw UserError("model type '" + entry.model_type + "' has no architecture family implemented yet");
   }
   Scope scope(entry, config);

@@ -3,6 +3,7 @@ import ast
 import copy
 import functools
 import dataclasses
+import itertools
 import json
 import re
 import warnings
@@ -28,6 +29,8 @@ CAUSAL_LM_TESTER = {
     "mamba_d_state": 16, "mamba_d_conv": 4, "mamba_expand": 2, "mamba_chunk_size": 16,
 }
 # Fields no probe changes: token ids, labels and flags of the output, not of the layout.
+# A classifier's labels size its head, never a loop (an inner loop of 2 is not num_labels).
+_LABEL_FIELDS = {"id2label", "label2id"}
 _NOT_PROBED = {"pad_token_id", "bos_token_id", "eos_token_id", "decoder_start_token_id", "sep_token_id",
                "cls_token_id", "use_cache", "output_attentions", "output_hidden_states", "return_dict",
                "is_decoder", "is_encoder_decoder", "tie_encoder_decoder", "chunk_size_feed_forward",
@@ -310,6 +313,7 @@ class TypeCompiler:
             candidates = {k: v for k, v in _int_fields(env).items() if k.rpartition(".")[2] not in _NOT_PROBED}
 
             for key, (tpl, pos, count) in counts.items():
+                refuted = set()  # fields whose probe left this count where it was
                 for field in sorted(candidates, key=lambda f: (f != "num_hidden_layers", f)):
                     if candidates[field] != count or field in self.rules.properties:
                         continue
@@ -322,20 +326,25 @@ class TypeCompiler:
                     # count + 1, or twice the count where the config refuses that (heads must divide the width).
                     for probe_n in (count + 1, 2 * count):
                         t2 = self.probe_capture(with_depth(at, field, probe_n))
-                        if t2 is not None and tpl in t2 and len({idx[pos] for idx in t2[tpl]}) == probe_n:
-                            range_exprs[key] = field
-                            break
+                        if t2 is not None and tpl in t2:
+                            if len({idx[pos] for idx in t2[tpl]}) == probe_n:
+                                range_exprs[key] = field
+                                break
+                            refuted.add(field)
                     if key in range_exprs:
                         break
                 if key in range_exprs:
                     continue
                 # A derived count (len(conv_dim), a property) or a fixed one (T5's 2 sub-layers per block): the
                 # first candidate with the count at the tiny config; verify_layout confirms it on the probes.
-                derived = [f for f in self.derived if env.get(f) == count and not isinstance(env.get(f), bool)]
-                lists = [f"len({f})" for f, v in sorted(env.items()) if isinstance(v, list) and len(v) == count]
+                derived = [f for f in self.derived
+                           if env.get(f) == count and not isinstance(env.get(f), bool) and f not in refuted]
+                lists = [f"len({f})" for f, v in sorted(env.items())
+                         if isinstance(v, list) and len(v) == count and f not in _LABEL_FIELDS]
                 # A sum a shape names (LongCat-Flash's routed plus zero-compute experts, the router's width).
                 sums = sorted({e for info in base.tensors.values() for e in info["shape_exprs"]
-                               if not e.isidentifier() and _names_or_none(e) and _concrete(e, env) == count},
+                               if not e.isidentifier() and _names_or_none(e) and _concrete(e, env) == count
+                               and not set(_names_or_none(e)) & _LABEL_FIELDS},
                               key=lambda e: (len(e), e))
                 range_exprs[key] = (derived + lists + sums + [str(count)])[0]
             return range_exprs
@@ -425,32 +434,47 @@ class TypeCompiler:
                 raise LayoutError(f"{tpl}: present in layers {seen} of {n}; no rule found")
             range_exprs.setdefault(key, own_field)
             conditions[tpl] = _and(conditions.get(tpl), cond)
-        # 3b. an inner index that stops short of its loop's count (LongCat-Flash's down_proj exists for the routed
-        # experts only, its gate/up for the zero-compute ones too): `j < F` for the field F of that count whose
-        # probe moves the template's count with it.
-        for tpl, per in templates.items():
-            for pos in range(1, tpl.count("{}")):
-                key = loop_prefix(tpl, pos)
-                seen = sorted({idx[pos] for idx in per})
-                if key not in range_exprs or seen != list(range(len(seen))) or \
-                        len(seen) == evaluate(range_exprs[key], env, self.rules.properties):
-                    continue
-                var = _LOOP_VARS[pos]
-                for field in sorted(f for f, v in _int_fields(env).items()
-                                    if v == len(seen) and (f in tiny or f in self.field_defaults)):
-                    t2 = self.probe_capture(with_depth(tiny, field, len(seen) + 1))
-                    if t2 is not None and tpl in t2 and len({idx[pos] for idx in t2[tpl]}) == len(seen) + 1:
-                        conditions[tpl] = _and(conditions.get(tpl), f"{var} < {field}")
-                        break
-                else:
-                    raise LayoutError(f"{tpl}: index {var} stops at {len(seen)}; no rule found")
-        # 4. an inner index that follows the layer's kind (Zamba2's adapters: hybrid block b keeps adapter j
+        # 3b. an inner index that follows the layer's kind (Zamba2's adapters: hybrid block b keeps adapter j
         # where j % num_mem_blocks == b), seen at the probes where the blocks are several.
+        by_kind = set()
         for tpl in templates:
             if tpl.count("{}") == 2 and loop_prefix(tpl, 1) in range_exprs:
                 cond = self.inner_condition(tpl, tiny, range_exprs)
                 if cond:
                     conditions[tpl] = _and(conditions.get(tpl), cond)
+                    by_kind.add(tpl)
+        # 3c. an inner index that stops short of its loop's count (LongCat-Flash's down_proj exists for the routed
+        # experts only, its gate/up for the zero-compute ones too): `j < F` for the field F of that count whose
+        # probe moves the template's count with it. Else a rule on the positions: T5's block is a fixed-count
+        # loop whose layer.0 is the self-attention and layer.1 the cross-attention or the feed-forward;
+        # ResNet's first layer of each stage, where the width changes, has its own shape and a shortcut.
+        # Templates seen only at a probe (T5's gated wi_0 / wi_1) are ruled among that probe's templates.
+        placed = [(tpl, per, templates) for tpl, per in templates.items()]
+        placed += [(tpl, extra[tpl], self.probe_capture(seen_at[tpl])) for tpl in seen_at]
+        for tpl, per, among in placed:
+            for pos in range(1, tpl.count("{}")):
+                key = loop_prefix(tpl, pos)
+                if key not in range_exprs or tpl in by_kind:
+                    continue
+                # the positions under the outer indices this template has (step 3 ruled on those)
+                outer = {idx[:pos] for idx in per}
+                nest = {idx[:pos + 1] for t, p in among.items()
+                        if t.count("{}") > pos and loop_prefix(t, pos) == key for idx in p if idx[:pos] in outer}
+                if {idx[:pos + 1] for idx in per} == nest:
+                    continue
+                var = _LOOP_VARS[pos]
+                seen = sorted({idx[pos] for idx in per})
+                if among is templates and seen == list(range(len(seen))) and not range_exprs[key].isdigit():
+                    for field in sorted(f for f, v in _int_fields(env).items()
+                                        if v == len(seen) and (f in tiny or f in self.field_defaults)):
+                        t2 = self.probe_capture(with_depth(tiny, field, len(seen) + 1))
+                        if t2 is not None and tpl in t2 and len({idx[pos] for idx in t2[tpl]}) == len(seen) + 1:
+                            conditions[tpl] = _and(conditions.get(tpl), f"{var} < {field}")
+                            break
+                    else:
+                        conditions[tpl] = _and(conditions.get(tpl), position_condition(per, pos, nest, tpl))
+                else:
+                    conditions[tpl] = _and(conditions.get(tpl), position_condition(per, pos, nest, tpl))
         entries = build_entries(base, env, range_exprs, conditions, extra)
         self.branch_inits(entries, base, tiny)
         return entries
@@ -971,6 +995,25 @@ class TypeCompiler:
 def _names(expr):
     """The names an expression reads, in the order ast.walk meets them."""
     return list(dict.fromkeys(n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)))
+
+
+def position_condition(per, pos, nest, tpl):
+    """A rule on the loop indices up to `pos` that picks exactly the index tuples a template was seen at (the
+    keys of `per`) among those of every template under the same loops (`nest`): one or two of `v == c`,
+    `v != c`, `v >= c`, the fewest terms first. verify_layout confirms it at the probes."""
+    seen = {idx[:pos + 1] for idx in per}
+    atoms = []
+    for q in range(pos + 1):
+        values = sorted({idx[q] for idx in nest})
+        for c in values:
+            atoms += [(f"{_LOOP_VARS[q]} == {c}", lambda idx, q=q, c=c: idx[q] == c),
+                      (f"{_LOOP_VARS[q]} != {c}", lambda idx, q=q, c=c: idx[q] != c)]
+            if c > values[0]:
+                atoms.append((f"{_LOOP_VARS[q]} >= {c}", lambda idx, q=q, c=c: idx[q] >= c))
+    for terms in [[a] for a in atoms] + [[a, b] for a, b in itertools.combinations(atoms, 2)]:
+        if {idx for idx in nest if all(test(idx) for _, test in terms)} == seen:
+            return " and ".join(text for text, _ in terms)
+    raise LayoutError(f"{tpl}: present at indices {sorted(seen)} of {sorted(nest)}; no rule found")
 
 
 def _names_or_none(expr):
