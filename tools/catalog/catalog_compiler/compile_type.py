@@ -313,7 +313,7 @@ class TypeCompiler:
             candidates = {k: v for k, v in _int_fields(env).items() if k.rpartition(".")[2] not in _NOT_PROBED}
 
             for key, (tpl, pos, count) in counts.items():
-                refuted = set()  # fields whose probe left this count where it was
+                observed = []  # (probe config, this loop's count there) of the probes below
                 for field in sorted(candidates, key=lambda f: (f != "num_hidden_layers", f)):
                     if candidates[field] != count or field in self.rules.properties:
                         continue
@@ -330,15 +330,28 @@ class TypeCompiler:
                             if len({idx[pos] for idx in t2[tpl]}) == probe_n:
                                 range_exprs[key] = field
                                 break
-                            refuted.add(field)
+                            # the loop's count there, over the templates counted here
+                            seen_n = len({idx[pos] for t, p in t2.items() if t in templates
+                                          and t.count("{}") > pos and loop_prefix(t, pos) == key for idx in p})
+                            observed.append((with_depth(at, field, probe_n), seen_n))
                     if key in range_exprs:
                         break
                 if key in range_exprs:
                     continue
                 # A derived count (len(conv_dim), a property) or a fixed one (T5's 2 sub-layers per block): the
-                # first candidate with the count at the tiny config; verify_layout confirms it on the probes.
-                derived = [f for f in self.derived
-                           if env.get(f) == count and not isinstance(env.get(f), bool) and f not in refuted]
+                # first candidate with the count at the tiny config and at the probes above (Zamba2's adapters
+                # number len(hybrid_layer_ids), not num_query_groups, which follows the head count);
+                # verify_layout confirms it on its own probes.
+                def holds(expr):
+                    for values, n in observed:
+                        try:
+                            if evaluate(expr, self.env_for(values), self.rules.properties) != n:
+                                return False
+                        except Exception:  # noqa: BLE001 - not defined at that probe: no evidence
+                            continue
+                    return True
+
+                derived = [f for f in self.derived if env.get(f) == count and not isinstance(env.get(f), bool)]
                 lists = [f"len({f})" for f, v in sorted(env.items())
                          if isinstance(v, list) and len(v) == count and f not in _LABEL_FIELDS]
                 # A sum a shape names (LongCat-Flash's routed plus zero-compute experts, the router's width).
@@ -346,7 +359,7 @@ class TypeCompiler:
                                if not e.isidentifier() and _names_or_none(e) and _concrete(e, env) == count
                                and not set(_names_or_none(e)) & _LABEL_FIELDS},
                               key=lambda e: (len(e), e))
-                range_exprs[key] = (derived + lists + sums + [str(count)])[0]
+                range_exprs[key] = next(e for e in derived + lists + sums + [str(count)] if holds(e))
             return range_exprs
 
         def probe(field, value):
