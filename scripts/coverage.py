@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "tinyforge" / "catalog" / "data"
-ORACLE = re.compile(r"test_oracle\.py::test_oracle\[(?P<type>.+?)-(?P<arch>[A-Z]\w*)-(?P<variant>tiny|scaled)\]")
+ORACLE = re.compile(r"test_oracle\.py::test_oracle\[(?P<type>.+?)-(?P<arch>[A-Za-z]\w*)-(?P<variant>tiny|scaled)\]")
 PER_TYPE = re.compile(r"(?P<file>test_forged_tokenizers|test_inputs)\.py::(?P<test>\w+)\[(?P<type>[^\]]+)\]")
 
 
