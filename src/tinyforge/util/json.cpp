@@ -245,7 +245,7 @@ Json parse_json(const std::string& text, const std::string& source_name) {
     Json j = Json::parse(mark_non_finite(text, found));
     if (found) unmark_non_finite(j);
     return j;
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse errors, and numbers out of range (1e999)
     throw std::runtime_error(source_name + ": invalid JSON: " + e.what());
   }
 }
