@@ -1,5 +1,6 @@
 #include "tinyforge/tensor/tensor.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -138,6 +139,67 @@ void store_value(DType dtype, double value, uint8_t* out) {
   }
 }
 
+namespace {
+
+constexpr size_t kBlock = 4096;  // values generated, then stored, at a time
+
+// Values first .. first + n - 1 of the tensor (n <= kBlock).
+void generate(const Init& init, const CounterRng& rng, const std::vector<double>& matrix, int64_t first,
+              size_t n, double* v) {
+  const auto index = [first](size_t k) { return static_cast<uint64_t>(first) + k; };
+  switch (init.kind) {
+    case Init::Kind::Normal:
+      rng.normals(index(0), n, v);
+      for (size_t k = 0; k < n; ++k) v[k] = init.a + init.b * v[k];
+      return;
+    case Init::Kind::TruncatedNormal: {
+      // torch's bounds are absolute; convert them to standard-normal units.
+      const double lo = (init.lo - init.a) / init.b, hi = (init.hi - init.a) / init.b;
+      rng.normals(index(0), n, v);
+      for (size_t k = 0; k < n; ++k) {
+        if (!(v[k] >= lo && v[k] <= hi)) v[k] = rng.truncated_normal(index(k), lo, hi);
+        v[k] = init.a + init.b * v[k];
+      }
+      return;
+    }
+    case Init::Kind::Constant:
+      std::fill(v, v + n, init.a);
+      return;
+    case Init::Kind::Uniform:
+      for (size_t k = 0; k < n; ++k) {
+        v[k] = init.a + (init.b - init.a) * rng.uniform(index(k));
+        if (init.transform) v[k] = init.transform(v[k]);
+      }
+      return;
+    case Init::Kind::Function:
+      for (size_t k = 0; k < n; ++k) v[k] = init.fn(first + static_cast<int64_t>(k));
+      return;
+    case Init::Kind::Orthogonal:
+      std::copy_n(matrix.begin() + first, n, v);
+      return;
+  }
+}
+
+// store_value over n values, with the float dtypes in loops the compiler vectorises.
+void store_values(DType dtype, const double* v, size_t n, uint8_t* out) {
+  if (dtype == DType::F64) {
+    std::memcpy(out, v, n * 8);
+    return;
+  }
+  if (!is_convertible_float(dtype)) {
+    for (size_t k = 0; k < n; ++k) store_value(dtype, v[k], out + k * dtype_size(dtype));
+    return;
+  }
+  float f[kBlock];
+  for (size_t k = 0; k < n; ++k) f[k] = static_cast<float>(v[k]);
+  if (dtype == DType::F32)
+    std::memcpy(out, f, n * 4);
+  else
+    convert_floats(f, DType::F32, out, dtype, n);
+}
+
+}  // namespace
+
 std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key) {
   const int64_t n = numel(spec.shape);
   const size_t width = dtype_size(spec.dtype);
@@ -149,33 +211,11 @@ std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key) {
     const int64_t rows = spec.shape[0];
     matrix = orthogonal_matrix(rows, rows ? n / rows : 0, init.b, rng);
   }
-  for (int64_t i = 0; i < n; ++i) {
-    double v = 0.0;
-    switch (init.kind) {
-      case Init::Kind::Constant:
-        v = init.a;
-        break;
-      case Init::Kind::Normal:
-        v = init.a + init.b * rng.normal(static_cast<uint64_t>(i));
-        break;
-      case Init::Kind::TruncatedNormal: {
-        // torch's bounds are absolute; convert them to standard-normal units.
-        double lo = (init.lo - init.a) / init.b, hi = (init.hi - init.a) / init.b;
-        v = init.a + init.b * rng.truncated_normal(static_cast<uint64_t>(i), lo, hi);
-        break;
-      }
-      case Init::Kind::Uniform:
-        v = init.a + (init.b - init.a) * rng.uniform(static_cast<uint64_t>(i));
-        if (init.transform) v = init.transform(v);
-        break;
-      case Init::Kind::Function:
-        v = init.fn(i);
-        break;
-      case Init::Kind::Orthogonal:
-        v = matrix[static_cast<size_t>(i)];
-        break;
-    }
-    store_value(spec.dtype, v, bytes.data() + static_cast<size_t>(i) * width);
+  double block[kBlock];
+  for (int64_t first = 0; first < n; first += static_cast<int64_t>(kBlock)) {
+    const auto count = static_cast<size_t>(std::min<int64_t>(n - first, kBlock));
+    generate(init, rng, matrix, first, count, block);
+    store_values(spec.dtype, block, count, bytes.data() + static_cast<size_t>(first) * width);
   }
   if (!init.set_rows.empty() && !spec.shape.empty() && spec.shape[0] > 0) {
     const size_t row_bytes = bytes.size() / static_cast<size_t>(spec.shape[0]);
