@@ -88,17 +88,21 @@ RenderedRepository render_repository(const RepositoryRequest& request) {
   }
 
   const std::string repository = entry.model_type + "/" + request.arch;
-  std::vector<SafetensorsEntry> tensors;
-  for (const TensorSpec& spec : architecture_tensors(entry, request.arch, config)) {
+  std::map<std::string, TensorSpec> specs;
+  std::vector<SafetensorsTensorInfo> tensors;
+  for (TensorSpec& spec : architecture_tensors(entry, request.arch, config)) {
     for (auto d : spec.shape)
       if (d < 0)
         throw ConfigError("tensor '" + spec.name +
                           "' would have a negative dimension; check the config sizes");
-    tensors.push_back(
-        SafetensorsEntry{spec.name, spec.dtype, spec.shape,
-                         materialize(spec, tensor_stream_key(request.seed, repository, spec.name))});
+    tensors.push_back({spec.name, spec.dtype, spec.shape, 0, 0});
+    specs.emplace(spec.name, std::move(spec));
   }
-  files["model.safetensors"] = safetensors_serialize(std::move(tensors), {{"format", "pt"}});
+  // Each tensor generated straight into the file's buffer.
+  files["model.safetensors"] = safetensors_serialize(
+      std::move(tensors), {{"format", "pt"}}, [&](const SafetensorsTensorInfo& t, uint8_t* out) {
+        materialize_into(specs.at(t.name), tensor_stream_key(request.seed, repository, t.name), out);
+      });
   if (request.with_inputs) {
     std::string inputs =
         inputs::default_inputs_file(entry.model_type, request.arch, files["config.json"], request.seed);

@@ -73,6 +73,15 @@ std::string safetensors_header_bytes(std::vector<SafetensorsTensorInfo>& tensors
   return out;
 }
 
+std::string safetensors_serialize(std::vector<SafetensorsTensorInfo> tensors,
+                                  const std::map<std::string, std::string>& metadata,
+                                  const std::function<void(const SafetensorsTensorInfo&, uint8_t*)>& fill) {
+  std::string out = safetensors_header_bytes(tensors, metadata);
+  out.resize(tensors.empty() ? out.size() : tensors.back().file_offset + tensors.back().size);
+  for (const auto& t : tensors) fill(t, reinterpret_cast<uint8_t*>(out.data() + t.file_offset));
+  return out;
+}
+
 std::string safetensors_serialize(std::vector<SafetensorsEntry> tensors,
                                   const std::map<std::string, std::string>& metadata) {
   std::vector<SafetensorsTensorInfo> infos;
@@ -83,13 +92,11 @@ std::string safetensors_serialize(std::vector<SafetensorsEntry> tensors,
     infos.push_back({t.name, t.dtype, t.shape, 0, 0});
     by_name[t.name] = &t;
   }
-  std::string out = safetensors_header_bytes(infos, metadata);
-  out.reserve(infos.empty() ? out.size() : infos.back().file_offset + infos.back().size);
-  for (const auto& info : infos) {
-    const auto& data = by_name.at(info.name)->data;
-    out.append(reinterpret_cast<const char*>(data.data()), data.size());
-  }
-  return out;
+  return safetensors_serialize(std::move(infos), metadata,
+                               [&](const SafetensorsTensorInfo& info, uint8_t* out) {
+                                 const auto& data = by_name.at(info.name)->data;
+                                 std::memcpy(out, data.data(), data.size());
+                               });
 }
 
 SafetensorsHeader safetensors_parse_header(std::string_view bytes, uint64_t file_size) {

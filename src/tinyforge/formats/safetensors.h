@@ -4,6 +4,7 @@
 // stream tensors of multi-GB files without holding them in memory).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -21,9 +22,23 @@ struct SafetensorsEntry {
   std::vector<uint8_t> data;
 };
 
+// A tensor described by a header: where its bytes are in the file.
+struct SafetensorsTensorInfo {
+  std::string name;
+  DType dtype = DType::F32;
+  Shape shape;
+  uint64_t file_offset = 0;  // absolute offset of the first byte in the file
+  uint64_t size = 0;         // bytes
+};
+
 // Serialises in the crate's order: dtype descending, then name. `metadata` goes to "__metadata__".
 std::string safetensors_serialize(std::vector<SafetensorsEntry> tensors,
                                   const std::map<std::string, std::string>& metadata);
+// The same for tensors whose bytes `fill` writes straight into the file's buffer, at the tensor's offset
+// (size bytes): forging never holds a tensor twice.
+std::string safetensors_serialize(std::vector<SafetensorsTensorInfo> tensors,
+                                  const std::map<std::string, std::string>& metadata,
+                                  const std::function<void(const SafetensorsTensorInfo&, uint8_t*)>& fill);
 
 class SafetensorsError : public std::runtime_error {
  public:
@@ -38,14 +53,6 @@ struct SafetensorsView {
 // Parses and validates a whole file. Throws SafetensorsError naming the rule that was broken.
 SafetensorsView safetensors_parse(const std::string& bytes);
 
-// A tensor described by a header: where its bytes are in the file.
-struct SafetensorsTensorInfo {
-  std::string name;
-  DType dtype = DType::F32;
-  Shape shape;
-  uint64_t file_offset = 0;  // absolute offset of the first byte in the file
-  uint64_t size = 0;         // bytes
-};
 struct SafetensorsHeader {
   std::map<std::string, std::string> metadata;
   std::vector<SafetensorsTensorInfo> tensors;  // in file (offset) order

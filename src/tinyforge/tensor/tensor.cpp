@@ -201,9 +201,14 @@ void store_values(DType dtype, const double* v, size_t n, uint8_t* out) {
 }  // namespace
 
 std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key) {
+  std::vector<uint8_t> bytes(static_cast<size_t>(numel(spec.shape)) * dtype_size(spec.dtype));
+  materialize_into(spec, key, bytes.data());
+  return bytes;
+}
+
+void materialize_into(const TensorSpec& spec, uint64_t key, uint8_t* out) {
   const int64_t n = numel(spec.shape);
   const size_t width = dtype_size(spec.dtype);
-  std::vector<uint8_t> bytes(static_cast<size_t>(n) * width);
   const Init& init = spec.init;
   CounterRng rng(key);
   std::vector<double> matrix;
@@ -215,17 +220,16 @@ std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key) {
   for (int64_t first = 0; first < n; first += static_cast<int64_t>(kBlock)) {
     const auto count = static_cast<size_t>(std::min<int64_t>(n - first, kBlock));
     generate(init, rng, matrix, first, count, block);
-    store_values(spec.dtype, block, count, bytes.data() + static_cast<size_t>(first) * width);
+    store_values(spec.dtype, block, count, out + static_cast<size_t>(first) * width);
   }
   if (!init.set_rows.empty() && !spec.shape.empty() && spec.shape[0] > 0) {
-    const size_t row_bytes = bytes.size() / static_cast<size_t>(spec.shape[0]);
+    const size_t row_bytes = static_cast<size_t>(n) * width / static_cast<size_t>(spec.shape[0]);
     for (const auto& [r, value] : init.set_rows) {
       if (r < 0 || r >= spec.shape[0]) continue;  // the layout validates the rows before this
       for (size_t k = 0; k < row_bytes / width; ++k)
-        store_value(spec.dtype, value, bytes.data() + static_cast<size_t>(r) * row_bytes + k * width);
+        store_value(spec.dtype, value, out + static_cast<size_t>(r) * row_bytes + k * width);
     }
   }
-  return bytes;
 }
 
 }  // namespace tinyforge

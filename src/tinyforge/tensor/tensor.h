@@ -56,7 +56,9 @@ struct TensorSpec {
   bool embedding = false;  // the weight of an nn.Embedding (num_parameters(exclude_embeddings=True) skips it)
 };
 
-// Fills the tensor's bytes (little-endian) from the seeded stream `key`.
+// Fills the tensor's bytes (little-endian) from the seeded stream `key`: into `out` (numel x dtype size
+// bytes), or a new buffer.
+void materialize_into(const TensorSpec& spec, uint64_t key, uint8_t* out);
 std::vector<uint8_t> materialize(const TensorSpec& spec, uint64_t key);
 
 // Writes one value as `dtype` (floats rounded to nearest even, ints truncated) at `out`.
