@@ -1,6 +1,6 @@
 """Single-threaded encode throughput: tinyforge (one `tokenizer encode --file` process) vs HF tokenizers
 (Tokenizer.encode per line, one thread), same few-MB corpus (Debian fortunes) and the same trained tokenizer.
-Usage: TINYFORGE_BIN=build/release/tinyforge python bench/tokenizers_encode.py [FAMILY...]"""
+Usage: TINYFORGE_BIN=build/release/tinyforge [BENCH_KEEP=DIR] python bench/tokenizers_encode.py [FAMILY...]"""
 import functools
 import os
 import pathlib
@@ -13,12 +13,14 @@ os.environ["RAYON_NUM_THREADS"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests/compat"))
 import test_tokenizer_parity as oracle  # noqa: E402
+from tokenizers import Tokenizer  # noqa: E402
 
 BIN = os.environ.get("TINYFORGE_BIN", "build/release/tinyforge")
 
 
 def main():
     only = sys.argv[1:]  # family names to run (default: all)
+    keep = os.environ.get("BENCH_KEEP")  # a directory keeping the tokenizers (reused) and the corpus (profiling)
     texts = oracle.fortunes()
     train = texts[::2][:6000]
     lines = [line for t in texts for line in t.split("\n") if line.strip()]
@@ -28,16 +30,27 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         corpus_path = pathlib.Path(tmp) / "corpus.txt"
         corpus_path.write_text(corpus)
+        if keep:
+            pathlib.Path(keep, "corpus.txt").write_text(corpus)
         families = {name: functools.partial(oracle.FAMILIES[name], train) for name in
                     ("gpt2_bytelevel_bpe", "bert_wordpiece", "llama_byte_fallback_bpe", "t5like_unigram_metaspace")}
-        # Real-sized: Llama/Mistral's 32000 entries (byte pieces included), trained on every fortune.
+        # Real-sized: Llama/Mistral's 32000 entries (byte pieces included), trained on every fortune; BERT's
+        # 30522 WordPiece entries and a 30,000-word WordLevel on every fortune; a T5-like 32000-piece Unigram on
+        # 12,000 fortunes (HF's Unigram trainer is slow).
         families["llama_byte_fallback_bpe_32k"] = functools.partial(oracle._llama, texts, vocab_size=32000)
+        families["bert_wordpiece_30k"] = functools.partial(oracle._bert, texts, vocab_size=30522)
+        families["t5like_unigram_metaspace_32k"] = functools.partial(oracle._metaspace_unigram, texts[::3],
+                                                                     vocab_size=32000, n_train=12000)
+        families["wordlevel_30k"] = functools.partial(oracle._wordlevel, texts, vocab_size=30000)
         for name, build in families.items():
             if only and name not in only:
                 continue
-            tok = build()
+            kept = pathlib.Path(keep or tmp) / f"{name}.json"
+            tok = Tokenizer.from_file(str(kept)) if keep and kept.exists() else build()  # reuse a kept one
             path = pathlib.Path(tmp) / f"{name}.json"
             tok.save(str(path))
+            if keep:
+                tok.save(str(kept))
             t0 = time.perf_counter()
             n_hf = sum(len(tok.encode(line).ids) for line in lines)
             hf = time.perf_counter() - t0
@@ -48,7 +61,7 @@ def main():
             n_ours = out.stdout.count(b"\n")
             print(f"{name:28s} {mb:.2f} MB {len(lines)} lines ({n_hf} tokens HF)  HF {mb / hf:6.2f} MB/s  "
                   f"tinyforge {mb / ours:6.2f} MB/s (incl. process start, ids printed, {n_ours} lines)  "
-                  f"ratio {hf / ours:.2f}x")
+                  f"ratio {hf / ours:.2f}x  vocab {tok.get_vocab_size()}  load {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
