@@ -1,6 +1,7 @@
 """Single-threaded encode throughput: tinyforge (one `tokenizer encode --file` process) vs HF tokenizers
-(Tokenizer.encode per line, one thread), same few-MB corpus (Debian fortunes) and the same trained tokenizer.
-Usage: TINYFORGE_BIN=build/release/tinyforge [BENCH_KEEP=DIR] python bench/tokenizers_encode.py [FAMILY...]"""
+(Tokenizer.encode per line, and one encode_batch of all lines, one thread), same few-MB corpus (Debian fortunes)
+and the same trained tokenizer.
+Usage: TINYFORGE_BIN=build/release/tinyforge [BENCH_REPEAT=N] [BENCH_KEEP=DIR] python bench/tokenizers_encode.py [FAMILY...]"""
 import functools
 import os
 import pathlib
@@ -20,6 +21,7 @@ BIN = os.environ.get("TINYFORGE_BIN", "build/release/tinyforge")
 
 def main():
     only = sys.argv[1:]  # family names to run (default: all)
+    repeat = int(os.environ.get("BENCH_REPEAT", "1"))
     keep = os.environ.get("BENCH_KEEP")  # a directory keeping the tokenizers (reused) and the corpus (profiling)
     texts = oracle.fortunes()
     train = texts[::2][:6000]
@@ -51,17 +53,26 @@ def main():
             tok.save(str(path))
             if keep:
                 tok.save(str(kept))
-            t0 = time.perf_counter()
-            n_hf = sum(len(tok.encode(line).ids) for line in lines)
-            hf = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            out = subprocess.run([BIN, "tokenizer", "encode", str(path), "--file", str(corpus_path)],
-                                 capture_output=True, check=True)
-            ours = time.perf_counter() - t0
+            hf, hf_batch, ours = [], [], []
+            for _ in range(repeat):  # side by side, best of `repeat`
+                t0 = time.perf_counter()
+                n_hf = sum(len(tok.encode(line).ids) for line in lines)
+                hf.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()  # one encode_batch call (one rayon thread): no Python call per line
+                n_batch = sum(len(e.ids) for e in tok.encode_batch(lines))
+                hf_batch.append(time.perf_counter() - t0)
+                assert n_batch == n_hf
+                t0 = time.perf_counter()
+                out = subprocess.run([BIN, "tokenizer", "encode", str(path), "--file", str(corpus_path)],
+                                     capture_output=True, check=True)
+                ours.append(time.perf_counter() - t0)
+            hf, hf_batch, ours = min(hf), min(hf_batch), min(ours)
             n_ours = out.stdout.count(b"\n")
             print(f"{name:28s} {mb:.2f} MB {len(lines)} lines ({n_hf} tokens HF)  HF {mb / hf:6.2f} MB/s  "
+                  f"HF encode_batch {mb / hf_batch:6.2f} MB/s  "
                   f"tinyforge {mb / ours:6.2f} MB/s (incl. process start, ids printed, {n_ours} lines)  "
-                  f"ratio {hf / ours:.2f}x  vocab {tok.get_vocab_size()}  load {os.getloadavg()[0]:.1f}")
+                  f"ratio {hf / ours:.2f}x (vs encode_batch {hf_batch / ours:.2f}x)  vocab {tok.get_vocab_size()}  "
+                  f"load {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
