@@ -53,13 +53,13 @@ def _bert(train, vocab_size=1200):
     return tok
 
 
-def _gpt2(train):
+def _gpt2(train, vocab_size=1200):
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     tok.post_processor = processors.ByteLevel(trim_offsets=True)
     tok.train_from_iterator(train, trainers.BpeTrainer(
-        vocab_size=1200, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+        vocab_size=vocab_size, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
     return tok
 
 
