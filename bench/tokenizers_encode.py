@@ -36,10 +36,9 @@ def main():
             pathlib.Path(keep, "corpus.txt").write_text(corpus)
         families = {name: functools.partial(oracle.FAMILIES[name], train) for name in
                     ("gpt2_bytelevel_bpe", "bert_wordpiece", "llama_byte_fallback_bpe", "t5like_unigram_metaspace")}
-        # Real-sized: Llama/Mistral's 32000 entries (byte pieces included) and GPT-2's 50257, trained on every
-        # fortune; BERT's
-        # 30522 WordPiece entries and a 30,000-word WordLevel on every fortune; a T5-like 32000-piece Unigram on
-        # 12,000 fortunes (HF's Unigram trainer is slow).
+        # Real-sized: Llama/Mistral's 32000 entries (byte pieces included), GPT-2's 50257, BERT's 30522 WordPiece
+        # entries and a 30,000-word WordLevel, trained on every fortune; a T5-like 32000-piece Unigram on 12,000
+        # fortunes (HF's Unigram trainer is slow).
         families["llama_byte_fallback_bpe_32k"] = functools.partial(oracle._llama, texts, vocab_size=32000)
         families["gpt2_bytelevel_bpe_50k"] = functools.partial(oracle._gpt2, texts, vocab_size=50257)
         families["bert_wordpiece_30k"] = functools.partial(oracle._bert, texts, vocab_size=30522)
