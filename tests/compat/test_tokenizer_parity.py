@@ -40,26 +40,26 @@ def corpus():
     return _corpus_texts()
 
 
-def _bert(train):
+def _bert(train, vocab_size=1200):
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece()
     tok.train_from_iterator(train, trainers.WordPieceTrainer(
-        vocab_size=1200, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
+        vocab_size=vocab_size, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
     cls, sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
     return tok
 
 
-def _gpt2(train):
+def _gpt2(train, vocab_size=1200):
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     tok.post_processor = processors.ByteLevel(trim_offsets=True)
     tok.train_from_iterator(train, trainers.BpeTrainer(
-        vocab_size=1200, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+        vocab_size=vocab_size, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
     return tok
 
 
@@ -87,24 +87,24 @@ def _llama(train, vocab_size=1400):
     return tok
 
 
-def _metaspace_unigram(train):
+def _metaspace_unigram(train, vocab_size=1000, n_train=1200):
     tok = Tokenizer(models.Unigram())
     tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Strip(), normalizers.Replace(
         Regex(" {2,}"), " ")])
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
     tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
-    tok.train_from_iterator(train[:1200], trainers.UnigramTrainer(  # HF's Unigram trainer is the slow one
-        vocab_size=1000, special_tokens=["<pad>", "</s>", "<unk>"], unk_token="<unk>"))
+    tok.train_from_iterator(train[:n_train], trainers.UnigramTrainer(  # HF's Unigram trainer is the slow one
+        vocab_size=vocab_size, special_tokens=["<pad>", "</s>", "<unk>"], unk_token="<unk>"))
     tok.post_processor = processors.TemplateProcessing(
         single="$A </s>", pair="$A </s> $B:1 </s>:1", special_tokens=[("</s>", tok.token_to_id("</s>"))])
     return tok
 
 
-def _wordlevel(train):
+def _wordlevel(train, vocab_size=800):
     tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
     tok.normalizer = normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents(), normalizers.Lowercase()])
     tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Whitespace(), pre_tokenizers.Digits(individual_digits=True)])
-    tok.train_from_iterator(train, trainers.WordLevelTrainer(vocab_size=800, special_tokens=["<unk>", "<pad>"]))
+    tok.train_from_iterator(train, trainers.WordLevelTrainer(vocab_size=vocab_size, special_tokens=["<unk>", "<pad>"]))
     return tok
 
 

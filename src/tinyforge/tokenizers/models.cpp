@@ -1,10 +1,11 @@
 // tokenizers/models: turning one word into tokens (tokenizer.json "model"): BPE, WordPiece, WordLevel,
 // Unigram.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
-#include <queue>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -178,8 +179,43 @@ class Bpe : public VocabModel {
     size_t start, len;
   };
 
+  // Merge candidate: the lowest rank first (leftmost on ties), as HF's priority queue pops them. It remembers
+  // the pair it was made from, so a pop whose pair is unchanged needs no second table lookup.
+  struct Candidate {
+    uint32_t rank;
+    int pos;
+    uint32_t left, right, new_id;
+  };
+  struct Later {  // a function object, so the heap operations inline it
+    bool operator()(const Candidate& x, const Candidate& y) const {
+      return x.rank != y.rank ? x.rank > y.rank : x.pos > y.pos;
+    }
+  };
+  // Scratch space reused across words (a Tokenizer is used by one thread at a time, see WordCache).
+  mutable std::vector<Symbol> symbols_;
+  mutable std::vector<Candidate> queue_;
+  // Ids of recently seen undecorated one-character pieces, direct-mapped by their UTF-8 bytes: most
+  // characters of a word hit it instead of hashing a string into the vocab (a cache miss each in a large
+  // vocab).
+  struct CharId {
+    uint64_t key = 0;  // (byte length << 32) | bytes; 0 = empty
+    uint32_t id = 0;
+  };
+  mutable std::array<CharId, 256> char_ids_{};
+  std::optional<uint32_t> char_id(std::string_view ch) const {
+    uint64_t key = uint64_t{ch.size()} << 32;
+    for (size_t k = 0; k < ch.size(); ++k) key |= uint64_t{static_cast<unsigned char>(ch[k])} << (8 * k);
+    CharId& slot = char_ids_[(static_cast<uint32_t>(key) * 0x9E3779B1u) >> 24];
+    if (slot.key == key) return slot.id;
+    auto it = vocab.find(std::string(ch));
+    if (it == vocab.end()) return std::nullopt;
+    slot = {key, it->second};
+    return it->second;
+  }
+
   void merge_word(const std::string& word, std::vector<Token>& out) const {
-    std::vector<Symbol> symbols;
+    std::vector<Symbol>& symbols = symbols_;
+    symbols.clear();
     size_t unk_symbol = SIZE_MAX;  // index of the last symbol if it is unk (for fuse_unk)
     // Symbols start where the previous one ends, as HF's Word counts offsets: a character dropped (no piece,
     // no byte pieces, no unk token) takes no room, so the offsets after it move back by its bytes.
@@ -195,13 +231,21 @@ class Bpe : public VocabModel {
       size_t start = i;
       i += unicode::char_len(static_cast<unsigned char>(word[i]));
       if (i > word.size()) i = word.size();
-      piece.assign(prefix && start > 0 ? *prefix : std::string());
-      piece.append(word, start, i - start);
-      if (suffix && i == word.size()) piece += *suffix;
-      if (auto it = vocab.find(piece); it != vocab.end()) {
-        push(it->second, i - start);
-        unk_symbol = SIZE_MAX;
-        continue;
+      if ((!prefix || start == 0) && (!suffix || i < word.size()) && i - start <= 4) {
+        if (auto id = char_id(std::string_view(word).substr(start, i - start))) {
+          push(*id, i - start);
+          unk_symbol = SIZE_MAX;
+          continue;
+        }
+      } else {
+        piece.assign(prefix && start > 0 ? *prefix : std::string());
+        piece.append(word, start, i - start);
+        if (suffix && i == word.size()) piece += *suffix;
+        if (auto it = vocab.find(piece); it != vocab.end()) {
+          push(it->second, i - start);
+          unk_symbol = SIZE_MAX;
+          continue;
+        }
       }
       if (byte_fallback) {
         std::vector<uint32_t> ids;
@@ -228,31 +272,32 @@ class Bpe : public VocabModel {
         unk_symbol = symbols.size() - 1;
       }
     }
-    // Merge the lowest-ranked adjacent pair first (leftmost on ties), as HF's priority queue does.
-    struct Candidate {
-      uint32_t rank;
-      int pos;
-      uint32_t new_id;
-      bool operator<(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
-    };
-    std::priority_queue<Candidate> queue;
+    std::vector<Candidate>& queue = queue_;  // a heap ordered by Later
+    queue.clear();
     auto consider = [&](int pos) {
       if (pos < 0) return;
       const Symbol& a = symbols[static_cast<size_t>(pos)];
       if (a.next < 0) return;
-      if (auto merge = merges.find(a.id, symbols[static_cast<size_t>(a.next)].id))
-        queue.push({merge->rank, pos, merge->id});
+      const uint32_t right = symbols[static_cast<size_t>(a.next)].id;
+      if (auto merge = merges.find(a.id, right)) {
+        queue.push_back({merge->rank, pos, a.id, right, merge->id});
+        std::push_heap(queue.begin(), queue.end(), Later{});
+      }
     };
     if (dropout != 1.0)
       for (size_t k = 0; k + 1 < symbols.size(); ++k) consider(static_cast<int>(k));
     while (!queue.empty()) {
-      Candidate top = queue.top();
-      queue.pop();
+      std::pop_heap(queue.begin(), queue.end(), Later{});
+      const Candidate top = queue.back();
+      queue.pop_back();
       Symbol& a = symbols[static_cast<size_t>(top.pos)];
       if (a.len == 0 || a.next < 0) continue;
       Symbol& b = symbols[static_cast<size_t>(a.next)];
-      auto merge = merges.find(a.id, b.id);
-      if (!merge || merge->id != top.new_id) continue;
+      // As HF: the merge applies if the pair now there merges into the candidate's token.
+      if (a.id != top.left || b.id != top.right) {
+        auto merge = merges.find(a.id, b.id);
+        if (!merge || merge->id != top.new_id) continue;
+      }
       a.id = top.new_id;
       a.len += b.len;
       a.next = b.next;

@@ -136,37 +136,38 @@ BpeTrainingResult train_bpe(const WordCounts& word_counts, const BpeTrainerOptio
   decoded.clear();
   decoded.shrink_to_fit();
 
-  // Initial pair counts and the words holding each pair.
+  // Initial pair counts and the words holding each pair. New (pair, word) occurrences are collected in a flat
+  // list: a hash map of lists cleared after every merge would wipe its whole bucket array each time.
   std::unordered_map<PairKey, int64_t> pair_counts;
-  std::unordered_map<PairKey, std::vector<uint32_t>> where;
+  std::vector<std::pair<PairKey, uint32_t>> where;
   pair_counts.reserve(words.size() * 2);
-  where.reserve(words.size() * 2);
   for (size_t w = 0; w < words.size(); ++w) {
     const auto& s = words[w];
     for (size_t k = 0; k + 1 < s.size(); ++k) {
       const PairKey p = make_pair_key(s[k].id, s[k + 1].id);
       pair_counts[p] += static_cast<int64_t>(counts[w]);
-      auto& list = where[p];
-      if (list.empty() || list.back() != w) list.push_back(static_cast<uint32_t>(w));
+      where.emplace_back(p, static_cast<uint32_t>(w));
     }
   }
 
   std::vector<HeapEntry> heap;
-  // Drains `where` into the heap in pair order so the heap's history (and equal-key order) is reproducible.
+  // Drains `where` into the heap in pair order (each pair's words sorted, once each) so the heap's history
+  // (and equal-key order) is reproducible.
   auto drain_where = [&]() {
-    std::vector<PairKey> keys;
-    keys.reserve(where.size());
-    for (const auto& [p, list] : where) keys.push_back(p);
-    std::sort(keys.begin(), keys.end());
-    for (PairKey p : keys) {
-      const int64_t count = pair_counts[p];
-      if (count > 0) {
-        auto& list = where[p];
-        std::sort(list.begin(), list.end());
-        list.erase(std::unique(list.begin(), list.end()), list.end());
+    std::sort(where.begin(), where.end());
+    for (size_t i = 0; i < where.size();) {
+      const PairKey p = where[i].first;
+      size_t j = i;
+      while (j < where.size() && where[j].first == p) ++j;
+      if (const int64_t count = pair_counts[p]; count > 0) {
+        std::vector<uint32_t> list;
+        list.reserve(j - i);
+        for (size_t k = i; k < j; ++k)
+          if (list.empty() || list.back() != where[k].second) list.push_back(where[k].second);
         heap.push_back({p, static_cast<uint64_t>(count), std::move(list)});
         std::push_heap(heap.begin(), heap.end(), heap_less);
       }
+      i = j;
     }
     where.clear();
   };
@@ -199,7 +200,7 @@ BpeTrainingResult train_bpe(const WordCounts& word_counts, const BpeTrainerOptio
       merge_word(words[w], a, b, new_id, max_length, changes);
       for (const auto& change : changes) {
         pair_counts[change.pair] += change.delta * static_cast<int64_t>(counts[w]);
-        if (change.delta > 0) where[change.pair].push_back(w);
+        if (change.delta > 0) where.emplace_back(change.pair, w);
       }
     }
     drain_where();
