@@ -36,47 +36,58 @@ const ArchitectureEntry* ModelTypeEntry::find_architecture(const std::string& na
   return nullptr;
 }
 
+namespace {
+
+ModelTypeEntry parse_entry(std::string_view file, std::string_view text) {
+  Json j = parse_json(std::string(text), std::string(file));
+  ModelTypeEntry e;
+  e.model_type = j.at("model_type").get<std::string>();
+  e.config_class = j.at("config_class").get<std::string>();
+  e.defaults = j.at("defaults");
+  e.class_defaults = j.value("class_defaults", Json::object());
+  e.tiny = j.at("tiny");
+  e.processor = j.value("processor", Json());
+  e.keep_in_fp32_modules = j.value("keep_in_fp32_modules", std::vector<std::string>{});
+  for (const auto& r : j.value("in_memory_renames", Json::array()))
+    e.in_memory_renames.emplace_back(r.at(0).get<std::string>(), r.at(1).get<std::string>());
+  if (j.contains("tokenizer")) {
+    const Json& t = j["tokenizer"];
+    e.tokenizer = TokenizerSpec{t.at("template").get<std::string>(), t.value("config_path", ""),
+                                t.value("max_length_key", ""), t.value("max_length_offset", 0),
+                                t.value("tokenizer_class", "")};
+  }
+  e.derive = j.value("derive", Json::array());
+  e.properties = j.value("properties", Json::object());
+  e.invariants = j.value("invariants", Json::array());
+  e.unscalable = j.value("unscalable", Json::object());
+  e.attribute_map = j.value("attribute_map", Json::object());
+  // An architecture is forged from its compiled tensors, or else by the model type's hand-written family.
+  const Family* family = find_family(e.model_type);
+  const bool has_family = family && family->tensors;
+  for (const auto& a : j.at("architectures")) {
+    if (a.contains("tensors") || has_family) {
+      e.architectures.push_back({a.at("name"), a.value("generative", false), a.value("tensors", Json()),
+                                 a.value("unscalable", Json::object()),
+                                 a.value("config_set", Json::object())});
+    } else {
+      e.unforgeable.push_back({a.at("name"), a.value("hand_code", "not compiled")});
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
 Catalog::Catalog() {
-  for (const auto& [name, text] : embedded::files()) {
-    Json j = parse_json(std::string(text), std::string(name));
-    if (name == "_base.json") {
-      base_defaults_ = std::move(j);
+  constexpr std::string_view kSuffix = ".json";
+  for (const auto& [file, text] : embedded::files()) {
+    if (file == "_base.json") {
+      base_defaults_ = parse_json(std::string(text), std::string(file));
       continue;
     }
-    ModelTypeEntry e;
-    e.model_type = j.at("model_type").get<std::string>();
-    e.config_class = j.at("config_class").get<std::string>();
-    e.defaults = j.at("defaults");
-    e.class_defaults = j.value("class_defaults", Json::object());
-    e.tiny = j.at("tiny");
-    e.processor = j.value("processor", Json());
-    e.keep_in_fp32_modules = j.value("keep_in_fp32_modules", std::vector<std::string>{});
-    for (const auto& r : j.value("in_memory_renames", Json::array()))
-      e.in_memory_renames.emplace_back(r.at(0).get<std::string>(), r.at(1).get<std::string>());
-    if (j.contains("tokenizer")) {
-      const Json& t = j["tokenizer"];
-      e.tokenizer = TokenizerSpec{t.at("template").get<std::string>(), t.value("config_path", ""),
-                                  t.value("max_length_key", ""), t.value("max_length_offset", 0),
-                                  t.value("tokenizer_class", "")};
-    }
-    e.derive = j.value("derive", Json::array());
-    e.properties = j.value("properties", Json::object());
-    e.invariants = j.value("invariants", Json::array());
-    e.unscalable = j.value("unscalable", Json::object());
-    e.attribute_map = j.value("attribute_map", Json::object());
-    // An architecture is forged from its compiled tensors, or else by the model type's hand-written family.
-    const Family* family = find_family(e.model_type);
-    const bool has_family = family && family->tensors;
-    for (const auto& a : j.at("architectures")) {
-      if (a.contains("tensors") || has_family) {
-        e.architectures.push_back({a.at("name"), a.value("generative", false), a.value("tensors", Json()),
-                                   a.value("unscalable", Json::object()),
-                                   a.value("config_set", Json::object())});
-      } else {
-        e.unforgeable.push_back({a.at("name"), a.value("hand_code", "not compiled")});
-      }
-    }
-    entries_.emplace(e.model_type, std::move(e));
+    Slot& slot = slots_[std::string(file.substr(0, file.size() - kSuffix.size()))];
+    slot.file = file;
+    slot.text = text;
   }
 }
 
@@ -86,8 +97,16 @@ const Catalog& Catalog::instance() {
 }
 
 const ModelTypeEntry* Catalog::find(const std::string& model_type) const {
-  auto it = entries_.find(model_type);
-  return it == entries_.end() ? nullptr : &it->second;
+  auto it = slots_.find(model_type);
+  if (it == slots_.end()) return nullptr;
+  const Slot& slot = it->second;
+  std::call_once(slot.parsed, [&] {
+    slot.entry = parse_entry(slot.file, slot.text);
+    if (slot.entry->model_type != model_type)
+      throw std::logic_error("catalog file " + std::string(slot.file) + " holds model type '" +
+                             slot.entry->model_type + "'");
+  });
+  return &*slot.entry;
 }
 
 const ModelTypeEntry& Catalog::get(const std::string& model_type) const {
@@ -105,7 +124,7 @@ const ModelTypeEntry& Catalog::get(const std::string& model_type) const {
 
 std::vector<std::string> Catalog::model_types() const {
   std::vector<std::string> out;
-  for (const auto& [k, _] : entries_) out.push_back(k);
+  for (const auto& [k, _] : slots_) out.push_back(k);
   return out;
 }
 

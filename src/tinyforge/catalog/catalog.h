@@ -3,6 +3,7 @@
 // (catalog/data/*.json) embedded in the binary.
 #pragma once
 #include <map>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -76,7 +77,9 @@ class UserError : public std::runtime_error {  // bad input: the message names t
 
 class Catalog {
  public:
-  static const Catalog& instance();  // parsed once from the embedded data
+  // The embedded data; a model type's file is parsed the first time it is looked up (thread-safe), so a
+  // command pays only for the types it uses and `create --all` parses them in its workers.
+  static const Catalog& instance();
   const ModelTypeEntry* find(const std::string& model_type) const;
   const ModelTypeEntry& get(const std::string& model_type) const;  // throws UserError with nearest names
   std::vector<std::string> model_types() const;                    // sorted
@@ -87,7 +90,12 @@ class Catalog {
 
  private:
   Catalog();
-  std::map<std::string, ModelTypeEntry> entries_;
+  struct Slot {
+    std::string_view file, text;
+    mutable std::once_flag parsed;
+    mutable std::optional<ModelTypeEntry> entry;
+  };
+  std::map<std::string, Slot> slots_;  // by model type (the file's stem)
   Json base_defaults_;
 };
 

@@ -17,6 +17,25 @@ size_t CreateResult::failed() const {
       std::count_if(outcomes.begin(), outcomes.end(), [](const auto& o) { return !o.error.empty(); }));
 }
 
+namespace {
+
+// fn(i) for every i in [0, n), on up to `workers` threads (the caller's included), indices taken in order.
+template <class Fn>
+void parallel_for(size_t n, int workers, Fn fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) fn(i);
+  };
+  const size_t threads =
+      std::clamp<size_t>(static_cast<size_t>(std::max(1, workers)), 1, std::max<size_t>(1, n));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
 CreateResult run_create(const CreateOptions& options) {
   const Catalog& catalog = Catalog::instance();
   CreateResult result;
@@ -24,6 +43,14 @@ CreateResult run_create(const CreateOptions& options) {
   if (types.empty()) throw UserError("nothing to create: give --all or --model_types a,b");
   std::sort(types.begin(), types.end());
   types.erase(std::unique(types.begin(), types.end()), types.end());
+  // The catalog parses a type's file at its first lookup: do those in parallel. A failure is left to the
+  // lookups below, on this thread, which report it.
+  parallel_for(types.size(), options.num_workers, [&](size_t i) {
+    try {
+      catalog.find(types[i]);
+    } catch (const std::exception&) {
+    }
+  });
 
   std::vector<const ModelTypeEntry*> entries;
   for (const auto& t : types)
@@ -56,44 +83,36 @@ CreateResult run_create(const CreateOptions& options) {
   for (const auto& t : types) remove_stale_staging(options.output / t);
 
   result.outcomes.resize(requests.size());
-  std::atomic<size_t> next{0}, done{0};
+  std::atomic<size_t> done{0};
   std::mutex progress_mutex;
-  auto worker = [&] {
-    for (size_t i = next++; i < requests.size(); i = next++) {
-      const RepositoryRequest& r = requests[i];
-      ArchitectureOutcome& out = result.outcomes[i];
-      out.model_type = r.entry->model_type;
-      out.arch = r.arch;
-      try {
-        ForgedRepository forged = forge_repository(r, options.output);
-        for (const auto& f : forged.files) out.files.emplace_back(f.name, f.sha256);
-        out.preprocessor_class = forged.preprocessor_class;
-        out.tokenizer_class = forged.tokenizer_class;
-        const fs::path base = options.output / r.entry->model_type / r.arch;
-        for (const auto& kind : options.variants) {
-          const std::string folder = r.arch + "-" + kind;
-          for (const auto& f : forge_variant(base, r.entry->model_type, kind))
-            out.variant_files.emplace_back(folder + "/" + f,
-                                           sha256_file(options.output / r.entry->model_type / folder / f));
-        }
-      } catch (const std::exception& e) {
-        out.error = e.what();
+  parallel_for(requests.size(), options.num_workers, [&](size_t i) {
+    const RepositoryRequest& r = requests[i];
+    ArchitectureOutcome& out = result.outcomes[i];
+    out.model_type = r.entry->model_type;
+    out.arch = r.arch;
+    try {
+      ForgedRepository forged = forge_repository(r, options.output);
+      for (const auto& f : forged.files) out.files.emplace_back(f.name, f.sha256);
+      out.preprocessor_class = forged.preprocessor_class;
+      out.tokenizer_class = forged.tokenizer_class;
+      const fs::path base = options.output / r.entry->model_type / r.arch;
+      for (const auto& kind : options.variants) {
+        const std::string folder = r.arch + "-" + kind;
+        for (const auto& f : forge_variant(base, r.entry->model_type, kind))
+          out.variant_files.emplace_back(folder + "/" + f,
+                                         sha256_file(options.output / r.entry->model_type / folder / f));
       }
-      size_t n = ++done;
-      if (options.progress) {
-        std::lock_guard lock(progress_mutex);
-        std::fprintf(stderr, "\r\033[K[%zu/%zu] %s/%s", n, requests.size(), out.model_type.c_str(),
-                     out.arch.c_str());
-        if (n == requests.size()) std::fprintf(stderr, "\n");
-      }
+    } catch (const std::exception& e) {
+      out.error = e.what();
     }
-  };
-  const size_t workers = std::clamp<size_t>(static_cast<size_t>(std::max(1, options.num_workers)), 1,
-                                            std::max<size_t>(1, requests.size()));
-  std::vector<std::thread> pool;
-  for (size_t w = 1; w < workers; ++w) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
+    size_t n = ++done;
+    if (options.progress) {
+      std::lock_guard lock(progress_mutex);
+      std::fprintf(stderr, "\r\033[K[%zu/%zu] %s/%s", n, requests.size(), out.model_type.c_str(),
+                   out.arch.c_str());
+      if (n == requests.size()) std::fprintf(stderr, "\n");
+    }
+  });
   return result;
 }
 
