@@ -31,7 +31,8 @@ inline constexpr const char* kServeDescription =
 
 // The subcommands one add function declares. `names` are the argv[1] values that need only this group: a
 // call builds just that group's options (CLI11 building every subcommand's options was a fifth of a short
-// command's start-up); any other argv[1] (--help, a typo) builds every group, so help and errors are whole.
+// command's start-up), --version none; any other argv[1] (--help, a typo) builds every group, so help and
+// errors are whole.
 struct CommandGroup {
   std::vector<std::string_view> names;
   std::function<void(CLI::App&, std::vector<Subcommand>&)> add;

@@ -19,7 +19,7 @@ int run_cli(int argc, char** argv, const std::vector<CommandGroup>& groups) {
   std::vector<Subcommand> commands;
   if (chosen != groups.end()) {
     chosen->add(app, commands);
-  } else {
+  } else if (first != "--version") {
     for (const auto& g : groups) g.add(app, commands);
   }
 
