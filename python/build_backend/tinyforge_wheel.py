@@ -1,10 +1,10 @@
 """In-tree PEP 517 backend of the tinyforge wheel (python/pyproject.toml).
 
-build_wheel builds the native `tinyforge` binary with CMake (or takes it from an existing build dir: config
-setting `build-dir`, else $TINYFORGE_BUILD_DIR), then repairs it as auditwheel does: every shared library `ldd`
-resolves that is not part of glibc is copied next to the binary into `tinyforge/_native/`, and the binary and
-each copied library get RUNPATH `$ORIGIN` (patchelf), so they resolve one another there and need nothing from
-the system but glibc. The wheel is tagged `manylinux_2_X` with X the newest GLIBC_2.X symbol version any of
+build_wheel builds the native `tinyforge` binary and `tinyforge-serve` (which `tinyforge serve` execs from the
+same folder) with CMake (or takes them from an existing build dir: config setting `build-dir`, else
+$TINYFORGE_BUILD_DIR), then repairs them as auditwheel does: every shared library `ldd` resolves that is not
+part of glibc is copied next to the binaries into `tinyforge/_native/`, and the binaries and each copied library
+get RUNPATH `$ORIGIN` (patchelf), so they resolve one another there and need nothing from the system but glibc. The wheel is tagged `manylinux_2_X` with X the newest GLIBC_2.X symbol version any of
 those files needs (PEP 600). The Python files come from python/tinyforge/ and only run the binary.
 
 Needs at build time: cmake (+ ninja or make, a C++20 compiler, the -dev packages of scripts/install-deps.sh)
@@ -74,14 +74,16 @@ def _build_dir(config_settings):
         generator = ["-G", "Ninja"] if shutil.which("ninja") else []
         _run(["cmake", "-S", REPO, "-B", build, *generator, "-DCMAKE_BUILD_TYPE=Release", "-DTINYFORGE_TESTS=OFF"],
              stdout=subprocess.DEVNULL)
-    # A no-op when the build dir is current (what CI has just built), so the wheel never compiles twice.
+    # A no-op when the build dir is current (what CI has just built), so the wheel never compiles twice. The
+    # target builds tinyforge-serve too.
     _run(["cmake", "--build", build, "--target", "tinyforge"], stdout=subprocess.DEVNULL)
     return build
 
 
-# Libraries the binary opens at run time (dlopen), which ldd does not list: libcurl, for --upload only (linking
-# it cost every command milliseconds of start-up). Found as the dynamic loader would (ldconfig's cache).
-RUNTIME_OPENED = ("libcurl.so.4",)
+# Libraries the binary opens at run time (dlopen), which ldd does not list: libcurl, for --upload only, and
+# libcrypto, at the first SHA digest (linking them cost every command milliseconds of start-up). Found as the
+# dynamic loader would (ldconfig's cache).
+RUNTIME_OPENED = ("libcurl.so.4", "libcrypto.so.3")
 
 
 def _ldd(path):
@@ -99,9 +101,16 @@ def _ldd(path):
     return libraries
 
 
-def _shared_libraries(binary):
-    """{soname: path} of every library the binary loads or opens (transitively) that glibc does not provide."""
-    libraries = _ldd(binary)
+# The executables of the wheel: tinyforge, and tinyforge-serve, which `tinyforge serve` execs (cpp-httplib and
+# its libraries are linked by it alone).
+EXECUTABLES = ("tinyforge", "tinyforge-serve")
+
+
+def _shared_libraries(binaries):
+    """{soname: path} of every library the binaries load or open (transitively) that glibc does not provide."""
+    libraries = {}
+    for binary in binaries:
+        libraries.update(_ldd(binary))
     cache = _run(["ldconfig", "-p"], capture_output=True).stdout
     for soname in RUNTIME_OPENED:
         found = re.search(rf"^\s*{re.escape(soname)} \(libc6,x86-64\) => (\S+)$", cache, re.M)
@@ -122,15 +131,18 @@ def _glibc_minor(files):
     return newest
 
 
-def _repair(binary, native):
-    """Copies the binary and its non-glibc libraries into `native`, each resolving the others via $ORIGIN."""
+def _repair(build, native):
+    """Copies the executables and their non-glibc libraries into `native`, each resolving the others via
+    $ORIGIN."""
     native.mkdir(parents=True)
-    shutil.copy2(binary, native / "tinyforge")
-    for soname, path in sorted(_shared_libraries(binary).items()):
+    binaries = [build / name for name in EXECUTABLES]
+    for binary in binaries:
+        shutil.copy2(binary, native / binary.name)
+    for soname, path in sorted(_shared_libraries(binaries).items()):
         shutil.copyfile(path, native / soname)  # the soname the binary asks for, whatever symlink ldd followed
     files = sorted(native.iterdir())
     for f in files:
-        f.chmod(0o755 if f.name == "tinyforge" else 0o644)
+        f.chmod(0o755 if f.name in EXECUTABLES else 0o644)
         _run(["patchelf", "--set-rpath", "$ORIGIN", f])
     return files
 
@@ -190,9 +202,9 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     project, version = _project()
     if platform.system() != "Linux":
         raise BuildError("the tinyforge wheel is built on Linux (glibc) only")
-    binary = _build_dir(config_settings) / "tinyforge"
+    build = _build_dir(config_settings)
     with tempfile.TemporaryDirectory() as tmp:
-        native_files = _repair(binary, Path(tmp) / "_native")
+        native_files = _repair(build, Path(tmp) / "_native")
         tag = f"py3-none-manylinux_2_{_glibc_minor(native_files)}_{platform.machine()}"
         name = project["name"]
         dist_info = f"{name}-{version}.dist-info"
@@ -200,7 +212,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         for f in sorted((PYTHON_DIR / name).rglob("*.py")):
             entries.append((f"{name}/{f.relative_to(PYTHON_DIR / name).as_posix()}", f.read_bytes(), False))
         for f in native_files:
-            entries.append((f"{name}/_native/{f.name}", f.read_bytes(), f.name == "tinyforge"))
+            entries.append((f"{name}/_native/{f.name}", f.read_bytes(), f.name in EXECUTABLES))
         entries += [(f"{dist_info}/{n}", text.encode(), False) for n, text in _dist_info(project, version).items()]
         entries.append((f"{dist_info}/WHEEL", f"Wheel-Version: 1.0\nGenerator: tinyforge_wheel\n"
                                               f"Root-Is-Purelib: false\nTag: {tag}\n".encode(), False))

@@ -440,3 +440,25 @@ def test_full_disk_names_the_full_disk_and_leaves_nothing_half_written(tmp_path)
         assert sorted(p.name for p in disk.iterdir()) == ["repo"]
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_help_lists_every_subcommand_though_a_call_builds_only_its_own():
+    # A call builds only the options of the subcommand argv[1] names; --help and unknown names build them all.
+    listed = run_tinyforge("--help").stdout
+    for name in ("create", "list", "inspect", "reshard", "cast", "resize-token-embeddings", "tokenizer", "inputs",
+                 "serve"):
+        assert f"\n  {name} " in listed, name
+    assert "--task" in run_tinyforge("inputs", "--help").stdout
+    unknown = run_tinyforge("forge", check=False)
+    assert unknown.returncode != 0 and "subcommand is required" in unknown.stderr + unknown.stdout
+
+
+def test_serve_without_its_executable_names_it(tmp_path):
+    # `tinyforge serve` execs tinyforge-serve from the binary's folder; a binary copied alone says what is missing.
+    alone = tmp_path / "tinyforge"
+    shutil.copy2(tinyforge_binary(), alone)
+    proc = subprocess.run([alone, "serve", "--root", tmp_path], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert str(tmp_path / "tinyforge-serve") in proc.stderr and "could not be started" in proc.stderr
+    # Next to the real binary it runs: its help is serve's.
+    assert "--on_demand" in run_tinyforge("serve", "--help").stdout

@@ -84,28 +84,32 @@ def test_console_script_runs_the_bundled_binary(fresh, tmp_path):
 def test_bundled_libraries_resolve_inside_the_wheel(fresh, tmp_path):
     wheel, venv = fresh
     binary = installed_native(venv, tmp_path)
-    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
-    assert "not found" not in ldd
+    # `tinyforge serve` execs tinyforge-serve from the same folder; it alone links cpp-httplib.
     resolved = {}  # soname -> where it resolved (the vdso and the loader: their own path)
-    for line in ldd.splitlines():
-        name, _, where = line.strip().partition(" => ")
-        name = name.split(" (")[0]
-        resolved[Path(name).name] = Path(where.split(" (")[0] if where else name)
+    for executable in (binary, binary.parent / "tinyforge-serve"):
+        ldd = subprocess.run(["ldd", executable], capture_output=True, text=True, check=True).stdout
+        assert "not found" not in ldd
+        for line in ldd.splitlines():
+            name, _, where = line.strip().partition(" => ")
+            name = name.split(" (")[0]
+            resolved[Path(name).name] = Path(where.split(" (")[0] if where else name)
     outside = {n: str(p) for n, p in resolved.items() if not GLIBC.match(n) and p.parent != binary.parent}
     assert outside == {}, "libraries resolved outside the wheel"
-    # What Debian's python:3.11-slim lacks is in the wheel (the binary links them; ldd found them there).
-    for name in ("libonig.so.5", "libicuuc.so.72", "libicudata.so.72", "libcpp-httplib.so.0.11"):
+    # What Debian's python:3.11-slim lacks is in the wheel (the binaries link them; ldd found them there). ICU
+    # is linked statically.
+    for name in ("libonig.so.5", "libcpp-httplib.so.0.11"):
         assert resolved[name].parent == binary.parent
-    # libcurl is opened at run time (--upload), so ldd of the binary does not list it: it is in the wheel and its
-    # own dependencies resolve there too.
-    curl = binary.parent / "libcurl.so.4"
-    assert curl.exists()
-    ldd = subprocess.run(["ldd", curl], capture_output=True, text=True, check=True).stdout
-    assert "not found" not in ldd
-    for line in ldd.splitlines():
-        name, _, where = line.strip().partition(" => ")
-        if where and not GLIBC.match(name.split(" (")[0]):
-            assert Path(where.split(" (")[0]).parent == binary.parent, f"libcurl's {name} resolved outside the wheel"
+    # libcurl (--upload) and libcrypto (the first SHA digest) are opened at run time, so ldd of the binary does
+    # not list them: they are in the wheel and their own dependencies resolve there too.
+    for opened in ("libcurl.so.4", "libcrypto.so.3"):
+        assert (binary.parent / opened).exists()
+        ldd = subprocess.run(["ldd", binary.parent / opened], capture_output=True, text=True, check=True).stdout
+        assert "not found" not in ldd
+        for line in ldd.splitlines():
+            name, _, where = line.strip().partition(" => ")
+            if where and not GLIBC.match(name.split(" (")[0]):
+                assert Path(where.split(" (")[0]).parent == binary.parent, \
+                    f"{opened}'s {name} resolved outside the wheel"
     # The platform tag is honest: no file needs a newer glibc than manylinux_2_X promises.
     tag = int(re.search(r"-manylinux_2_(\d+)_x86_64\.whl$", wheel.name).group(1))
     needed = 0

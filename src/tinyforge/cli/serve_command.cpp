@@ -8,8 +8,7 @@ namespace tinyforge::cli {
 
 Subcommand add_serve_command(CLI::App& app) {
   auto options = std::make_shared<hub::ServeOptions>();
-  auto* serve =
-      app.add_subcommand("serve", "Serve repositories over the Hugging Face Hub HTTP API (HF_ENDPOINT)");
+  auto* serve = app.add_subcommand("serve", kServeDescription);
   serve->add_option("--root", options->root, "Folder holding the served repositories")->required();
   serve->add_option("--port", options->port, "TCP port (0: a free one, named on the startup line)")
       ->capture_default_str()

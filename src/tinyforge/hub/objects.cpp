@@ -1,33 +1,13 @@
 #include "tinyforge/hub/objects.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
-#include <cstdio>
 
+#include "tinyforge/util/digest.h"
 #include "tinyforge/util/fs.h"
 
 namespace tinyforge::hub {
 
 namespace {
-std::string sha1_hex(const std::string& a, const std::string& b) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha1(), nullptr);
-  EVP_DigestUpdate(ctx, a.data(), a.size());
-  EVP_DigestUpdate(ctx, b.data(), b.size());
-  EVP_DigestFinal_ex(ctx, digest, &length);
-  EVP_MD_CTX_free(ctx);
-  std::string hex;
-  char buf[3];
-  for (unsigned int i = 0; i < length; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", digest[i]);
-    hex += buf;
-  }
-  return hex;
-}
-
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -36,7 +16,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 std::string git_blob_sha1(const std::string& bytes) {
   std::string header = "blob " + std::to_string(bytes.size());
   header.push_back('\0');
-  return sha1_hex(header, bytes);
+  return digest_hex(DigestKind::Sha1, {header, bytes});
 }
 
 bool is_lfs_file(const std::string& path, uint64_t size) {
@@ -76,7 +56,7 @@ std::string commit_id(const std::string& parent, const std::string& message,
   std::string text = "tinyforge commit\nparent " + parent + "\n";
   for (const auto* f : sorted) text += f->blob_id + " " + f->path + "\n";
   text += "\n" + message;
-  return sha1_hex("", text);
+  return digest_hex(DigestKind::Sha1, {text});
 }
 
 namespace {

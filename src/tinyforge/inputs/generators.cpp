@@ -71,17 +71,50 @@ void store_float_below(DType dtype, double v, double hi, uint8_t* out) {
 }
 
 // Fresh memory costs more than generating into it (a page fault per 4 kB page: Whisper's 2x80x30000 floats
-// took twice as long as their generation), so a large buffer asks for transparent huge pages before its first
+// took twice as long as their generation), so a large buffer asks for transparent huge pages and then has its
+// pages made present in one call (MADV_POPULATE_WRITE, Linux 5.14+) rather than one fault per page on first
 // touch. Advice only: without it (other kernels, THP off) the bytes are the same.
 void reserve_large(std::vector<uint8_t>& data, size_t bytes) {
   data.reserve(bytes);
+  constexpr uintptr_t kPage = 4096;
+  if (bytes < 16 * kPage) return;
+  const auto begin = reinterpret_cast<uintptr_t>(data.data());
 #ifdef MADV_HUGEPAGE
   constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  if (bytes < 2 * kHuge) return;
-  const auto begin = reinterpret_cast<uintptr_t>(data.data());
-  const uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1), last = (begin + bytes) & ~(kHuge - 1);
-  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  const uintptr_t huge_first = (begin + kHuge - 1) & ~(kHuge - 1), huge_last = (begin + bytes) & ~(kHuge - 1);
+  if (huge_last > huge_first)
+    ::madvise(reinterpret_cast<void*>(huge_first), huge_last - huge_first, MADV_HUGEPAGE);
 #endif
+#ifdef MADV_POPULATE_WRITE
+  const uintptr_t first = (begin + kPage - 1) & ~(kPage - 1), last = (begin + bytes) & ~(kPage - 1);
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
+#endif
+}
+
+// Uniform floats, kFloatBlock values per block. Block b is keyed by output b of the SplitMix64 stream keyed
+// by (seed, name); value j of a block is a 32-bit mix of j and that block key (two multiply-xorshift rounds,
+// Wellons' lowbias32 constants, a bijection for a given key) whose top 24 bits give k / 2^24 in [0, 1)
+// (torch's float resolution), scaled as lo + span * u. 32-bit integer lanes and element-wise IEEE float
+// operations (no FMA contraction: ISO C++ mode) vectorise on plain SSE2, and give the same bytes on every
+// vector width, so the AVX2 clone the loader picks on machines that have it writes what the SSE2 one does.
+// For optimum's ranges ([0, 1), [-1, 1): power-of-two spans) every step is exact. A value rounding up to hi
+// becomes `below`, the largest float below it.
+constexpr int64_t kFloatBlock = 4096;
+
+__attribute__((target_clones("avx2", "default"))) void uniform_block(uint64_t block_key, float lo, float span,
+                                                                     float hi, float below, int64_t count,
+                                                                     float* __restrict out) {
+  const auto k0 = static_cast<uint32_t>(block_key), k1 = static_cast<uint32_t>(block_key >> 32);
+  for (int32_t j = 0; j < static_cast<int32_t>(count); ++j) {
+    uint32_t x = static_cast<uint32_t>(j) + k0;
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= (x >> 15) ^ k1;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    const float v = lo + span * (static_cast<float>(static_cast<int32_t>(x >> 8)) * 0x1p-24f);
+    out[j] = v < hi ? v : below;
+  }
 }
 
 void check_int_range(const std::string& name, int64_t max_value, DType dtype) {
@@ -118,39 +151,21 @@ DummyTensor random_float_tensor(const std::string& name, Shape shape, double min
   const size_t width = dtype_size(dtype);
   reserve_large(t.data, static_cast<size_t>(n) * width);
   t.data.resize(static_cast<size_t>(n) * width);
-  // Output j of the SplitMix64 stream keyed by (seed, name) gives values 2j and 2j+1: its bits 40..63 and
-  // 16..39 as 24-bit uniforms k / 2^24 in [0, 1) (torch's float resolution), scaled as lo + span * u in float
-  // arithmetic. Integer and element-wise IEEE float operations only, so the bytes do not depend on the
-  // vector width the compiler picks, and for optimum's ranges ([0, 1), [-1, 1): power-of-two spans) every
-  // step is exact. A value rounding up to max_value becomes the largest float below it.
   const uint64_t key = stream_key(name, seed);
   const float lo = static_cast<float>(min_value), span = static_cast<float>(max_value - min_value);
   const float hi = static_cast<float>(max_value);
   const float below = std::nextafter(hi, -std::numeric_limits<float>::infinity());
-  // Values [2 * first, 2 * first + 2 * count) into v: a plain float loop the compiler vectorises.
-  auto pairs_into = [key, lo, span, hi, below](int64_t first, int64_t count, float* v) {
-    for (int64_t k = 0; k < count; ++k) {
-      const uint64_t bits = splitmix64(key + static_cast<uint64_t>(first + k) * kSplitMixGamma);
-      const float a = lo + span * (static_cast<float>(static_cast<int32_t>(bits >> 40)) * 0x1p-24f);
-      const float b =
-          lo + span * (static_cast<float>(static_cast<int32_t>((bits >> 16) & 0xFFFFFF)) * 0x1p-24f);
-      v[2 * k] = a < hi ? a : below;
-      v[2 * k + 1] = b < hi ? b : below;
-    }
-  };
   uint8_t* out = t.data.data();
-  const int64_t pairs = (n + 1) / 2;  // an odd count uses the first value of the last pair
-  constexpr int64_t kBlock = 512;     // pairs per block
-  float block[2 * kBlock];
-  for (int64_t first = 0; first < pairs; first += kBlock) {
-    const int64_t count = std::min(kBlock, pairs - first);
-    pairs_into(first, count, block);
-    const int64_t values = std::min(2 * count, n - 2 * first);
+  float block[kFloatBlock];  // fp16/bf16: floats before their rounding
+  for (int64_t first = 0; first < n; first += kFloatBlock) {
+    const int64_t count = std::min(kFloatBlock, n - first);
+    const uint64_t block_key = splitmix64(key + static_cast<uint64_t>(first / kFloatBlock) * kSplitMixGamma);
     if (dtype == DType::F32) {
-      std::memcpy(out + 2 * first * 4, block, static_cast<size_t>(values) * 4);
+      uniform_block(block_key, lo, span, hi, below, count, reinterpret_cast<float*>(out) + first);
     } else {
-      for (int64_t k = 0; k < values; ++k)
-        store_float_below(dtype, block[k], max_value, out + (2 * first + k) * width);
+      uniform_block(block_key, lo, span, hi, below, count, block);
+      for (int64_t k = 0; k < count; ++k)
+        store_float_below(dtype, block[k], max_value, out + (first + k) * width);
     }
   }
   return t;
@@ -211,6 +226,18 @@ void pad_with_ones(DummyTensor& tensor, size_t dim, int64_t desired_length) {
   tensor.shape[dim] = desired_length;
 }
 
+namespace {
+
+// One tensor as a generator's result, moved in: `return {tensor}` would copy it out of the initializer list
+// (for Whisper's input_features a second buffer as large, and its page faults, on every call).
+std::vector<DummyTensor> single(DummyTensor t) {
+  std::vector<DummyTensor> out;
+  out.push_back(std::move(t));
+  return out;
+}
+
+}  // namespace
+
 bool Generator::supports(const std::string& input_name) const {
   for (const auto& s : supported_)
     if (input_name.rfind(s, 0) == 0) return true;
@@ -236,13 +263,13 @@ class TextGenerator : public Generator {
     Shape shape = task_ == "multiple-choice" ? Shape{batch_size, num_choices_, sequence_length}
                                              : Shape{batch_size, sequence_length};
     if (name == "attention_mask" || name == "encoder_attention_mask")
-      return {random_mask_tensor(name, shape, o.int_dtype, o.seed, "sequence_length")};
+      return single(random_mask_tensor(name, shape, o.int_dtype, o.seed, "sequence_length"));
     // Exact names choose the range: everything else (token_type_ids, decoder_input_ids, ...) is {0, 1}.
     int64_t max_value = name == "position_ids" ? sequence_length : name == "input_ids" ? vocab_size_ : 2;
     DummyTensor t = random_int_tensor(name, shape, max_value, 0, o.int_dtype, o.seed);
     if (bart_eos_ && task_ == "text-classification" && name.find("input_ids") != std::string::npos)
       force_eos(t, o);
-    return {t};
+    return single(std::move(t));
   }
 
  private:
@@ -285,8 +312,8 @@ class DecoderTextGenerator : public TextGenerator {
   }
   std::vector<DummyTensor> generate(const std::string& name, const GenerateOptions& o) const override {
     if (hidden_size_ && (name == "encoder_outputs" || name == "encoder_hidden_states"))
-      return {random_float_tensor(name, {batch_size, sequence_length, hidden_size_}, 0, 1, o.float_dtype,
-                                  o.seed)};
+      return single(random_float_tensor(name, {batch_size, sequence_length, hidden_size_}, 0, 1,
+                                        o.float_dtype, o.seed));
     return TextGenerator::generate(name, o);
   }
 
@@ -398,16 +425,17 @@ class VisionGenerator : public Generator {
 
   std::vector<DummyTensor> generate(const std::string& name, const GenerateOptions& o) const override {
     if (name == "pixel_mask")
-      return {random_int_tensor(name, {batch_size, height_, width_}, 1, 0, o.int_dtype, o.seed)};
+      return single(random_int_tensor(name, {batch_size, height_, width_}, 1, 0, o.int_dtype, o.seed));
     if (name == "visual_attention_mask")
-      return {random_mask_tensor(name, {batch_size, visual_seq_length_}, o.int_dtype, o.seed,
-                                 "visual_seq_length")};
+      return single(random_mask_tensor(name, {batch_size, visual_seq_length_}, o.int_dtype, o.seed,
+                                       "visual_seq_length"));
     if (name == "visual_token_type_ids")
-      return {random_int_tensor(name, {batch_size, visual_seq_length_}, 1, 0, o.int_dtype, o.seed)};
+      return single(random_int_tensor(name, {batch_size, visual_seq_length_}, 1, 0, o.int_dtype, o.seed));
     if (name == "visual_embeds")
-      return {random_float_tensor(name, {batch_size, visual_seq_length_, visual_embedding_dim_}, 0, 1,
-                                  o.float_dtype, o.seed)};
-    return {random_float_tensor(name, {batch_size, channels_, height_, width_}, 0, 1, o.float_dtype, o.seed)};
+      return single(random_float_tensor(name, {batch_size, visual_seq_length_, visual_embedding_dim_}, 0, 1,
+                                        o.float_dtype, o.seed));
+    return single(
+        random_float_tensor(name, {batch_size, channels_, height_, width_}, 0, 1, o.float_dtype, o.seed));
   }
 
  private:
@@ -433,9 +461,9 @@ class AudioGenerator : public Generator {
   }
   std::vector<DummyTensor> generate(const std::string& name, const GenerateOptions& o) const override {
     if (name == "input_values")  // raw waveform
-      return {random_float_tensor(name, {batch_size, sequence_length}, -1, 1, o.float_dtype, o.seed)};
-    return {
-        random_float_tensor(name, {batch_size, feature_size_, nb_max_frames_}, -1, 1, o.float_dtype, o.seed)};
+      return single(random_float_tensor(name, {batch_size, sequence_length}, -1, 1, o.float_dtype, o.seed));
+    return single(
+        random_float_tensor(name, {batch_size, feature_size_, nb_max_frames_}, -1, 1, o.float_dtype, o.seed));
   }
 
  private:
@@ -451,7 +479,7 @@ class BboxGenerator : public Generator {
   }
   std::vector<DummyTensor> generate(const std::string& name, const GenerateOptions& o) const override {
     // optimum's max_value is 1 here, so boxes are all zeros.
-    return {random_int_tensor(name, {batch_size, sequence_length, 4}, 1, 0, o.int_dtype, o.seed)};
+    return single(random_int_tensor(name, {batch_size, sequence_length, 4}, 1, 0, o.int_dtype, o.seed));
   }
 };
 

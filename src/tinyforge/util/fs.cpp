@@ -1,7 +1,6 @@
 #include "tinyforge/util/fs.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -15,19 +14,11 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tinyforge/util/digest.h"
+
 namespace tinyforge {
 
 namespace {
-std::string to_hex(const unsigned char* data, size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[data[i] >> 4];
-    out[2 * i + 1] = digits[data[i] & 15];
-  }
-  return out;
-}
-
 std::atomic<bool> g_durable{true};
 
 void fsync_path(const fs::path& path, int flags) {
@@ -42,12 +33,7 @@ std::atomic<uint64_t> g_staging_counter{0};
 constexpr const char* kStagingMarker = ".tinyforge-tmp-";
 }  // namespace
 
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  return to_hex(md, len);
-}
+std::string sha256_hex(const std::string& bytes) { return digest_hex(DigestKind::Sha256, {bytes}); }
 
 std::string read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
