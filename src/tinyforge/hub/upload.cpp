@@ -1,7 +1,6 @@
 #include "tinyforge/hub/upload.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <chrono>
@@ -14,6 +13,7 @@
 #include "tinyforge/util/base64.h"
 #include "tinyforge/util/fs.h"
 #include "tinyforge/util/json.h"
+#include "tinyforge/util/shared_library.h"
 
 namespace tinyforge::hub {
 
@@ -44,25 +44,17 @@ struct Curl {
 
 const Curl& curl_api() {
   static const Curl api = [] {
-    void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!lib)
-      throw std::runtime_error(std::string("uploading needs libcurl: ") + ::dlerror() +
-                               " (Debian: apt-get install libcurl4)");
-    auto sym = [lib](const char* name) {
-      void* f = ::dlsym(lib, name);
-      if (!f) throw std::runtime_error(std::string("libcurl.so.4 lacks ") + name + "; install libcurl4");
-      return f;
-    };
+    const SharedLibrary lib("libcurl.so.4", "uploading", "libcurl4");
     Curl c;
-    c.global_init = reinterpret_cast<decltype(c.global_init)>(sym("curl_global_init"));
-    c.easy_init = reinterpret_cast<decltype(c.easy_init)>(sym("curl_easy_init"));
-    c.easy_setopt = reinterpret_cast<decltype(c.easy_setopt)>(sym("curl_easy_setopt"));
-    c.easy_perform = reinterpret_cast<decltype(c.easy_perform)>(sym("curl_easy_perform"));
-    c.easy_getinfo = reinterpret_cast<decltype(c.easy_getinfo)>(sym("curl_easy_getinfo"));
-    c.easy_cleanup = reinterpret_cast<decltype(c.easy_cleanup)>(sym("curl_easy_cleanup"));
-    c.easy_strerror = reinterpret_cast<decltype(c.easy_strerror)>(sym("curl_easy_strerror"));
-    c.slist_append = reinterpret_cast<decltype(c.slist_append)>(sym("curl_slist_append"));
-    c.slist_free_all = reinterpret_cast<decltype(c.slist_free_all)>(sym("curl_slist_free_all"));
+    lib.load(c.global_init, "curl_global_init");
+    lib.load(c.easy_init, "curl_easy_init");
+    lib.load(c.easy_setopt, "curl_easy_setopt");
+    lib.load(c.easy_perform, "curl_easy_perform");
+    lib.load(c.easy_getinfo, "curl_easy_getinfo");
+    lib.load(c.easy_cleanup, "curl_easy_cleanup");
+    lib.load(c.easy_strerror, "curl_easy_strerror");
+    lib.load(c.slist_append, "curl_slist_append");
+    lib.load(c.slist_free_all, "curl_slist_free_all");
     c.global_init(CURL_GLOBAL_DEFAULT);
     return c;
   }();

@@ -1,11 +1,12 @@
 #include "tinyforge/util/digest.h"
 
-#include <dlfcn.h>
 #include <openssl/evp.h>
 #include <openssl/opensslv.h>
 
 #include <memory>
 #include <stdexcept>
+
+#include "tinyforge/util/shared_library.h"
 
 namespace tinyforge {
 
@@ -25,23 +26,15 @@ struct Crypto {
 const Crypto& crypto_api() {
   static const Crypto api = [] {
     const std::string soname = "libcrypto.so." + std::to_string(OPENSSL_VERSION_MAJOR);
-    void* lib = ::dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!lib)
-      throw std::runtime_error("hashing needs OpenSSL's " + soname + ": " + ::dlerror() +
-                               " (Debian: apt-get install libssl3)");
-    auto sym = [&](const char* name) {
-      void* f = ::dlsym(lib, name);
-      if (!f) throw std::runtime_error(soname + " lacks " + name + "; install OpenSSL 3's libssl3");
-      return f;
-    };
+    const SharedLibrary lib(soname, "hashing", "libssl3");
     Crypto c;
-    c.ctx_new = reinterpret_cast<decltype(c.ctx_new)>(sym("EVP_MD_CTX_new"));
-    c.ctx_free = reinterpret_cast<decltype(c.ctx_free)>(sym("EVP_MD_CTX_free"));
-    c.init = reinterpret_cast<decltype(c.init)>(sym("EVP_DigestInit_ex"));
-    c.update = reinterpret_cast<decltype(c.update)>(sym("EVP_DigestUpdate"));
-    c.final = reinterpret_cast<decltype(c.final)>(sym("EVP_DigestFinal_ex"));
-    c.sha1 = reinterpret_cast<decltype(c.sha1)>(sym("EVP_sha1"));
-    c.sha256 = reinterpret_cast<decltype(c.sha256)>(sym("EVP_sha256"));
+    lib.load(c.ctx_new, "EVP_MD_CTX_new");
+    lib.load(c.ctx_free, "EVP_MD_CTX_free");
+    lib.load(c.init, "EVP_DigestInit_ex");
+    lib.load(c.update, "EVP_DigestUpdate");
+    lib.load(c.final, "EVP_DigestFinal_ex");
+    lib.load(c.sha1, "EVP_sha1");
+    lib.load(c.sha256, "EVP_sha256");
     return c;
   }();
   return api;
