@@ -237,7 +237,8 @@ def reference_inits(cls, config, folder, seeds):
 def check_init_statistics(cls, config, ours, folder):
     """Each tensor we wrote must look drawn from transformers' init: integer buffers and constant inits equal,
     random inits with the same mean and std within 5 standard errors of our sample. The standard error is that
-    of our n values around the reference's statistics; for small tensors those come from a pooled reference."""
+    of our n values around the reference's statistics (scaled by both samples' std); for small tensors those come
+    from a pooled reference."""
     reference = next(reference_inits(cls, config, folder, [0]))
     small = [k for k, ref in reference.items() if ref.is_floating_point() and ref.numel() < SMALL_TENSOR
              and not (ref == ref.flatten()[0]).all()]
@@ -257,9 +258,13 @@ def check_init_statistics(cls, config, ours, folder):
             continue
         n = got.numel()
         r_std, g_std = ref.std().item(), got.std().item()
+        # The scale is the mean of both stds: the reference's is a sample too (of as many values unless pooled),
+        # so scaling by it alone tightened the bound whenever transformers' own draw came out low (KimiLinear,
+        # 771 expert tensors of 512 values: its draw 3.5 standard errors low, ours 3.2 high, failed).
+        scale = (r_std + g_std) / 2
         tol = 5.0 / math.sqrt(n)
-        assert abs(g_std - r_std) <= tol * r_std + 1e-7, f"{k}: std {g_std:.4g} vs transformers {r_std:.4g}"
-        assert abs(got.mean().item() - ref.mean().item()) <= 5.0 * r_std * math.sqrt(2.0 / n) + 1e-7, \
+        assert abs(g_std - r_std) <= tol * scale + 1e-7, f"{k}: std {g_std:.4g} vs transformers {r_std:.4g}"
+        assert abs(got.mean().item() - ref.mean().item()) <= 5.0 * scale * math.sqrt(2.0 / n) + 1e-7, \
             f"{k}: mean {got.mean().item():.4g} vs transformers {ref.mean().item():.4g}"
 
 
