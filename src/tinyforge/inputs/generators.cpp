@@ -95,10 +95,10 @@ void reserve_large(std::vector<uint8_t>& data, size_t bytes) {
 // by (seed, name); value j of a block is a 32-bit mix of j and that block key (two multiply-xorshift rounds,
 // Wellons' lowbias32 constants, a bijection for a given key) whose top 24 bits give k / 2^24 in [0, 1)
 // (torch's float resolution), scaled as lo + span * u. 32-bit integer lanes and element-wise IEEE float
-// operations (no FMA contraction: ISO C++ mode) vectorise on plain SSE2, and give the same bytes on every
-// vector width, so the AVX2 clone the loader picks on machines that have it writes what the SSE2 one does.
-// For optimum's ranges ([0, 1), [-1, 1): power-of-two spans) every step is exact. A value rounding up to hi
-// becomes `below`, the largest float below it.
+// operations (no FMA contraction: the library is built with -ffp-contract=off) vectorise on plain SSE2, and
+// give the same bytes on every vector width, so the AVX2 clone the loader picks on machines that have it
+// writes what the SSE2 one does. For optimum's ranges ([0, 1), [-1, 1): power-of-two spans) every step is
+// exact. A value rounding up to hi becomes `below`, the largest float below it.
 constexpr int64_t kFloatBlock = 4096;
 
 __attribute__((target_clones("avx2", "default"))) void uniform_block(uint64_t block_key, float lo, float span,
