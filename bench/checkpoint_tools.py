@@ -1,7 +1,9 @@
 """Checkpoint tools benchmark: tinyforge inspect / reshard / cast vs the same operations in Python
 (safetensors + huggingface_hub's splitter + torch), side by side on one synthetic checkpoint, with peak RSS,
 and vs copying the same checkpoint folder with `cp -r` on the same disk (what "disk speed" means here), also
-with `sync` of the copied files (tinyforge's rewrites are durable: they fsync what they write).
+with `sync` of the copied files, which is what `--durable` rewrites (fsync what they write) compare with. The
+`rm` of the checkpoint's weights file is timed too: a rewrite in place deletes the old weights, which neither
+the Python baseline nor `cp` do.
 
     python bench/checkpoint_tools.py --bin build/release/tinyforge [--size large|small] [--repeat 3]
 
@@ -108,10 +110,17 @@ def main():
             script = f'cp -r "{repo}" "{work}/cp"' + (f' && sync "{work}"/cp/*' if with_sync else "")
             return timed(["sh", "-c", script])
 
+        def rm_weights():
+            folder = fresh("rm")
+            return timed(["rm", str(folder / "model.safetensors")])
+
         t_cp, _ = best(lambda: cp(False), args.repeat)
         t_cp_sync, _ = best(lambda: cp(True), args.repeat)
+        t_rm, _ = best(rm_weights, args.repeat)
         shutil.rmtree(work / "cp", ignore_errors=True)
-        for op in ("inspect", "reshard", "cast"):
+        shutil.rmtree(work / "rm", ignore_errors=True)
+        for op, durable in (("inspect", False), ("reshard", False), ("reshard", True), ("cast", False),
+                            ("cast", True)):
             def ours_run():
                 folder = fresh("ours")
                 if op == "inspect":
@@ -120,7 +129,7 @@ def main():
                     cmd = [args.bin, "reshard", folder, "--max_shard_size", "200MB"]
                 else:
                     cmd = [args.bin, "cast", folder, "--dtype", "bfloat16"]
-                return timed(list(map(str, cmd)))
+                return timed(list(map(str, cmd + (["--durable"] if durable else []))))
 
             def theirs_run():
                 out = work / "theirs"
@@ -136,15 +145,17 @@ def main():
                 return timed(list(map(str, cmd)), self_timed=True)
 
             t_ours, rss_ours = best(ours_run, args.repeat)
-            t_theirs, rss_theirs = best(theirs_run, args.repeat)
-            rows.append((op, t_ours, rss_ours, t_theirs, rss_theirs))
+            if not durable:  # the same baseline for both modes
+                t_theirs, rss_theirs = best(theirs_run, args.repeat)
+            rows.append((op + (" --durable" if durable else ""), t_ours, rss_ours, t_theirs, rss_theirs))
         shutil.rmtree(work / "ours", ignore_errors=True)
         shutil.rmtree(work / "theirs", ignore_errors=True)
-        print(f"cp -r of the folder: {t_cp:.3f} s; cp -r + sync of the copied files: {t_cp_sync:.3f} s")
-        print(f"{'op':8} {'tinyforge s':>12} {'peak MB':>8} {'python s':>10} {'peak MB':>8} {'vs python':>10} "
+        print(f"cp -r of the folder: {t_cp:.3f} s; cp -r + sync of the copied files: {t_cp_sync:.3f} s; "
+              f"rm of its weights file: {t_rm:.3f} s")
+        print(f"{'op':17} {'tinyforge s':>12} {'peak MB':>8} {'python s':>10} {'peak MB':>8} {'vs python':>10} "
               f"{'/ cp':>6} {'/ cp+sync':>10}")
         for op, t1, r1, t2, r2 in rows:
-            print(f"{op:8} {t1:12.3f} {r1:8.0f} {t2:10.3f} {r2:8.0f} {t2 / t1:9.1f}x {t1 / t_cp:5.2f}x "
+            print(f"{op:17} {t1:12.3f} {r1:8.0f} {t2:10.3f} {r2:8.0f} {t2 / t1:9.1f}x {t1 / t_cp:5.2f}x "
                   f"{t1 / t_cp_sync:9.2f}x")
         print("(tinyforge: whole process; python: the operation after imports. Peak MB: each process's own peak "
               f"RSS. Best of {args.repeat}. Load average at the end: "

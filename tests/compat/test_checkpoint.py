@@ -340,6 +340,37 @@ def test_reshard_keeps_every_dtype_byte_for_byte(tmp_path):
     assert (folder / "model.safetensors").read_bytes() == original
 
 
+@pytest.mark.parametrize("durable", [False, True])
+def test_large_rewrites_write_the_bytes_save_file_writes(tmp_path, durable):
+    """Past 64 MiB the rewrites split tensors into ranges that several threads write at known offsets: the files
+    are still safetensors' save_file's very bytes, whichever mode, shard size or thread finishes first."""
+    g = torch.Generator().manual_seed(5)
+    tensors = {
+        "model.embed_tokens.weight": torch.randn(9_000_001, generator=g),  # two ranges of one tensor
+        "model.layers.0.big.weight": torch.randn(4096, 4099, generator=g).half(),
+        "model.layers.0.norm.weight": torch.randn(4096, generator=g).bfloat16(),
+        "model.layers.1.ids": torch.arange(-70_000, 70_000, dtype=torch.int64),
+        "model.layers.1.double": torch.randn(1001, generator=g, dtype=torch.float64),
+        **{f"model.layers.{i}.small.weight": torch.randn(301, 7, generator=g) for i in range(2, 40)},
+        "model.empty": torch.zeros(0, 4),
+    }
+    folder = bare_repository(tmp_path / "repo", tensors)
+    original = (folder / "model.safetensors").read_bytes()
+    assert len(original) > 64 << 20
+    mode = ["--durable"] if durable else []
+    run_tinyforge("reshard", folder, "--max_shard_size", "20MB", *mode)
+    assert len(list(folder.glob("model-*.safetensors"))) >= 3
+    ours = read_all(folder)
+    assert sorted(ours) == sorted(tensors) and all(same_bytes(ours[k], t) for k, t in tensors.items())
+    run_tinyforge("reshard", folder, "--max_shard_size", "1GB", *mode)
+    assert (folder / "model.safetensors").read_bytes() == original
+    run_tinyforge("cast", folder, "--dtype", "bfloat16", *mode)
+    expected = {k: t.to(torch.bfloat16) if t.dtype in (torch.float32, torch.float16) else t
+                for k, t in tensors.items()}
+    save_file(expected, str(tmp_path / "expected.safetensors"), metadata={"format": "pt"})
+    assert (folder / "model.safetensors").read_bytes() == (tmp_path / "expected.safetensors").read_bytes()
+
+
 VARIANTS = ["sharded", "bin", "safetensors", "fp16", "bf16", "subfolder", "variant"]
 
 

@@ -1,10 +1,12 @@
 // FileWriter: buffered small pieces, written-through large ones and kernel copies of another file's range
-// land in order, byte for byte; errors name the file.
+// land in order, byte for byte, as do positioned writes from several threads; errors name the file.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tinyforge/util/fs.h"
 
@@ -66,6 +68,59 @@ TEST(FileWriter, PiecesAndCopiesLandInOrder) {
   TempDir dir(fs::temp_directory_path());
   ASSERT_FALSE(dir.path.empty());
   write_and_copy(dir.path / "source", dir.path / "target");
+}
+
+TEST(FileWriter, SmallPiecesPastTheWritebackRangeLandOnce) {
+  // A buffer flush that completes a 64 MiB writeback range used to start a writeback that flushed the same
+  // buffer again (and again): every piece must land exactly once, durable or not.
+  for (const bool durable : {false, true}) {
+    set_durable_writes(durable);
+    TempDir dir(fs::temp_directory_path());
+    std::string expected;
+    {
+      FileWriter out(dir.path / "target");
+      const std::string piece = pattern(48 << 10, durable ? 5 : 6);
+      while (expected.size() < (65u << 20)) {
+        out.write(piece.data(), piece.size());
+        expected += piece;
+      }
+      out.finish();
+    }
+    EXPECT_EQ(read_file(dir.path / "target"), expected) << "durable " << durable;
+  }
+  set_durable_writes(true);
+}
+
+TEST(FileWriter, PositionedWritesFromThreadsLandWhereTheySay) {
+  TempDir dir(fs::temp_directory_path());
+  const std::string big = pattern((1 << 20) + 3, 7);
+  write_new_file(dir.path / "source", big);
+  const int fd = ::open((dir.path / "source").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  // 64 pieces of 16 KiB, odd ones copied from the source at a shifted offset, written by 4 threads in
+  // reverse order.
+  constexpr size_t kPiece = 16 << 10, kPieces = 64;
+  std::string expected(kPiece * kPieces, '\0');
+  {
+    FileWriter out(dir.path / "target");
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        for (size_t i = kPieces - 1 - t; i < kPieces; i -= 4) {
+          if (i % 2)
+            out.copy_at(i * kPiece, fd, i * kPiece + 3, kPiece);
+          else
+            out.write_at(i * kPiece, big.data() + i * kPiece, kPiece);
+          if (i < 4) break;
+        }
+      });
+    for (auto& t : threads) t.join();
+    out.finish();
+  }
+  for (size_t i = 0; i < kPieces; ++i)
+    expected.replace(i * kPiece, kPiece, big.substr(i * kPiece + (i % 2 ? 3 : 0), kPiece));
+  ::close(fd);
+  EXPECT_EQ(read_file(dir.path / "target"), expected);
 }
 
 TEST(FileWriter, CopiesFromAnotherFileSystem) {

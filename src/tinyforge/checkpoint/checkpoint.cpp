@@ -6,12 +6,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <deque>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
+
+#include "tinyforge/util/parallel.h"
 
 namespace tinyforge {
 
@@ -325,62 +329,130 @@ namespace {
 
 // Float values converted per chunk: large enough that syscalls cost nothing, small enough to stay in cache.
 constexpr size_t kConvertChunk = 1 << 18;
-using ConvertBuffer = std::unique_ptr<uint8_t[]>;  // one converted chunk, reused across tensors and files
+// A worker's unit: a range of this many elements of one tensor. Large enough that a piece costs a few
+// syscalls, small enough that the workers share the one file of an unsharded checkpoint.
+constexpr uint64_t kPieceElements = uint64_t{8} << 20;
+// Below this many bytes in all, one thread writes: a tiny repository is not worth starting threads for.
+constexpr uint64_t kParallelBytes = uint64_t{64} << 20;
 
-void write_stored(FileWriter& out, const SafetensorsTensorInfo& info, const StoredTensor& stored,
-                  ConvertBuffer& buffer) {
-  if (stored.dtype == info.dtype) return out.copy_from(stored.fd, stored.offset, info.size);
-  if (!buffer) buffer = std::make_unique_for_overwrite<uint8_t[]>(kConvertChunk * 4);
-  const size_t from = dtype_size(stored.dtype), to = dtype_size(info.dtype);
-  const uint64_t n = static_cast<uint64_t>(numel(info.shape));
-  // Converted straight from a map of the tensor (no copy into a buffer first), each chunk's pages dropped
-  // once converted.
-  const MappedRange map(stored.fd, stored.offset, n * from, "tensor '" + info.name + "'");
-  const auto* data = reinterpret_cast<const uint8_t*>(map.data());
-  for (uint64_t done = 0; done < n; done += kConvertChunk) {
-    const size_t k = static_cast<size_t>(std::min<uint64_t>(kConvertChunk, n - done));
-    convert_float_data({data + done * from, k * from}, stored.dtype, {buffer.get(), k * to}, info.dtype,
-                       info.name);
-    out.write(buffer.get(), k * to);
-    map.drop(done * from, (done + k) * from);
+// One weight file as laid out before any byte is written; opened by the first piece that reaches it and
+// finished (fsynced when durable, closed) by the piece that completes it.
+struct PlannedFile {
+  fs::path path;
+  std::string header;
+  std::vector<SafetensorsTensorInfo> infos;  // in data order
+  std::unique_ptr<FileWriter> writer;
+  std::once_flag opened;
+  std::atomic<size_t> pieces_left{0};
+};
+
+// Elements [begin, end) of one tensor (none for a file's header), written at `at` in its file.
+struct Piece {
+  PlannedFile* file;
+  const TensorSource* source;  // null: the header
+  const SafetensorsTensorInfo* info;
+  uint64_t at, begin, end;
+  std::atomic<size_t>* tensor_pieces_left;  // the last piece of a tensor releases its mapped pages
+};
+
+void write_piece(const Piece& p) {
+  PlannedFile& file = *p.file;
+  std::call_once(file.opened, [&] { file.writer = std::make_unique<FileWriter>(file.path); });
+  FileWriter& out = *file.writer;
+  if (!p.source) {
+    out.write_at(0, file.header.data(), file.header.size());
+  } else if (const TensorSource& source = *p.source; source.stored) {
+    const StoredTensor stored = source.stored();
+    const SafetensorsTensorInfo& info = *p.info;
+    const size_t from = dtype_size(stored.dtype), to = dtype_size(info.dtype);
+    if (stored.dtype == info.dtype) {
+      out.copy_at(p.at, stored.fd, stored.offset + p.begin * from, (p.end - p.begin) * from);
+    } else {
+      // Converted straight from a map of the range (no copy into a buffer first), each chunk's pages dropped
+      // once converted.
+      const uint64_t n = p.end - p.begin;
+      const auto buffer =
+          std::make_unique_for_overwrite<uint8_t[]>(std::min<uint64_t>(n, kConvertChunk) * to);
+      const MappedRange map(stored.fd, stored.offset + p.begin * from, n * from,
+                            "tensor '" + info.name + "'");
+      const auto* data = reinterpret_cast<const uint8_t*>(map.data());
+      for (uint64_t done = 0; done < n; done += kConvertChunk) {
+        const size_t k = static_cast<size_t>(std::min<uint64_t>(kConvertChunk, n - done));
+        convert_float_data({data + done * from, k * from}, stored.dtype, {buffer.get(), k * to}, info.dtype,
+                           info.name);
+        out.write_at(p.at + done * to, buffer.get(), k * to);
+        map.drop(done * from, (done + k) * from);
+      }
+    }
+  } else {
+    std::vector<uint8_t> owned;
+    std::string_view bytes;
+    if (source.view) {
+      bytes = source.view();
+    } else {
+      owned = source.bytes();
+      bytes = {reinterpret_cast<const char*>(owned.data()), owned.size()};
+    }
+    if (bytes.size() != p.info->size)
+      throw CheckpointError("tensor '" + p.info->name + "': byte size does not match its dtype and shape");
+    out.write_at(p.at, bytes.data(), bytes.size());
+  }
+  if (p.source && --*p.tensor_pieces_left == 0 && p.source->release) p.source->release();
+  if (--file.pieces_left == 0) {
+    file.writer->finish();
+    file.writer.reset();
   }
 }
 
-// Writes one weight file and starts its writeback; the caller finishes it.
-std::unique_ptr<FileWriter> write_one_file(const fs::path& path,
-                                           const std::vector<const TensorSource*>& tensors,
-                                           ConvertBuffer& buffer) {
-  std::vector<SafetensorsTensorInfo> infos;
-  std::map<std::string, const TensorSource*> by_name;
-  for (const auto* t : tensors) {
-    infos.push_back(t->info);
-    by_name[t->info.name] = t;
-  }
-  const std::string header = safetensors_header_bytes(infos, {{"format", "pt"}});
-  auto writer = std::make_unique<FileWriter>(path);
-  FileWriter& out = *writer;
-  out.write(header.data(), header.size());
-  for (const auto& info : infos) {
-    const TensorSource& source = *by_name.at(info.name);
-    if (source.stored) {
-      write_stored(out, info, source.stored(), buffer);
-    } else {
-      std::vector<uint8_t> owned;
-      std::string_view bytes;
-      if (source.view) {
-        bytes = source.view();
-      } else {
-        owned = source.bytes();
-        bytes = {reinterpret_cast<const char*>(owned.data()), owned.size()};
-      }
-      if (bytes.size() != info.size)
-        throw CheckpointError("tensor '" + info.name + "': byte size does not match its dtype and shape");
-      out.write(bytes.data(), bytes.size());
+// Writes the planned files: every header and tensor range is a piece at a known offset, so a few threads
+// write them in any order and the bytes are the same. Pieces go out in file order: at most a few files
+// are open at once, however many shards there are.
+void write_planned_files(std::vector<PlannedFile>& files, const std::vector<TensorSource>& tensors) {
+  std::map<std::string, size_t> index_of;
+  for (size_t i = 0; i < tensors.size(); ++i) index_of[tensors[i].info.name] = i;
+  std::vector<std::atomic<size_t>> tensor_pieces_left(tensors.size());
+  std::vector<Piece> pieces;
+  uint64_t total = 0;
+  for (auto& file : files) {
+    pieces.push_back({&file, nullptr, nullptr, 0, 0, 0, nullptr});
+    uint64_t at = file.header.size();
+    for (const auto& info : file.infos) {
+      const size_t i = index_of.at(info.name);
+      const TensorSource& source = tensors[i];
+      // Stored tensors split into ranges; other sources produce their bytes whole, once.
+      const uint64_t n = static_cast<uint64_t>(numel(info.shape));
+      const uint64_t step = source.stored ? kPieceElements : std::max<uint64_t>(n, 1);
+      const size_t to = dtype_size(info.dtype);
+      uint64_t begin = 0;
+      do {  // an empty tensor is one empty piece
+        const uint64_t end = std::min(n, begin + step);
+        pieces.push_back({&file, &source, &info, at + begin * to, begin, end, &tensor_pieces_left[i]});
+        ++tensor_pieces_left[i];
+        begin = end;
+      } while (begin < n);
+      at += info.size;
+      total += info.size;
     }
-    if (source.release) source.release();
   }
-  out.start_writeback();
-  return writer;
+  for (const auto& p : pieces) ++p.file->pieces_left;
+  const size_t workers =
+      total < kParallelBytes ? 1 : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  // Writers of one file queue on its inode lock, so the workers take pieces of `workers` files in turn.
+  std::vector<Piece*> order;
+  for (size_t first = 0; first < pieces.size();) {
+    std::vector<std::vector<Piece*>> window;  // the pieces of the next `workers` files
+    size_t longest = 0;
+    for (size_t f = 0; f < workers && first < pieces.size(); ++f) {
+      window.emplace_back();
+      for (const PlannedFile* file = pieces[first].file; first < pieces.size() && pieces[first].file == file;)
+        window.back().push_back(&pieces[first++]);
+      longest = std::max(longest, window.back().size());
+    }
+    for (size_t k = 0; k < longest; ++k)
+      for (const auto& file_pieces : window)
+        if (k < file_pieces.size()) order.push_back(file_pieces[k]);
+  }
+  parallel_for(order.size(), static_cast<int>(workers), [&](size_t i) { write_piece(*order[i]); });
 }
 
 }  // namespace
@@ -412,31 +484,27 @@ std::vector<std::string> write_safetensors_weights(const fs::path& dir,
   if (!current.empty() || shards.empty()) shards.push_back(std::move(current));
 
   std::vector<std::string> written;
-  ConvertBuffer buffer;
-  if (shards.size() == 1) {
-    written.push_back(with_variant("model.safetensors", variant));
-    write_one_file(dir / written.back(), shards[0], buffer)->finish();
-    return written;
-  }
-  // A shard is fsynced two shards later, so the disk writes it back while the next ones are produced.
-  std::deque<std::unique_ptr<FileWriter>> unsynced;
+  std::vector<PlannedFile> files(shards.size());
   Json weight_map = Json::object();
   char suffix[32];
   for (size_t i = 0; i < shards.size(); ++i) {
-    std::snprintf(suffix, sizeof suffix, "-%05zu-of-%05zu", i + 1, shards.size());
-    // save_pretrained's pattern: the shard suffix goes after the variant
-    // (model.fp16-00001-of-00002.safetensors).
     std::string name = with_variant("model.safetensors", variant);
-    name.insert(name.size() - std::string_view(".safetensors").size(), suffix);
-    unsynced.push_back(write_one_file(dir / name, shards[i], buffer));
-    if (unsynced.size() > 2) {
-      unsynced.front()->finish();
-      unsynced.pop_front();
+    if (shards.size() > 1) {
+      // save_pretrained's pattern: the shard suffix goes after the variant
+      // (model.fp16-00001-of-00002.safetensors).
+      std::snprintf(suffix, sizeof suffix, "-%05zu-of-%05zu", i + 1, shards.size());
+      name.insert(name.size() - std::string_view(".safetensors").size(), suffix);
     }
-    for (const auto* t : shards[i]) weight_map[t->info.name] = name;
+    for (const auto* t : shards[i]) {
+      files[i].infos.push_back(t->info);
+      weight_map[t->info.name] = name;
+    }
+    files[i].header = safetensors_header_bytes(files[i].infos, {{"format", "pt"}});
+    files[i].path = dir / name;
     written.push_back(name);
   }
-  for (auto& file : unsynced) file->finish();
+  write_planned_files(files, tensors);
+  if (shards.size() == 1) return written;
   Json index = {{"metadata", {{"total_parameters", total_parameters}, {"total_size", total}}},
                 {"weight_map", weight_map}};  // nlohmann sorts keys
   written.push_back(with_variant("model.safetensors.index.json", variant));

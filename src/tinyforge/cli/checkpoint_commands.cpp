@@ -1,5 +1,6 @@
 // cli/checkpoint_commands: the PreTrainedModel checkpoint tools on repositories on disk — `inspect`,
-// `reshard` and `cast`. Each rewrite is atomic: the repository is either the old one or the new one.
+// `reshard`, `cast` and `resize-token-embeddings`. Each rewrite is atomic: the repository is either the old
+// one or the new one; --durable adds power-loss durability.
 #include <iostream>
 #include <memory>
 
@@ -70,6 +71,7 @@ std::vector<Subcommand> add_checkpoint_commands(CLI::App& app) {
 
   struct ReshardArgs {
     std::string dir, size, variant;
+    bool durable = false;
   };
   auto reshard_args = std::make_shared<ReshardArgs>();
   auto* reshard =
@@ -78,7 +80,9 @@ std::vector<Subcommand> add_checkpoint_commands(CLI::App& app) {
   reshard->add_option("--max_shard_size,--max-shard-size", reshard_args->size, "e.g. 10KB, 5MB, 2GB")
       ->required();
   reshard->add_option("--variant", reshard_args->variant, "Weights variant");
+  add_durable_flag(reshard, reshard_args->durable);
   out.push_back({reshard, [reshard_args] {
+                   set_durable_writes(reshard_args->durable);
                    auto files = reshard_repository(reshard_args->dir, parse_shard_size(reshard_args->size),
                                                    reshard_args->variant);
                    std::cout << "wrote";
@@ -89,13 +93,16 @@ std::vector<Subcommand> add_checkpoint_commands(CLI::App& app) {
 
   struct CastArgs {
     std::string dir, dtype, variant;
+    bool durable = false;
   };
   auto cast_args = std::make_shared<CastArgs>();
   auto* cast = app.add_subcommand("cast", "Cast floating-point weights (config dtype updated)");
   cast->add_option("dir", cast_args->dir, "Repository folder")->required();
   cast->add_option("--dtype", cast_args->dtype, "float16, bfloat16 or float32")->required();
   cast->add_option("--variant", cast_args->variant, "Weights variant");
+  add_durable_flag(cast, cast_args->durable);
   out.push_back({cast, [cast_args] {
+                   set_durable_writes(cast_args->durable);
                    cast_repository(cast_args->dir, cast_args->dtype, cast_args->variant);
                    std::cout << "cast " << cast_args->dir << " to " << cast_args->dtype << "\n";
                    return 0;
@@ -103,6 +110,7 @@ std::vector<Subcommand> add_checkpoint_commands(CLI::App& app) {
   struct ResizeArgs {
     std::string dir;
     ResizeOptions options;
+    bool durable = false;
   };
   auto resize_args = std::make_shared<ResizeArgs>();
   auto* resize = app.add_subcommand("resize-token-embeddings",
@@ -113,7 +121,9 @@ std::vector<Subcommand> add_checkpoint_commands(CLI::App& app) {
   resize->add_option("--pad_to_multiple_of,--pad-to-multiple-of", resize_args->options.pad_to_multiple_of,
                      "Round the size up to a multiple of this");
   resize->add_option("--seed", resize_args->options.seed, "Seed of the new rows")->capture_default_str();
+  add_durable_flag(resize, resize_args->durable);
   out.push_back({resize, [resize_args] {
+                   set_durable_writes(resize_args->durable);
                    int64_t n = resize_token_embeddings(resize_args->dir, resize_args->options);
                    std::cout << "vocab_size " << n << "\n";
                    return 0;

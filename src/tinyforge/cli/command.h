@@ -17,6 +17,12 @@ struct Subcommand {
 // "a,b" "c" → {"a","b","c"}: list flags accept commas and repetition alike.
 std::vector<std::string> split_commas(const std::vector<std::string>& items);
 
+// --durable, for the commands that write files: fsync them (and the folders naming them) before they are
+// published, so a power loss afterwards loses nothing. The command's run passes the flag to
+// set_durable_writes; off by default, as for cp or save_pretrained: a killed run never leaves a
+// half-written file or repository either way (temporary + rename).
+void add_durable_flag(CLI::App* command, bool& durable);
+
 Subcommand add_create_command(CLI::App& app);
 Subcommand add_list_command(CLI::App& app);
 std::vector<Subcommand> add_checkpoint_commands(CLI::App& app);  // inspect, reshard, cast, resize-...

@@ -14,6 +14,12 @@
 
 namespace tinyforge::cli {
 
+void add_durable_flag(CLI::App* command, bool& durable) {
+  command->add_flag("--durable", durable,
+                    "fsync what is written before publishing it, so a power loss afterwards loses nothing (a "
+                    "killed run never leaves a half-written file or repository either way)");
+}
+
 std::vector<std::string> split_commas(const std::vector<std::string>& items) {
   std::vector<std::string> out;
   for (const auto& item : items) {
@@ -86,9 +92,7 @@ Subcommand add_create_command(CLI::App& app) {
   create->add_option("--seed", options.seed, "Seed of the random weights")->capture_default_str();
   create->add_flag("--with_inputs,--with-inputs", options.with_inputs,
                    "Also write dummy_inputs.safetensors (optimum's dummy inputs for the default task)");
-  create->add_flag("--durable", args->durable,
-                   "fsync every file before publishing, so a power loss loses nothing written (a killed run "
-                   "never leaves a half-written repository either way)");
+  add_durable_flag(create, args->durable);
   create->add_option("--set", args->sets,
                      "Config override key=value (dotted keys for sub-configs); repeatable");
   create->add_option(

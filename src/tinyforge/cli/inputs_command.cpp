@@ -35,8 +35,6 @@ int run_inputs_command(InputsArgs& args) {
   args.request.float_dtype = *float_dtype;
   args.request.shapes = args.shapes;
 
-  // Like `create`: the files are reproduced by the command, so no fsync unless --durable (it cost more than
-  // the whole generation).
   set_durable_writes(args.durable);
   Json config = parse_json(read_file(config_path), config_path.string());
   using Clock = std::chrono::steady_clock;
@@ -90,10 +88,7 @@ Subcommand add_inputs_command(CLI::App& app) {
   cmd->add_option("--float_dtype,--float-dtype", args->float_dtype, "fp32 | fp16 | bf16")
       ->capture_default_str();
   cmd->add_option("--seed", args->request.seed, "Seed of the values")->capture_default_str();
-  cmd->add_flag(
-      "--durable", args->durable,
-      "fsync both files before returning, so a power loss loses nothing written (a killed run never "
-      "leaves a half-written file either way)");
+  add_durable_flag(cmd, args->durable);
   cmd->add_option("--out", args->out, "Output safetensors file (manifest: FILE.json)")->required();
   return {cmd, [args] { return run_inputs_command(*args); }};
 }

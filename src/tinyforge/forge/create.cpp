@@ -4,10 +4,10 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
-#include <thread>
 
 #include "tinyforge/checkpoint/variants.h"
 #include "tinyforge/forge/repository.h"
+#include "tinyforge/util/parallel.h"
 
 namespace tinyforge {
 
@@ -16,25 +16,6 @@ size_t CreateResult::failed() const {
   return static_cast<size_t>(
       std::count_if(outcomes.begin(), outcomes.end(), [](const auto& o) { return !o.error.empty(); }));
 }
-
-namespace {
-
-// fn(i) for every i in [0, n), on up to `workers` threads (the caller's included), indices taken in order.
-template <class Fn>
-void parallel_for(size_t n, int workers, Fn fn) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < n; i = next++) fn(i);
-  };
-  const size_t threads =
-      std::clamp<size_t>(static_cast<size_t>(std::max(1, workers)), 1, std::max<size_t>(1, n));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
-}
-
-}  // namespace
 
 CreateResult run_create(const CreateOptions& options) {
   const Catalog& catalog = Catalog::instance();

@@ -62,6 +62,7 @@ namespace {
 constexpr size_t kBufferBytes = 1 << 20;         // gathers pieces smaller than kWriteThroughBytes
 constexpr size_t kWriteThroughBytes = 64 << 10;  // pieces this large are written as they come
 constexpr uint64_t kWritebackBytes = 64 << 20;   // durable writes start writeback in ranges this large
+constexpr uint64_t kAppend = UINT64_MAX;         // put/copy_range at the file's position (it may be a pipe)
 
 // Reads exactly `size` bytes of `fd` at `offset`; std::runtime_error naming `what` on an error or an early
 // end.
@@ -93,30 +94,67 @@ void FileWriter::fail(int error) const {
                            (error == ENOSPC ? "; free space on that disk and run the command again" : ""));
 }
 
-void FileWriter::write_through(const char* data, size_t size) {
+void FileWriter::put(uint64_t at, const char* data, size_t size) const {
   while (size > 0) {
-    const ssize_t n = ::write(fd_, data, size);
+    const ssize_t n =
+        at == kAppend ? ::write(fd_, data, size) : ::pwrite(fd_, data, size, static_cast<off_t>(at));
     if (n < 0) {
       if (errno == EINTR) continue;
       fail(errno);
     }
     data += n;
     size -= static_cast<size_t>(n);
-    wrote(static_cast<uint64_t>(n));
+    if (at != kAppend) at += static_cast<uint64_t>(n);
   }
 }
 
+void FileWriter::copy_range(uint64_t at, int fd, uint64_t offset, uint64_t size) const {
+  auto in = static_cast<off_t>(offset), out = static_cast<off_t>(at);
+  while (size > 0) {
+    const ssize_t n = ::copy_file_range(fd, &in, fd_, at == kAppend ? nullptr : &out, size, 0);
+    if (n > 0) {
+      size -= static_cast<uint64_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0)
+      throw std::runtime_error("cannot write " + path_.string() + ": its source ends early (truncated?)");
+    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) fail(errno);
+    // A pair of file systems the kernel cannot copy between: read and write.
+    const auto buffer = std::make_unique_for_overwrite<char[]>(std::min<uint64_t>(size, kBufferBytes));
+    while (size > 0) {
+      const size_t piece = static_cast<size_t>(std::min<uint64_t>(size, kBufferBytes));
+      read_exact_at(fd, buffer.get(), piece, static_cast<uint64_t>(in), "the source of " + path_.string());
+      put(at == kAppend ? kAppend : static_cast<uint64_t>(out), buffer.get(), piece);
+      in += static_cast<off_t>(piece);
+      out += static_cast<off_t>(piece);
+      size -= piece;
+    }
+  }
+}
+
+void FileWriter::start_writeback(uint64_t at, uint64_t size) const {
+  // No wait: the disk works while the next bytes are produced; finish()'s fsync reports any error.
+  if (g_durable && size > 0)
+    ::sync_file_range(fd_, static_cast<off_t>(at), static_cast<off_t>(size), SYNC_FILE_RANGE_WRITE);
+}
+
+void FileWriter::write_through(const char* data, size_t size) {
+  put(kAppend, data, size);
+  wrote(size);
+}
+
+// `size` more bytes are in the file (not counting the buffer); every kWritebackBytes start their writeback.
 void FileWriter::wrote(uint64_t size) {
   size_ += size;
-  if (size_ - writeback_start_ >= kWritebackBytes) start_writeback();
+  if (size_ - writeback_start_ < kWritebackBytes) return;
+  start_writeback(writeback_start_, size_ - writeback_start_);
+  writeback_start_ = size_;
 }
 
 void FileWriter::start_writeback() {
   flush();
-  if (!g_durable || size_ == writeback_start_) return;
-  // No wait: the disk works while the next bytes are produced; finish()'s fsync reports any error.
-  ::sync_file_range(fd_, static_cast<off_t>(writeback_start_), static_cast<off_t>(size_ - writeback_start_),
-                    SYNC_FILE_RANGE_WRITE);
+  start_writeback(writeback_start_, size_ - writeback_start_);
   writeback_start_ = size_;
 }
 
@@ -137,29 +175,18 @@ void FileWriter::write(const void* data, size_t size) {
 
 void FileWriter::copy_from(int fd, uint64_t offset, uint64_t size) {
   flush();
-  auto in_offset = static_cast<off_t>(offset);
-  while (size > 0) {
-    const ssize_t n = ::copy_file_range(fd, &in_offset, fd_, nullptr, size, 0);
-    if (n > 0) {
-      size -= static_cast<uint64_t>(n);
-      wrote(static_cast<uint64_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0)
-      throw std::runtime_error("cannot write " + path_.string() + ": its source ends early (truncated?)");
-    if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) fail(errno);
-    // A pair of file systems the kernel cannot copy between: read and write.
-    if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(kBufferBytes);
-    while (size > 0) {
-      const size_t piece = static_cast<size_t>(std::min<uint64_t>(size, kBufferBytes));
-      read_exact_at(fd, buffer_.get(), piece, static_cast<uint64_t>(in_offset),
-                    "the source of " + path_.string());
-      write_through(buffer_.get(), piece);
-      in_offset += static_cast<off_t>(piece);
-      size -= piece;
-    }
-  }
+  copy_range(kAppend, fd, offset, size);
+  wrote(size);
+}
+
+void FileWriter::write_at(uint64_t at, const void* data, size_t size) {
+  put(at, static_cast<const char*>(data), size);
+  start_writeback(at, size);
+}
+
+void FileWriter::copy_at(uint64_t at, int fd, uint64_t offset, uint64_t size) {
+  copy_range(at, fd, offset, size);
+  start_writeback(at, size);
 }
 
 void FileWriter::finish() {

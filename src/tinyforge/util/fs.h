@@ -16,8 +16,8 @@ std::string read_file(const fs::path& path);
 // Power-loss durability of the writes below, one policy per process. A killed process never leaves a
 // half-written file or folder either way: the temporary + rename does that. Durable writes also fsync every
 // file and the folder that names it, so a power loss after a write returns loses nothing. On by default
-// (uploads, checkpoint rewrites: data that exists nowhere else); `create` turns it off unless --durable,
-// since what it forges is reproduced by its command and an fsync per file dominated its run time.
+// (serve's uploads, acknowledged to a client); the commands that write files turn it off unless --durable
+// (cli/command.h), as cp and save_pretrained do: an fsync per file dominated their run time.
 void set_durable_writes(bool durable);
 
 // A new file (no rename: callers write into a staging folder) written in large sequential writes: small
@@ -34,6 +34,11 @@ class FileWriter {
   void write(const void* data, size_t size);
   // Appends `size` bytes of the open file `fd` from `offset`.
   void copy_from(int fd, uint64_t offset, uint64_t size);
+  // Positioned writes, for a writer that lays a file out in advance and fills its ranges from several
+  // threads at once: no buffer, no effect on the appending position; durable ones start their range's
+  // writeback.
+  void write_at(uint64_t at, const void* data, size_t size);
+  void copy_at(uint64_t at, int fd, uint64_t offset, uint64_t size);
   // Writes what is buffered and, when durable, starts the writeback of the whole file without waiting. A
   // writer of several files calls it as each is done and finish()es them later, so one file's writeback
   // overlaps the next one's writes.
@@ -44,6 +49,9 @@ class FileWriter {
  private:
   void flush();
   void write_through(const char* data, size_t size);
+  void put(uint64_t at, const char* data, size_t size) const;
+  void copy_range(uint64_t at, int fd, uint64_t offset, uint64_t size) const;
+  void start_writeback(uint64_t at, uint64_t size) const;
   void wrote(uint64_t size);
   [[noreturn]] void fail(int error) const;
 
