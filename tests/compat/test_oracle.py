@@ -66,6 +66,8 @@ CASES = [
 
 def forged_dir(forge_cache, model_type, arch, variant):
     overrides = scaled_overrides(model_type) if variant == "scaled" else ()
+    # A scaled case at the tiny config would pass for nothing: the test must choose its sizes.
+    assert variant == "tiny" or overrides, f"no scaled config chosen for {model_type} (tests/support/scaling.py)"
     return forge_cache(model_type, overrides) / model_type / arch
 
 

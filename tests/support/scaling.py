@@ -44,6 +44,7 @@ LAYER_PATTERNS = {
 
 
 # Where transformers' model runs only with some generic values changed (the test's choice, with the reason).
+# Dotted keys set a sub-config's field.
 GENERIC_EXCEPTIONS = {
     # Its mixer checks hidden_size * expand == num_heads * head_dim, and its groups split the heads.
     "mamba2": {"head_dim": 32, "n_groups": 2},
@@ -51,6 +52,14 @@ GENERIC_EXCEPTIONS = {
     "zaya": {"num_experts_per_tok": 1},
     # Its layer count is n_layers (no generic field): the test's scaled depth and head count.
     "dbrx": {"n_layers": 3, "n_heads": 8},
+    # The flow head is conditioned on the backbone's hidden states: its condition_dim is the hidden size.
+    "pocket_tts": {"flow_head_config.condition_dim": 64},
+    # Its sizes carry encoder_ names; 20 heads do not divide the scaled width.
+    "qwen2_audio_encoder": {"encoder_attention_heads": 4, "encoder_layers": 3},
+    # The backbone's output stage must exist at the scaled depth.
+    "rf_detr_dinov2": {"out_features": ["stage3"], "out_indices": [3]},
+    # Its first module takes the embeddings as they are: embedding_size is the hidden size.
+    "squeezebert": {"embedding_size": 64},
 }
 
 
@@ -104,11 +113,14 @@ def _per_layer_lists(model_type, values):
 
 def generic_overrides(model_type):
     fields = _fields(model_type)
-    values = {k: v for k, v in {**GENERIC, **GENERIC_EXCEPTIONS.get(model_type, {})}.items() if k in fields}
+    values = {**{k: v for k, v in GENERIC.items() if k in fields},
+              **GENERIC_EXCEPTIONS.get(model_type, {})}  # chosen for this type: always set
     if "kv_lora_rank" in fields and "num_key_value_heads" in values:
         # Multi-head latent attention decompresses one key and value per query head (real checkpoints set
         # num_key_value_heads = num_attention_heads); several of these models fail in transformers otherwise.
         values["num_key_value_heads"] = values["num_attention_heads"]
     lists = {**LAYER_PATTERNS.get(model_type, {})}
     lists.update(_per_layer_lists(model_type, {**values, **lists}))
-    return [f"{k}={v}" for k, v in values.items()] + [f"{k}={json.dumps(v)}" for k, v in sorted(lists.items())]
+    lists.update({k: v for k, v in values.items() if isinstance(v, list)})
+    return ([f"{k}={v}" for k, v in values.items() if not isinstance(v, list)]
+            + [f"{k}={json.dumps(v)}" for k, v in sorted(lists.items())])

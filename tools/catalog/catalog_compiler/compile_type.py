@@ -1064,12 +1064,17 @@ def with_depth(tiny, field, n):
     return _carry_lists(tiny, {**tiny, field: n}, [field])
 
 
+_BACKBONE_SELECTION = {"out_indices", "out_features", "stage_names"}
+
+
 def _carry_lists(old, new, fields):
     """`new` with each list of `old` whose length is the old value of one of `fields` (changed in `new`)
     repeated to that field's new value."""
     out = dict(new)
     for k, v in old.items():
-        if not isinstance(v, list) or not v or k.endswith("_token_id"):
+        # A backbone's chosen stages are no per-layer list, even where their count equals the depth (BEiT's
+        # four out_indices at a tiny config of four layers).
+        if not isinstance(v, list) or not v or k.endswith("_token_id") or k in _BACKBONE_SELECTION:
             continue
         for f in fields:
             was, now = old.get(f), new.get(f)
