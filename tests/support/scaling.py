@@ -44,7 +44,6 @@ LAYER_PATTERNS = {
 
 
 # Where transformers' model runs only with some generic values changed (the test's choice, with the reason).
-# Dotted keys set a sub-config's field.
 GENERIC_EXCEPTIONS = {
     # Its mixer checks hidden_size * expand == num_heads * head_dim, and its groups split the heads.
     "mamba2": {"head_dim": 32, "n_groups": 2},
@@ -52,10 +51,6 @@ GENERIC_EXCEPTIONS = {
     "zaya": {"num_experts_per_tok": 1},
     # Its layer count is n_layers (no generic field): the test's scaled depth and head count.
     "dbrx": {"n_layers": 3, "n_heads": 8},
-    # The flow head is conditioned on the backbone's hidden states: its condition_dim is the hidden size.
-    "pocket_tts": {"flow_head_config.condition_dim": 64},
-    # Its sizes carry encoder_ names; 20 heads do not divide the scaled width.
-    "qwen2_audio_encoder": {"encoder_attention_heads": 4, "encoder_layers": 3},
     # The backbone's output stage must exist at the scaled depth.
     "rf_detr_dinov2": {"out_features": ["stage3"], "out_indices": [3]},
     # Its first module takes the embeddings as they are: embedding_size is the hidden size.
