@@ -101,7 +101,7 @@ def main():
              "count that type's checks: pass, fail (failed/ran, known gaps included) or skipped (no reference: "
              "optimum has no ONNX config for the type).", "",
              "| group | passing architectures |", "|---|---|"]
-    for g in sorted(totals):
+    for g in sorted(totals, key=lambda g: (len(g), g)):  # G2 before G10
         lines.append(f"| {g} | {totals[g][0]} / {totals[g][1]} |")
     allp = sum(v[0] for v in totals.values())
     alln = sum(v[1] for v in totals.values())
