@@ -546,7 +546,10 @@ class HubServer {
     if (!store_.exists(repo_id)) return send_error(res, 404, "RepoNotFound", "Repository not found");
     Json body = json_body(req, res);
     if (body.is_discarded()) return;
-    if (!body.is_object() || !body.value("pullRequest", false))
+    // A "pullRequest" of another type is a client error, not a 500 (the fuzzer sent "d").
+    const bool pull_request = body.is_object() && body.contains("pullRequest") &&
+                              body["pullRequest"].is_boolean() && body["pullRequest"].get<bool>();
+    if (!pull_request)
       return send_error(res, 400, "",
                         "only pull requests are served (\"pullRequest\": true), not discussions");
     const std::string title = body.contains("title") && body["title"].is_string() ? body["title"] : "";
